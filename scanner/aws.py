@@ -1,0 +1,211 @@
+"""AWS access: credentials per account, clients per region, and the read-only guard.
+
+Nothing here is created at import time. Every client is built with adaptive retries
+(botocore backs off and rate-limits itself under throttling) and with a hook that
+refuses to send any operation that is not a read, so the scanner cannot write to AWS
+even if a future resource module tried to.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import botocore.config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from . import __version__
+from .models import Account, Resource
+
+READ_PREFIXES = ("Describe", "Get", "List")
+# Reads that do not follow the naming convention; both only return data.
+READ_EXCEPTIONS = frozenset({"sts:AssumeRole", "sts:GetCallerIdentity"})
+
+
+class MutatingCallBlocked(RuntimeError):
+    """Raised before a non-read operation leaves the process."""
+
+
+def is_read_operation(service: str, operation: str) -> bool:
+    return operation.startswith(READ_PREFIXES) or f"{service}:{operation}" in READ_EXCEPTIONS
+
+
+@dataclass
+class CallLog:
+    """Counts every API call the scan makes, by service and operation."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, name: str) -> None:
+        with self.lock:
+            self.counts[name] += 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def _guard(call_log: CallLog) -> Callable[..., None]:
+    def before_call(model: Any, **_: Any) -> None:
+        service = model.service_model.signing_name or model.service_model.service_name
+        if not is_read_operation(service, model.name):
+            raise MutatingCallBlocked(f"refusing to call {service}:{model.name}: Preflight only reads")
+        call_log.record(f"{model.service_model.service_name}:{model.name}")
+
+    return before_call
+
+
+class Sessions:
+    """Builds one boto3 session per account and caches clients per account, region, service.
+
+    boto3 sessions are not thread-safe to create clients from, so creation is locked;
+    the clients themselves are thread-safe and shared by the worker pool.
+    """
+
+    def __init__(self, base: boto3.Session | None = None, max_workers: int = 16,
+                 max_attempts: int = 8):
+        self.base = base or boto3.Session()
+        self.call_log = CallLog()
+        self._lock = threading.Lock()
+        self._sessions: dict[str, boto3.Session] = {}
+        self._clients: dict[tuple[str, str, str], Any] = {}
+        self._config = botocore.config.Config(
+            retries={"mode": "adaptive", "max_attempts": max_attempts},
+            max_pool_connections=max_workers,
+            user_agent_extra=f"preflight/{__version__}",
+            connect_timeout=10,
+            read_timeout=30,
+        )
+
+    @property
+    def default_region(self) -> str:
+        return self.base.region_name or "us-east-1"
+
+    def client(self, account: Account | None, service: str, region: str) -> Any:
+        key = (account.id if account else "", region, service)
+        with self._lock:
+            cached = self._clients.get(key)
+            if cached is None:
+                session = self._session_locked(account)
+                cached = session.client(service, region_name=region, config=self._config)
+                cached.meta.events.register("before-call.*.*", _guard(self.call_log))
+                self._clients[key] = cached
+            return cached
+
+    def open(self, account: Account) -> None:
+        """Assume the account's role now, so a failure is reported once, for the account."""
+        if account.role_arn and account.id not in self._sessions:
+            session = self._assume(account)  # network call: outside the lock
+            with self._lock:
+                self._sessions.setdefault(account.id, session)
+
+    def _session_locked(self, account: Account | None) -> boto3.Session:
+        if account is None or not account.role_arn:
+            return self.base
+        session = self._sessions.get(account.id)
+        if session is None:
+            session = self._sessions[account.id] = self._assume(account)
+        return session
+
+    def _assume(self, account: Account) -> boto3.Session:
+        sts = self.base.client("sts", region_name=self.default_region, config=self._config)
+        sts.meta.events.register("before-call.*.*", _guard(self.call_log))
+        params: dict[str, Any] = {"RoleArn": account.role_arn, "RoleSessionName": "preflight-scan"}
+        if account.external_id:
+            params["ExternalId"] = account.external_id
+        creds = sts.assume_role(**params)["Credentials"]
+        return boto3.Session(
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+            region_name=self.default_region,
+        )
+
+    def partition(self, region: str) -> str:
+        return self.base.get_partition_for_region(region)
+
+
+@dataclass
+class RegionContext:
+    """What a resource module sees: one account, one region, and clients for them."""
+
+    sessions: Sessions
+    account: Account
+    region: str
+    _shared: dict[str, Any] = field(default_factory=dict)
+    _shared_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def client(self, service: str) -> Any:
+        return self.sessions.client(self.account, service, self.region)
+
+    def paginate(self, service: str, operation: str, key: str, **params: Any) -> list[Any]:
+        """Every item of a listing, or an exception: never a partial list."""
+        client = self.client(service)
+        if not client.can_paginate(operation):
+            return list(getattr(client, operation)(**params).get(key, []))
+        items: list[Any] = []
+        for page in client.get_paginator(operation).paginate(**params):
+            items.extend(page.get(key, []))
+        return items
+
+    def shared(self, key: str, compute: Callable[[], Any]) -> Any:
+        """Compute a per-account-region dataset once, however many modules need it.
+
+        The first caller computes inline (so a waiting worker never waits on a queued
+        task); concurrent callers wait for it.
+        """
+        with self._shared_lock:
+            slot = self._shared.get(key)
+            if slot is None:
+                slot = self._shared[key] = _Once()
+        return slot.get(compute)
+
+    def arn(self, service: str, resource: str, region: str | None = None) -> str:
+        partition = self.sessions.partition(self.region)
+        region_part = self.region if region is None else region
+        return f"arn:{partition}:{service}:{region_part}:{self.account.id}:{resource}"
+
+    def resource(self, type_name: str, id: str, name: str, arn: str | None,
+                 data: dict[str, Any]) -> Resource:
+        return Resource(type_name, id, name, arn, self.account, self.region, data)
+
+
+class _Once:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._done = False
+        self._value: Any = None
+        self._error: BaseException | None = None
+
+    def get(self, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            if not self._done:
+                try:
+                    self._value = compute()
+                except BaseException as exc:  # re-raised to every caller below
+                    self._error = exc
+                self._done = True
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def error_code(exc: BaseException) -> str:
+    """A short machine-readable code for a failed call."""
+    if isinstance(exc, ClientError):
+        return str(exc.response.get("Error", {}).get("Code") or "ClientError")
+    if isinstance(exc, BotoCoreError):
+        return type(exc).__name__
+    return type(exc).__name__
+
+
+def error_operation(exc: BaseException) -> str:
+    if isinstance(exc, ClientError):
+        return exc.operation_name or "unknown"
+    return "unknown"
+

@@ -1,0 +1,183 @@
+"""Fetch what the policies need, each thing once, concurrently, read-only.
+
+The main thread schedules; a bounded pool of workers makes the calls. Each task's
+continuation runs back on the main thread, so the inventory is only ever touched by
+one thread and a worker never waits for another (no deadlock, no thread per resource).
+
+Whatever cannot be read is recorded, never dropped: a failed listing becomes a *gap*
+(the whole type in that account-region is unknown), a failed detail marks the
+attributes it would have provided as unreadable on that resource.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from .aws import RegionContext, Sessions, error_code, error_operation
+from .models import Account, CollectionError, Resource
+from .resources import REGISTRY
+from .resources.base import Detail, ResourceType
+
+log = logging.getLogger("preflight.collect")
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A place the scanner could not enumerate: every resource there is unknown."""
+
+    account: Account
+    region: str
+    resource_type: str | None  # None: every type (the account's role could not be assumed)
+    error: CollectionError
+
+
+@dataclass
+class Inventory:
+    resources: list[Resource] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+    errors: list[CollectionError] = field(default_factory=list)
+
+
+# Which details each resource type must fetch for the loaded policies.
+Plan = dict[str, tuple[Detail, ...]]
+
+
+def make_plan(needs: dict[str, set[str]]) -> Plan:
+    """``needs`` maps a resource type to the top-level attributes policies read."""
+    return {name: tuple(REGISTRY[name].details_for(attrs)) for name, attrs in sorted(needs.items())}
+
+
+Progress = Callable[[int, int], None]
+
+
+class Collector:
+    def __init__(self, sessions: Sessions, accounts: Sequence[Account], regions: Sequence[str],
+                 plan: Plan, max_workers: int = 16, progress: Progress | None = None):
+        self.sessions = sessions
+        self.accounts = accounts
+        self.regions = regions
+        self.plan = plan
+        self.max_workers = max_workers
+        self.progress = progress
+        self.inventory = Inventory()
+        self._pending: dict[Future[Any], tuple[Callable[[Any], None], Callable[[BaseException], None]]] = {}
+        self._submitted = 0
+        self._finished = 0
+
+    def run(self) -> Inventory:
+        with ThreadPoolExecutor(self.max_workers, thread_name_prefix="preflight") as pool:
+            self._pool = pool
+            try:
+                for account in self.accounts:
+                    self._submit(self.sessions.open, (account,),
+                                 lambda _, a=account: self._account_opened(a),
+                                 lambda exc, a=account: self._account_failed(a, exc))
+                while self._pending:
+                    done, _ = wait(self._pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        on_success, on_error = self._pending.pop(future)
+                        self._finished += 1
+                        error = future.exception()
+                        if error is None:
+                            on_success(future.result())
+                        else:
+                            on_error(error)
+                    if self.progress:
+                        self.progress(self._finished, self._submitted)
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+        self.inventory.resources.sort(key=lambda r: (r.type, r.account.id, r.region, r.id))
+        return self.inventory
+
+    def _submit(self, fn: Callable[..., Any], args: tuple[Any, ...],
+                on_success: Callable[[Any], None], on_error: Callable[[BaseException], None]) -> None:
+        self._submitted += 1
+        self._pending[self._pool.submit(fn, *args)] = (on_success, on_error)
+
+    # --- accounts -------------------------------------------------------------------------
+
+    def _account_opened(self, account: Account) -> None:
+        for region in self.regions:
+            ctx = RegionContext(self.sessions, account, region)
+            for type_name in self.plan:
+                rtype = REGISTRY[type_name]
+                self._submit(_list_all, (rtype, ctx),
+                             lambda found, t=rtype, c=ctx: self._listed(t, c, found),
+                             lambda exc, t=rtype, c=ctx: self._listing_failed(t, c, exc))
+
+    def _account_failed(self, account: Account, exc: BaseException) -> None:
+        error = self._error(exc, account, None, None, fallback_operation="AssumeRole")
+        self.inventory.gaps.extend(Gap(account, region, None, error) for region in self.regions)
+
+    # --- listings -------------------------------------------------------------------------
+
+    def _listed(self, rtype: ResourceType, ctx: RegionContext, found: list[Resource]) -> None:
+        self.inventory.resources.extend(found)
+        if not found:
+            return
+        for detail in self.plan[rtype.name]:
+            if detail.per_resource:
+                for resource in found:
+                    self._submit(detail.fetch_one, (ctx, resource),
+                                 lambda doc, r=resource: r.data.update(doc),
+                                 lambda exc, r=resource, d=detail: self._detail_failed([r], d, exc))
+            else:
+                self._submit(detail.fetch_batch, (ctx, found),
+                             lambda docs, rs=found: _merge_batch(rs, docs),
+                             lambda exc, rs=found, d=detail: self._detail_failed(rs, d, exc))
+
+    def _listing_failed(self, rtype: ResourceType, ctx: RegionContext, exc: BaseException) -> None:
+        error = self._error(exc, ctx.account, ctx.region, rtype.name)
+        self.inventory.gaps.append(Gap(ctx.account, ctx.region, rtype.name, error))
+
+    # --- details --------------------------------------------------------------------------
+
+    def _detail_failed(self, resources: Iterable[Resource], detail: Detail,
+                       exc: BaseException) -> None:
+        for resource in resources:
+            error = self._error(exc, resource.account, resource.region, resource.type,
+                                resource_id=resource.id)
+            for attribute in detail.attributes:
+                resource.unreadable[attribute.name] = error.describe()
+
+    def _error(self, exc: BaseException, account: Account, region: str | None,
+               type_name: str | None, resource_id: str | None = None,
+               fallback_operation: str = "unknown") -> CollectionError:
+        operation = error_operation(exc)
+        if operation == "unknown":
+            operation = fallback_operation
+        error = CollectionError(account.id, region, type_name, operation, error_code(exc),
+                                _message(exc), resource_id)
+        self.inventory.errors.append(error)
+        if _is_bug(exc):  # not an AWS answer: keep the traceback for whoever debugs it
+            log.error("worker failed: %s", error.describe(), exc_info=exc)
+        else:
+            log.warning("%s", error.describe())
+        return error
+
+
+def _list_all(rtype: ResourceType, ctx: RegionContext) -> list[Resource]:
+    return list(rtype.list(ctx))
+
+
+def _merge_batch(resources: list[Resource], docs: dict[str, dict[str, Any]]) -> None:
+    for resource in resources:
+        resource.data.update(docs.get(resource.id, {}))
+
+
+def _message(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= 500 else text[:497] + "..."
+
+
+def _is_bug(exc: BaseException) -> bool:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from .aws import MutatingCallBlocked
+
+    return not isinstance(exc, (ClientError, BotoCoreError, MutatingCallBlocked))

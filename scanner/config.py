@@ -1,0 +1,172 @@
+"""The scan configuration (preflight.yml): accounts, regions, environments, parameters.
+
+Validated by a JSON Schema (`preflight schema --config`) with file:line errors, like
+policies. Missing file means: the caller's account, in the default region.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from .errors import InputError, Problem
+from .models import Severity
+from .policy.schema import scope_schema
+from .yamlfile import Pointer, YamlDocument, load_yaml
+
+ACCOUNT_ID = r"^[0-9]{12}$"
+REGION = r"^[a-z]{2}(-[a-z]+)+-[0-9]+$"
+ALL_ENVIRONMENTS = "*"
+
+
+@dataclass(frozen=True)
+class AccountEntry:
+    id: str
+    name: str | None = None
+    environment: str | None = None
+    role_arn: str | None = None
+    external_id: str | None = None
+
+
+@dataclass(frozen=True)
+class PolicyOverride:
+    enabled: bool = True
+    severity: Severity | None = None
+    scope: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    regions: tuple[str, ...] = ()
+    role_name: str | None = None
+    external_id: str | None = None
+    organization: bool = False
+    accounts: tuple[AccountEntry, ...] = ()
+    environment_tag: str | None = "Environment"
+    default_environment: str = "default"
+    # environment (or "*") -> policy id -> parameter -> value
+    parameters: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
+    policies: Mapping[str, PolicyOverride] = field(default_factory=dict)
+    max_workers: int = 16
+    source: str | None = None
+    document: YamlDocument | None = field(default=None, compare=False, repr=False)
+
+    def problem(self, pointer: Pointer, message: str, hint: str = "") -> Problem:
+        if self.document is None:
+            return Problem("(built-in defaults)", None, None, message, hint)
+        return self.document.problem(pointer, message, hint)
+
+    def parameters_for(self, policy_id: str, environment: str) -> dict[str, Any]:
+        """Overrides for one policy in one environment; the environment's own win over '*'."""
+        merged = dict(self.parameters.get(ALL_ENVIRONMENTS, {}).get(policy_id, {}))
+        merged.update(self.parameters.get(environment, {}).get(policy_id, {}))
+        return merged
+
+
+def config_schema() -> dict[str, Any]:
+    names = {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://preflight.dev/schemas/config.schema.json",
+        "title": "Preflight configuration",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "regions": names | {"items": {"type": "string", "pattern": REGION}},
+            "role_name": {"type": "string", "minLength": 1,
+                          "description": "Role assumed in each account unless it says otherwise"},
+            "external_id": {"type": "string", "minLength": 2},
+            "organization": {"type": "boolean",
+                             "description": "Discover active accounts through AWS Organizations"},
+            "accounts": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "id": {"type": "string", "pattern": ACCOUNT_ID},
+                        "name": {"type": "string", "minLength": 1},
+                        "environment": {"type": "string", "minLength": 1},
+                        "role_arn": {"type": "string", "pattern": r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+"},
+                        "external_id": {"type": "string", "minLength": 2},
+                    },
+                },
+            },
+            "environment_tag": {"type": ["string", "null"],
+                                "description": "Resource tag that overrides the account's "
+                                "environment; null to disable"},
+            "default_environment": {"type": "string", "minLength": 1},
+            "parameters": {
+                "type": "object",
+                "description": "environment (or '*') -> policy id -> parameter -> value",
+                "additionalProperties": {
+                    "type": "object",
+                    "additionalProperties": {"type": "object"},
+                },
+            },
+            "policies": {
+                "type": "object",
+                "description": "Per-policy overrides: enabled, severity, scope",
+                "additionalProperties": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "enabled": {"type": "boolean"},
+                        "severity": {"enum": [s.value for s in Severity]},
+                        "scope": scope_schema(),
+                    },
+                },
+            },
+            "max_workers": {"type": "integer", "minimum": 1, "maximum": 256},
+        },
+    }
+
+
+@functools.lru_cache(maxsize=1)
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(config_schema())
+
+
+def load_config(path: Path | str | None) -> Config:
+    if path is None:
+        return Config()
+    doc = load_yaml(path)
+    data = doc.data if doc.data is not None else {}
+    if not isinstance(data, dict):
+        raise InputError([doc.problem((), "the config file must be a YAML mapping",
+                                      "see the README's configuration section")])
+    errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise InputError([
+            doc.problem(tuple(e.absolute_path),
+                        f"{'/'.join(map(str, e.absolute_path)) or 'config'}: {e.message}",
+                        "see the README's configuration section")
+            for e in errors
+        ])
+    return Config(
+        regions=tuple(data.get("regions") or ()),
+        role_name=data.get("role_name"),
+        external_id=data.get("external_id"),
+        organization=bool(data.get("organization", False)),
+        accounts=tuple(AccountEntry(**entry) for entry in data.get("accounts") or ()),
+        environment_tag=data.get("environment_tag", "Environment"),
+        default_environment=data.get("default_environment", "default"),
+        parameters=data.get("parameters") or {},
+        policies={
+            pid: PolicyOverride(
+                enabled=o.get("enabled", True),
+                severity=Severity(o["severity"]) if "severity" in o else None,
+                scope=o.get("scope"),
+            )
+            for pid, o in (data.get("policies") or {}).items()
+        },
+        max_workers=data.get("max_workers", 16),
+        source=str(path),
+        document=doc,
+    )

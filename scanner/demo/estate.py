@@ -1,0 +1,208 @@
+"""Builders for a fake AWS estate on moto, used by the demo and by the tests.
+
+These write (they create resources on the fake); the scanner never uses them. Each
+builder takes a boto3 Session bound to one account, so an estate can span accounts.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+
+MANAGEMENT_ACCOUNT = "123456789012"  # moto's default account
+MEMBER_ROLE = "OrganizationAccountAccessRole"
+
+
+def account_session(account_id: str, region: str = "us-east-1") -> boto3.Session:
+    """Credentials for ``account_id``: moto switches account on AssumeRole."""
+    if account_id == MANAGEMENT_ACCOUNT:
+        return boto3.Session(region_name=region)
+    creds = boto3.client("sts", region_name=region).assume_role(
+        RoleArn=f"arn:aws:iam::{account_id}:role/{MEMBER_ROLE}", RoleSessionName="seed"
+    )["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name=region,
+    )
+
+
+def create_organization(accounts: list[str]) -> dict[str, str]:
+    """An organization in the management account with one member per name: name -> id."""
+    org = boto3.client("organizations", region_name="us-east-1")
+    org.create_organization(FeatureSet="ALL")
+    ids = {}
+    for name in accounts:
+        status = org.create_account(AccountName=name, Email=f"{name}@example.com")
+        ids[name] = status["CreateAccountStatus"]["AccountId"]
+    return ids
+
+
+def _tags(tags: dict[str, str] | None) -> list[dict[str, str]]:
+    return [{"Key": k, "Value": v} for k, v in (tags or {}).items()]
+
+
+def create_table(session: boto3.Session, region: str, name: str, *, on_demand: bool = False,
+                 pitr: bool = False, autoscaling: tuple[str, ...] = (),
+                 tags: dict[str, str] | None = None, backup: bool = False) -> str:
+    """A table; ``autoscaling`` lists directions ('read', 'write') to register."""
+    ddb = session.client("dynamodb", region_name=region)
+    params: dict[str, Any] = {
+        "TableName": name,
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+    }
+    if on_demand:
+        params["BillingMode"] = "PAY_PER_REQUEST"
+    else:
+        params["ProvisionedThroughput"] = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+    if tags:
+        params["Tags"] = _tags(tags)
+    arn = ddb.create_table(**params)["TableDescription"]["TableArn"]
+    if pitr:
+        ddb.update_continuous_backups(
+            TableName=name,
+            PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+        )
+    if backup:
+        ddb.create_backup(TableName=name, BackupName=f"{name}-backup")
+    scaling = session.client("application-autoscaling", region_name=region)
+    for direction in autoscaling:
+        dimension = f"dynamodb:table:{direction.capitalize()}CapacityUnits"
+        scaling.register_scalable_target(
+            ServiceNamespace="dynamodb", ResourceId=f"table/{name}",
+            ScalableDimension=dimension, MinCapacity=5, MaxCapacity=100,
+        )
+        scaling.put_scaling_policy(
+            PolicyName=f"{name}-{direction}", ServiceNamespace="dynamodb",
+            ResourceId=f"table/{name}", ScalableDimension=dimension,
+            PolicyType="TargetTrackingScaling",
+            TargetTrackingScalingPolicyConfiguration={
+                "TargetValue": 70.0,
+                "PredefinedMetricSpecification": {
+                    "PredefinedMetricType": f"DynamoDB{direction.capitalize()}CapacityUtilization"
+                },
+            },
+        )
+    return arn
+
+
+def create_bucket(session: boto3.Session, region: str, name: str, *,
+                  versioning: str | None = None, tags: dict[str, str] | None = None) -> None:
+    """``versioning``: None (never enabled), 'Enabled' or 'Suspended'."""
+    s3 = session.client("s3", region_name=region)
+    if region == "us-east-1":
+        s3.create_bucket(Bucket=name)
+    else:
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
+    if versioning == "Suspended":
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    if versioning:
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": versioning})
+    if tags:
+        s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": _tags(tags)})
+
+
+def create_user_pool(session: boto3.Session, region: str, name: str, *, mfa: str = "OFF",
+                     tags: dict[str, str] | None = None) -> str:
+    idp = session.client("cognito-idp", region_name=region)
+    pool_id = idp.create_user_pool(PoolName=name, UserPoolTags=tags or {})["UserPool"]["Id"]
+    if mfa != "OFF":
+        idp.set_user_pool_mfa_config(
+            UserPoolId=pool_id,
+            SoftwareTokenMfaConfiguration={"Enabled": True},
+            MfaConfiguration=mfa,
+        )
+    return pool_id
+
+
+def _zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return {}\n")
+    return buffer.getvalue()
+
+
+def create_function(session: boto3.Session, region: str, name: str, *, timeout: int = 30,
+                    reserved: int | None = None, tags: dict[str, str] | None = None) -> str:
+    iam = session.client("iam", region_name=region)
+    role = f"{name}-role"
+    try:
+        arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    except iam.exceptions.EntityAlreadyExistsException:
+        arn = iam.get_role(RoleName=role)["Role"]["Arn"]
+    fn = session.client("lambda", region_name=region).create_function(
+        FunctionName=name, Runtime="python3.12", Role=arn, Handler="handler.handler",
+        Code={"ZipFile": _zip()}, Timeout=timeout, Tags=tags or {},
+    )
+    if reserved is not None:
+        session.client("lambda", region_name=region).put_function_concurrency(
+            FunctionName=name, ReservedConcurrentExecutions=reserved)
+    return fn["FunctionArn"]
+
+
+@dataclass
+class Stage:
+    name: str
+    rate: float | None = None
+    burst: int | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+def create_rest_api(session: boto3.Session, region: str, name: str, stages: list[Stage], *,
+                    lambda_arn: str | None = None, timeout_ms: int = 29000) -> str:
+    """A REST API with one GET /items method (optionally a Lambda proxy) and stages."""
+    api = session.client("apigateway", region_name=region)
+    api_id = api.create_rest_api(name=name)["id"]
+    root = api.get_resources(restApiId=api_id)["items"][0]["id"]
+    resource = api.create_resource(restApiId=api_id, parentId=root, pathPart="items")["id"]
+    api.put_method(restApiId=api_id, resourceId=resource, httpMethod="GET",
+                   authorizationType="NONE")
+    if lambda_arn:
+        uri = (f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/"
+               f"{lambda_arn}/invocations")
+        api.put_integration(restApiId=api_id, resourceId=resource, httpMethod="GET",
+                            type="AWS_PROXY", integrationHttpMethod="POST", uri=uri,
+                            timeoutInMillis=timeout_ms)
+    else:
+        api.put_integration(restApiId=api_id, resourceId=resource, httpMethod="GET",
+                            type="MOCK")
+    deployment = api.create_deployment(restApiId=api_id)["id"]
+    for stage in stages:
+        api.create_stage(restApiId=api_id, stageName=stage.name, deploymentId=deployment,
+                         tags=stage.tags)
+        ops = []
+        if stage.rate is not None:
+            ops.append({"op": "replace", "path": "/*/*/throttling/rateLimit",
+                        "value": str(stage.rate)})
+        if stage.burst is not None:
+            ops.append({"op": "replace", "path": "/*/*/throttling/burstLimit",
+                        "value": str(stage.burst)})
+        if ops:
+            api.update_stage(restApiId=api_id, stageName=stage.name, patchOperations=ops)
+    return api_id
+
+
+def create_http_api(session: boto3.Session, region: str, name: str, stages: list[Stage], *,
+                    lambda_arn: str | None = None) -> str:
+    api = session.client("apigatewayv2", region_name=region)
+    api_id = api.create_api(Name=name, ProtocolType="HTTP")["ApiId"]
+    if lambda_arn:
+        api.create_integration(ApiId=api_id, IntegrationType="AWS_PROXY",
+                               IntegrationUri=lambda_arn, PayloadFormatVersion="2.0")
+    for stage in stages:
+        settings: dict[str, Any] = {}
+        if stage.rate is not None:
+            settings["ThrottlingRateLimit"] = stage.rate
+        if stage.burst is not None:
+            settings["ThrottlingBurstLimit"] = stage.burst
+        params: dict[str, Any] = {"ApiId": api_id, "StageName": stage.name, "Tags": stage.tags}
+        if settings:
+            params["DefaultRouteSettings"] = settings
+        api.create_stage(**params)
+    return api_id

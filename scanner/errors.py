@@ -1,0 +1,45 @@
+"""One exception hierarchy. Every user-facing error says where it is and how to fix it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class PreflightError(Exception):
+    """Base class: anything the CLI turns into a clean message instead of a traceback."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one input file, located as precisely as we can."""
+
+    path: str
+    line: int | None
+    column: int | None
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        where = self.path
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        text = f"{where}: {self.message}"
+        if self.hint:
+            text += f" (fix: {self.hint})"
+        return text
+
+
+class InputError(PreflightError):
+    """Invalid input: policies, config, command line. Carries every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class ScanInterrupted(PreflightError):
+    exit_code = 130

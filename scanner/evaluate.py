@@ -1,0 +1,123 @@
+"""Policies x resources -> findings. Pure: no I/O, no clock, no AWS.
+
+Every in-scope resource gets a finding for every policy on its type: pass, fail, or
+error when an attribute the verdict (or the scope) depends on could not be read. A
+place that could not be listed at all yields one error finding per policy that would
+have applied there, so a gap is never mistaken for "nothing to check".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .collect import Gap
+from .models import Finding, Resource, ResourceRef, Status
+from .policy.model import Policy
+from .policy.templates import render
+
+TAGS = "tags"
+
+
+def _no_overrides(policy_id: str, environment: str) -> Mapping[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True)
+class EvaluationContext:
+    environment_tag: str | None = "Environment"
+    # (policy id, environment) -> parameter values that replace the policy's defaults
+    overrides: Callable[[str, str], Mapping[str, Any]] = _no_overrides
+
+    def parameters(self, policy: Policy, environment: str) -> dict[str, Any]:
+        return {**policy.defaults(), **self.overrides(policy.id, environment)}
+
+
+def environment_of(resource: Resource, environment_tag: str | None) -> str:
+    tags = resource.data.get(TAGS) or {}
+    if environment_tag and isinstance(tags, dict) and tags.get(environment_tag):
+        return str(tags[environment_tag])
+    return resource.account.environment
+
+
+def document(resource: Resource, environment: str) -> dict[str, Any]:
+    """What a policy's expressions see: identity fields plus collected attributes."""
+    return {
+        **resource.data,
+        "id": resource.id,
+        "name": resource.name,
+        "arn": resource.arn,
+        "account_id": resource.account.id,
+        "region": resource.region,
+        "environment": environment,
+    }
+
+
+def evaluate(policies: Sequence[Policy], resources: Iterable[Resource], gaps: Iterable[Gap],
+             ctx: EvaluationContext, tags_read: Mapping[str, bool]) -> list[Finding]:
+    """``tags_read`` says, per type, whether tags were collected (so scope could use them)."""
+    by_type: dict[str, list[Policy]] = {}
+    for policy in policies:
+        for type_name in policy.resources:
+            by_type.setdefault(type_name, []).append(policy)
+    findings: list[Finding] = []
+    for resource in resources:
+        for policy in by_type.get(resource.type, []):
+            finding = _evaluate_one(policy, resource, ctx, tags_read.get(resource.type, False))
+            if finding is not None:
+                findings.append(finding)
+    for gap in gaps:
+        findings.extend(_gap_findings(gap, policies))
+    findings.sort(key=lambda f: f.sort_key)
+    return findings
+
+
+def _evaluate_one(policy: Policy, resource: Resource, ctx: EvaluationContext,
+                  tags_read: bool) -> Finding | None:
+    if tags_read and TAGS in resource.unreadable:
+        # Without tags neither the environment nor a tag scope is known: fail closed.
+        ref = _ref(resource, resource.account.environment)
+        return _error(policy, ref, f"cannot tell whether the policy applies: "
+                      f"{resource.unreadable[TAGS]}")
+    environment = environment_of(resource, ctx.environment_tag)
+    if not policy.scope.covers_place(resource.account, resource.region, environment):
+        return None
+    if policy.scope.needs_tags and not policy.scope.covers_tags(resource.data.get(TAGS) or {}):
+        return None
+    ref = _ref(resource, environment)
+    missing = sorted(policy.attributes() & resource.unreadable.keys())
+    if missing:
+        return _error(policy, ref, resource.unreadable[missing[0]])
+    params = ctx.parameters(policy, environment)
+    doc = document(resource, environment)
+    outcome = policy.check.evaluate(doc, params)
+    evidence = {leaf.expression: leaf.actual for leaf in outcome.leaves}
+    message = "; ".join(dict.fromkeys(leaf.describe() for leaf in outcome.decisive))
+    if outcome.passed:
+        return Finding(policy.id, Status.PASS, policy.severity, ref, message, evidence,
+                       policy.runbook)
+    remediation = tuple(render(t, doc, params) for t in policy.remediation)
+    return Finding(policy.id, Status.FAIL, policy.severity, ref, message, evidence,
+                   policy.runbook, remediation)
+
+
+def _gap_findings(gap: Gap, policies: Sequence[Policy]) -> Iterable[Finding]:
+    account = gap.account
+    for policy in policies:
+        if not policy.scope.covers_place(account, gap.region, account.environment):
+            continue
+        for type_name in policy.resources:
+            if gap.resource_type in (None, type_name):
+                ref = ResourceRef(type_name, "*", f"every {type_name}", None, account.id,
+                                  gap.region, account.environment)
+                yield _error(policy, ref, f"could not list resources: {gap.error.describe()}")
+
+
+def _ref(resource: Resource, environment: str) -> ResourceRef:
+    return ResourceRef(resource.type, resource.id, resource.name, resource.arn,
+                       resource.account.id, resource.region, environment)
+
+
+def _error(policy: Policy, ref: ResourceRef, message: str) -> Finding:
+    return Finding(policy.id, Status.ERROR, policy.severity, ref, message, {}, policy.runbook)

@@ -1,0 +1,186 @@
+"""Check conditions: leaves compare one attribute, and all/any/not combine them.
+
+Evaluation is pure and never short-circuits, so a finding's evidence lists every
+attribute its verdict rests on, and the message names the leaves that decided it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Union
+
+import jmespath
+import jmespath.exceptions
+
+from .operators import Operator
+
+
+@dataclass(frozen=True)
+class ParamRef:
+    """An operand taken from the policy's parameters: ``{param: max_seconds}``."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class AttrRef:
+    """An operand taken from another attribute of the same resource."""
+
+    expression: str
+
+
+@dataclass(frozen=True)
+class LeafResult:
+    expression: str
+    operator: str
+    expected: Any
+    actual: Any
+    passed: bool
+
+    def describe(self) -> str:
+        text = f"{self.expression} is {_show(self.actual)}"
+        if not self.passed:
+            wanted = _WORDING.get(self.operator, self.operator.replace("_", " "))
+            text += f", expected {wanted} {_show(self.expected)}"
+        return text
+
+
+@dataclass(frozen=True)
+class Outcome:
+    passed: bool
+    leaves: tuple[LeafResult, ...]
+    # The leaves that decided the verdict: the failing ones on a fail.
+    decisive: tuple[LeafResult, ...]
+
+
+@dataclass(frozen=True)
+class Leaf:
+    expression: str
+    operator: Operator
+    operand: Any
+
+    def evaluate(self, document: Mapping[str, Any], params: Mapping[str, Any]) -> Outcome:
+        actual = search(self.expression, document)
+        expected = resolve(self.operand, document, params)
+        passed = self.operator.test(actual, expected)
+        leaf = LeafResult(self.expression, self.operator.name, expected, actual, passed)
+        return Outcome(passed, (leaf,), (leaf,))
+
+    def expressions(self) -> Iterable[str]:
+        yield self.expression
+        if isinstance(self.operand, AttrRef):
+            yield self.operand.expression
+
+    def params(self) -> Iterable[str]:
+        if isinstance(self.operand, ParamRef):
+            yield self.operand.name
+
+
+@dataclass(frozen=True)
+class All:
+    items: tuple[Condition, ...]
+
+    def evaluate(self, document: Mapping[str, Any], params: Mapping[str, Any]) -> Outcome:
+        outcomes = [c.evaluate(document, params) for c in self.items]
+        passed = all(o.passed for o in outcomes)
+        decisive = [leaf for o in outcomes if o.passed is passed for leaf in o.decisive]
+        return Outcome(passed, _leaves(outcomes), tuple(decisive))
+
+    def expressions(self) -> Iterable[str]:
+        for item in self.items:
+            yield from item.expressions()
+
+    def params(self) -> Iterable[str]:
+        for item in self.items:
+            yield from item.params()
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    items: tuple[Condition, ...]
+
+    def evaluate(self, document: Mapping[str, Any], params: Mapping[str, Any]) -> Outcome:
+        outcomes = [c.evaluate(document, params) for c in self.items]
+        passed = any(o.passed for o in outcomes)
+        decisive = [leaf for o in outcomes if o.passed is passed for leaf in o.decisive]
+        return Outcome(passed, _leaves(outcomes), tuple(decisive))
+
+    expressions = All.expressions
+    params = All.params
+
+
+@dataclass(frozen=True)
+class Not:
+    item: Condition
+
+    def evaluate(self, document: Mapping[str, Any], params: Mapping[str, Any]) -> Outcome:
+        inner = self.item.evaluate(document, params)
+        return Outcome(not inner.passed, inner.leaves, inner.decisive)
+
+    def expressions(self) -> Iterable[str]:
+        yield from self.item.expressions()
+
+    def params(self) -> Iterable[str]:
+        yield from self.item.params()
+
+
+Condition = Union[Leaf, All, AnyOf, Not]  # noqa: UP007 (a runtime alias on 3.10)
+
+
+def _leaves(outcomes: list[Outcome]) -> tuple[LeafResult, ...]:
+    return tuple(leaf for o in outcomes for leaf in o.leaves)
+
+
+def resolve(operand: Any, document: Mapping[str, Any], params: Mapping[str, Any]) -> Any:
+    if isinstance(operand, ParamRef):
+        return params.get(operand.name)
+    if isinstance(operand, AttrRef):
+        return search(operand.expression, document)
+    return operand
+
+
+def search(expression: str, document: Mapping[str, Any]) -> Any:
+    """Evaluate a JMESPath expression; a type error inside it reads as "no value"."""
+    try:
+        return jmespath.search(expression, document)
+    except jmespath.exceptions.JMESPathError:
+        return None
+
+
+def root_attributes(expression: str) -> set[str]:
+    """The top-level attribute names an expression reads, from its syntax tree.
+
+    ``pitr.status`` reads ``pitr``; ``length(api_integrations)`` reads
+    ``api_integrations``; a filter's inner fields belong to the elements, not the root.
+    """
+    return _roots(jmespath.compile(expression).parsed)
+
+
+def _roots(node: dict[str, Any]) -> set[str]:
+    kind = node.get("type")
+    children = node.get("children", [])
+    if kind == "field":
+        return {node["value"]}
+    if kind in ("literal", "current", "identity"):
+        return set()
+    if kind in {"subexpression", "index_expression", "projection", "value_projection",
+                "flatten", "filter_projection", "pipe"}:
+        return _roots(children[0]) if children else set()
+    found: set[str] = set()
+    for child in children:
+        if isinstance(child, dict):
+            found |= _roots(child)
+    return found
+
+
+_WORDING = {"equals": "=", "not_equals": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<=",
+            "matches": "to match", "exists": "exists ="}
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        text = {True: "true", False: "false", None: "null"}[value]
+    else:
+        text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 80 else text[:77] + "..."

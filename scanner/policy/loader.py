@@ -1,0 +1,228 @@
+"""Find policy files, validate them, and build Policy objects.
+
+Validation runs in two passes: the generated JSON Schema (shape), then the checks a
+schema cannot express (id equals file name, attributes exist on the resource type,
+expressions and regexes compile, templates are safe). Every problem in every file is
+collected before failing, each with file, line, column and a fix.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import jmespath
+import jmespath.exceptions
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from ..errors import InputError, Problem
+from ..models import Severity
+from ..resources import REGISTRY
+from ..yamlfile import Pointer, YamlDocument, load_yaml
+from .conditions import All, AnyOf, AttrRef, Condition, Leaf, Not, ParamRef, root_attributes
+from .model import Parameter, Policy, Scope
+from .operators import OPERATORS, compile_regex
+from .schema import policy_schema
+from .templates import TemplateProblem, check_template
+
+POLICY_SUFFIXES = (".yml", ".yaml")
+
+
+def builtin_policy_dir() -> Path:
+    import policies
+
+    return Path(policies.__file__).parent
+
+
+def find_policy_files(paths: Sequence[Path | str]) -> list[Path]:
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.suffix in POLICY_SUFFIXES
+                                and p.is_file() and "runbooks" not in p.parts))
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(Problem(str(path), None, None, "no such file or directory",
+                                    "check the path given to --policies"))
+    if problems:
+        raise InputError(problems)
+    return files
+
+
+def load_policies(paths: Sequence[Path | str] | None = None) -> list[Policy]:
+    """Load every policy under ``paths`` (the built-in pack when None); all or nothing."""
+    files = find_policy_files(paths if paths else [builtin_policy_dir()])
+    policies: list[Policy] = []
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    for file in files:
+        try:
+            policy = load_policy_file(file)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        if policy.id in seen:
+            problems.append(Problem(str(file), 1, 1, f"policy id {policy.id!r} is also defined "
+                                    f"in {seen[policy.id]}", "give each policy a unique id"))
+            continue
+        seen[policy.id] = str(file)
+        policies.append(policy)
+    if problems:
+        raise InputError(problems)
+    if not policies:
+        raise InputError([Problem(", ".join(str(p) for p in paths or []), None, None,
+                                  "no policy files (*.yml) found")])
+    return sorted(policies, key=lambda p: p.id)
+
+
+def load_policy_file(path: Path | str, text: str | None = None) -> Policy:
+    doc = load_yaml(path, text)
+    problems = list(_schema_problems(doc))
+    if problems:
+        raise InputError(problems)
+    builder = _PolicyBuilder(doc)
+    policy = builder.build()
+    if builder.problems:
+        raise InputError(builder.problems)
+    return policy
+
+
+@functools.lru_cache(maxsize=1)
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(policy_schema())
+
+
+def _schema_problems(doc: YamlDocument) -> Iterable[Problem]:
+    if not isinstance(doc.data, dict):
+        yield doc.problem((), "a policy file must be a YAML mapping (id: ..., title: ...)",
+                          "start from an example in the README's policy reference")
+        return
+    for error in sorted(_validator().iter_errors(doc.data), key=lambda e: list(e.absolute_path)):
+        yield _explain(doc, error)
+
+
+def _explain(doc: YamlDocument, error: ValidationError) -> Problem:
+    """Turn a schema error into a sentence a policy author can act on."""
+    if error.context:  # anyOf: report the branch that got furthest
+        deepest = best_match(error.context)
+        if deepest is not None and len(deepest.absolute_path) > len(error.absolute_path):
+            return _explain(doc, deepest)
+    pointer: Pointer = tuple(error.absolute_path)
+    where = "/".join(str(p) for p in pointer) or "the policy"
+    hint = ""
+    message = f"{where}: {error.message}"
+    if error.validator == "required":
+        hint = "add the missing key"
+    elif error.validator == "additionalProperties":
+        allowed = ", ".join(sorted(error.schema.get("properties", {})))
+        hint = f"allowed keys here: {allowed}"
+    elif error.validator == "enum":
+        hint = "use one of: " + ", ".join(map(str, error.validator_value))
+    elif error.validator == "pattern" and pointer[-1:] == ("id",):
+        hint = "use kebab-case: lowercase letters, digits and hyphens"
+    elif error.validator == "pattern" and pointer[-1:] == ("runbook",):
+        hint = "write it as runbook-file#section-anchor, e.g. disaster-recovery#restore-a-dynamodb-table"
+    elif error.validator in ("minProperties", "maxProperties") or (
+        pointer and "check" in pointer and error.validator == "anyOf"
+    ):
+        message = f"{where}: a condition is `attribute` plus exactly one operator, or all/any/not"
+        hint = "operators: " + ", ".join(OPERATORS)
+    return doc.problem(pointer, message, hint)
+
+
+class _PolicyBuilder:
+    """Builds a Policy from schema-valid data, collecting semantic problems."""
+
+    def __init__(self, doc: YamlDocument):
+        self.doc = doc
+        self.data: dict[str, Any] = doc.data
+        self.problems: list[Problem] = []
+        resource = self.data["resource"]
+        self.types = tuple(resource) if isinstance(resource, list) else (resource,)
+        self.parameters = {
+            name: Parameter(name, spec["default"], spec.get("description", ""))
+            for name, spec in (self.data.get("parameters") or {}).items()
+        }
+
+    def problem(self, pointer: Pointer, message: str, hint: str = "") -> None:
+        self.problems.append(self.doc.problem(pointer, message, hint))
+
+    def build(self) -> Policy:
+        data = self.data
+        stem = Path(self.doc.path).stem
+        if data["id"] != stem:
+            self.problem(("id",), f"id {data['id']!r} differs from the file name {stem!r}",
+                         f"rename the file to {data['id']}.yml or set id: {stem}")
+        check = self.condition(data["check"], ("check",))
+        remediation = tuple(data.get("remediation") or ())
+        for i, template in enumerate(remediation):
+            problem: TemplateProblem | None = check_template(template, self.types, self.parameters)
+            if problem:
+                self.problem(("remediation", i), problem.message, problem.hint)
+        return Policy(
+            id=data["id"],
+            title=data["title"],
+            description=data["description"].strip(),
+            severity=Severity(data["severity"]),
+            resources=self.types,
+            scope=Scope.from_dict(data.get("scope")),
+            check=check,
+            runbook=data["runbook"],
+            remediation=remediation,
+            parameters=self.parameters,
+            frameworks={k: tuple(v) for k, v in (data.get("frameworks") or {}).items()},
+            categories=tuple(data.get("categories") or ()),
+            source=self.doc.path,
+        )
+
+    def condition(self, raw: dict[str, Any], pointer: Pointer) -> Condition:
+        if "all" in raw:
+            return All(tuple(self.condition(c, (*pointer, "all", i))
+                             for i, c in enumerate(raw["all"])))
+        if "any" in raw:
+            return AnyOf(tuple(self.condition(c, (*pointer, "any", i))
+                               for i, c in enumerate(raw["any"])))
+        if "not" in raw:
+            return Not(self.condition(raw["not"], (*pointer, "not")))
+        (op_name,) = (k for k in raw if k != "attribute")
+        operator = OPERATORS[op_name]
+        self.expression(raw["attribute"], (*pointer, "attribute"))
+        operand = self.operand(raw[op_name], (*pointer, op_name))
+        if op_name == "matches" and isinstance(operand, str):
+            try:
+                compile_regex(operand)
+            except Exception as exc:  # re.error; message is what matters
+                self.problem((*pointer, op_name), f"invalid regular expression: {exc}",
+                             "check the pattern's syntax (Python re)")
+        return Leaf(raw["attribute"], operator, operand)
+
+    def operand(self, raw: Any, pointer: Pointer) -> Any:
+        if isinstance(raw, dict) and set(raw) == {"param"}:
+            if raw["param"] not in self.parameters:
+                declared = ", ".join(self.parameters) or "none"
+                self.problem(pointer, f"unknown parameter {raw['param']!r}",
+                             f"declare it under parameters: (declared: {declared})")
+            return ParamRef(raw["param"])
+        if isinstance(raw, dict) and set(raw) == {"attribute"}:
+            self.expression(raw["attribute"], (*pointer, "attribute"))
+            return AttrRef(raw["attribute"])
+        return raw
+
+    def expression(self, expression: str, pointer: Pointer) -> None:
+        try:
+            roots = root_attributes(expression)
+        except jmespath.exceptions.JMESPathError as exc:
+            self.problem(pointer, f"invalid JMESPath expression {expression!r}: {exc}",
+                         "see https://jmespath.org for the syntax")
+            return
+        for type_name in self.types:
+            known = set(REGISTRY[type_name].attribute_names())
+            for root in sorted(roots - known):
+                self.problem(pointer, f"{type_name} has no attribute {root!r}",
+                             "available: " + ", ".join(sorted(known)))

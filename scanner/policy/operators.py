@@ -1,0 +1,94 @@
+"""The comparison operators a check leaf can use.
+
+Each operator declares the JSON Schema of its operand, so the policy schema is generated
+from this table and the language cannot drift from its validation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+_NUMBER = {"type": "number"}
+_SCALAR = {"type": ["string", "number", "boolean", "null"]}
+_ANY = {"type": ["string", "number", "boolean", "null", "array", "object"]}
+_LIST = {"type": "array", "items": _SCALAR, "minItems": 1}
+
+
+@dataclass(frozen=True)
+class Operator:
+    name: str
+    description: str
+    operand_schema: dict[str, Any]
+    test: Callable[[Any, Any], bool]
+    needs_value: bool = True  # False for exists: a missing attribute is a valid answer
+
+
+def _equals(actual: Any, expected: Any) -> bool:
+    # YAML's true is not AWS's 1: booleans only equal booleans.
+    if isinstance(actual, bool) or isinstance(expected, bool):
+        return actual is expected
+    return bool(actual == expected)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _numeric(compare: Callable[[float, float], bool]) -> Callable[[Any, Any], bool]:
+    return lambda actual, expected: (
+        _is_number(actual) and _is_number(expected) and compare(actual, expected)
+    )
+
+
+def _contains(actual: Any, expected: Any) -> bool:
+    if isinstance(actual, str):
+        return isinstance(expected, str) and expected in actual
+    if isinstance(actual, (list, dict)):
+        return expected in actual
+    return False
+
+
+@lru_cache(maxsize=256)
+def compile_regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _matches(actual: Any, pattern: Any) -> bool:
+    return isinstance(actual, str) and compile_regex(pattern).search(actual) is not None
+
+
+def _exists(actual: Any, expected: Any) -> bool:
+    present = actual is not None and actual != {} and actual != []
+    return present is bool(expected)
+
+
+OPERATORS: dict[str, Operator] = {
+    op.name: op
+    for op in (
+        Operator("equals", "The value equals the operand", _ANY, _equals),
+        Operator("not_equals", "The value differs from the operand", _ANY,
+                 lambda a, e: not _equals(a, e)),
+        Operator("in", "The value is one of the listed values", _LIST,
+                 lambda a, e: any(_equals(a, item) for item in e)),
+        Operator("not_in", "The value is none of the listed values", _LIST,
+                 lambda a, e: not any(_equals(a, item) for item in e)),
+        Operator("contains", "A list or mapping holds the operand, or a string contains it",
+                 _SCALAR, _contains),
+        Operator("gt", "The value is a number greater than the operand", _NUMBER,
+                 _numeric(lambda a, e: a > e)),
+        Operator("gte", "The value is a number greater than or equal to the operand", _NUMBER,
+                 _numeric(lambda a, e: a >= e)),
+        Operator("lt", "The value is a number less than the operand", _NUMBER,
+                 _numeric(lambda a, e: a < e)),
+        Operator("lte", "The value is a number less than or equal to the operand", _NUMBER,
+                 _numeric(lambda a, e: a <= e)),
+        Operator("matches", "The value is a string matching the regular expression (search)",
+                 {"type": "string", "minLength": 1}, _matches),
+        Operator("exists", "true: the value is present and not empty; false: it is absent "
+                 "or empty", {"type": "boolean"}, _exists, needs_value=False),
+    )
+}

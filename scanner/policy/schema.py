@@ -1,0 +1,156 @@
+"""The policy JSON Schema (Draft 2020-12), generated from what is registered.
+
+Resource types, their attribute names and the operators come from the registries, so
+adding a resource type or an operator changes the language and its validation at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..models import Severity
+from ..resources import REGISTRY
+from .operators import OPERATORS
+
+SCHEMA_ID = "https://preflight.dev/schemas/policy.schema.json"
+ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+RUNBOOK_PATTERN = r"^[a-z0-9][a-z0-9-]*#[a-z0-9][a-z0-9-]*$"
+
+
+def _operand(schema: dict[str, Any]) -> dict[str, Any]:
+    """An operand is a literal, a parameter reference or another attribute."""
+    return {
+        "anyOf": [
+            schema,
+            {"$ref": "#/$defs/param_ref"},
+            {"$ref": "#/$defs/attribute_ref"},
+        ]
+    }
+
+
+def _leaf() -> dict[str, Any]:
+    properties: dict[str, Any] = {
+        "attribute": {
+            "type": "string",
+            "minLength": 1,
+            "description": "JMESPath expression over the resource's attributes "
+            "(see `preflight resources`)",
+        }
+    }
+    for op in OPERATORS.values():
+        properties[op.name] = _operand(op.operand_schema) | {"description": op.description}
+    return {
+        "type": "object",
+        "description": "Compare one attribute: `attribute` plus exactly one operator",
+        "required": ["attribute"],
+        "properties": properties,
+        "additionalProperties": False,
+        "minProperties": 2,
+        "maxProperties": 2,
+    }
+
+
+def _names() -> dict[str, Any]:
+    return {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1,
+            "uniqueItems": True}
+
+
+def scope_schema() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": "Where the policy applies; omit a key (or list '*') to mean everywhere",
+        "properties": {
+            "environments": _names(),
+            "accounts": _names() | {"description": "Account ids or names"},
+            "regions": _names(),
+            "tags": {
+                "type": "object",
+                "description": "Resource tags that must be present; a value, a list of "
+                "values, or '*' for any value",
+                "additionalProperties": {"anyOf": [{"type": "string"}, _names()]},
+            },
+        },
+        "additionalProperties": False,
+    }
+
+
+def policy_schema() -> dict[str, Any]:
+    types = sorted(REGISTRY)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "Preflight policy",
+        "type": "object",
+        "required": ["id", "title", "description", "severity", "resource", "check", "runbook"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "string", "pattern": ID_PATTERN,
+                   "description": "kebab-case, equal to the file name without .yml"},
+            "title": {"type": "string", "minLength": 1, "maxLength": 120},
+            "description": {"type": "string", "minLength": 1},
+            "severity": {"enum": [s.value for s in Severity]},
+            "resource": {
+                "description": "The resource type the policy checks (or several with the "
+                "same attributes)",
+                "anyOf": [
+                    {"enum": types},
+                    {"type": "array", "items": {"enum": types}, "minItems": 1,
+                     "uniqueItems": True},
+                ],
+            },
+            "categories": _names() | {"description": "Free labels, e.g. disaster-recovery"},
+            "scope": scope_schema(),
+            "check": {"$ref": "#/$defs/condition"},
+            "parameters": {
+                "type": "object",
+                "propertyNames": {"pattern": r"^[a-z][a-z0-9_]*$"},
+                "additionalProperties": {
+                    "type": "object",
+                    "required": ["default"],
+                    "properties": {
+                        "default": {"type": ["string", "number", "boolean", "array"]},
+                        "description": {"type": "string"},
+                    },
+                    "additionalProperties": False,
+                },
+            },
+            "runbook": {"type": "string", "pattern": RUNBOOK_PATTERN,
+                        "description": "runbook-file#section-anchor"},
+            "remediation": {"type": "array", "items": {"type": "string", "minLength": 1},
+                            "description": "Command templates (jinja2, sandboxed)"},
+            "frameworks": {
+                "type": "object",
+                "description": "Framework name -> control ids (aws-fsbp, aws-config, ...)",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+        "$defs": {
+            "condition": {
+                "description": "A leaf comparison, or all / any / not of conditions",
+                "anyOf": [
+                    {"$ref": "#/$defs/leaf"},
+                    {"type": "object", "required": ["all"], "additionalProperties": False,
+                     "properties": {"all": {"type": "array", "minItems": 1,
+                                            "items": {"$ref": "#/$defs/condition"}}}},
+                    {"type": "object", "required": ["any"], "additionalProperties": False,
+                     "properties": {"any": {"type": "array", "minItems": 1,
+                                            "items": {"$ref": "#/$defs/condition"}}}},
+                    {"type": "object", "required": ["not"], "additionalProperties": False,
+                     "properties": {"not": {"$ref": "#/$defs/condition"}}},
+                ],
+            },
+            "leaf": _leaf(),
+            "param_ref": {"type": "object", "required": ["param"], "additionalProperties": False,
+                          "properties": {"param": {"type": "string"}}},
+            "attribute_ref": {"type": "object", "required": ["attribute"],
+                              "additionalProperties": False,
+                              "properties": {"attribute": {"type": "string"}}},
+            "attributes": {
+                "description": "Attributes each resource type offers (informative)",
+                "type": "object",
+                "properties": {
+                    name: {"enum": t.attribute_names()} for name, t in sorted(REGISTRY.items())
+                },
+            },
+        },
+    }

@@ -1,0 +1,139 @@
+"""DynamoDB tables: billing mode, point-in-time recovery, autoscaling, tags."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..aws import RegionContext
+from ..models import Resource
+from .base import Attribute, Detail, Document, ResourceType, tags_from_list
+
+TYPE = "aws.dynamodb.table"
+
+
+def _list(ctx: RegionContext):
+    for name in ctx.paginate("dynamodb", "list_tables", "TableNames"):
+        yield ctx.resource(TYPE, name, name, ctx.arn("dynamodb", f"table/{name}"), {})
+
+
+def _describe(ctx: RegionContext, table: Resource) -> Document:
+    desc = ctx.client("dynamodb").describe_table(TableName=table.name)["Table"]
+    throughput = desc.get("ProvisionedThroughput", {})
+    return {
+        # Tables created before billing modes existed have no summary: they are provisioned.
+        "billing_mode": desc.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED"),
+        "table_status": desc.get("TableStatus"),
+        "provisioned_throughput": {
+            "read": throughput.get("ReadCapacityUnits"),
+            "write": throughput.get("WriteCapacityUnits"),
+        },
+        "deletion_protection": bool(desc.get("DeletionProtectionEnabled", False)),
+    }
+
+
+def _continuous_backups(ctx: RegionContext, table: Resource) -> Document:
+    response = ctx.client("dynamodb").describe_continuous_backups(TableName=table.name)
+    pitr = response["ContinuousBackupsDescription"].get("PointInTimeRecoveryDescription", {})
+    return {
+        "pitr": {
+            "status": pitr.get("PointInTimeRecoveryStatus", "DISABLED"),
+            "earliest_restorable_time": _iso(pitr.get("EarliestRestorableDateTime")),
+            "latest_restorable_time": _iso(pitr.get("LatestRestorableDateTime")),
+        }
+    }
+
+
+def _tags(ctx: RegionContext, table: Resource) -> Document:
+    client = ctx.client("dynamodb")
+    tags: list[dict[str, str]] = []
+    params: dict[str, Any] = {"ResourceArn": table.arn}
+    while True:  # ListTagsOfResource has no boto3 paginator
+        page = client.list_tags_of_resource(**params)
+        tags.extend(page.get("Tags", []))
+        if not page.get("NextToken"):
+            return {"tags": tags_from_list(tags)}
+        params["NextToken"] = page["NextToken"]
+
+
+def _autoscaling(ctx: RegionContext, tables: list[Resource]) -> dict[str, Document]:
+    """One DescribeScalableTargets and one DescribeScalingPolicies for the whole region."""
+    targets = ctx.paginate("application-autoscaling", "describe_scalable_targets",
+                           "ScalableTargets", ServiceNamespace="dynamodb")
+    policies = ctx.paginate("application-autoscaling", "describe_scaling_policies",
+                            "ScalingPolicies", ServiceNamespace="dynamodb")
+    by_target: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for policy in policies:
+        key = (policy["ResourceId"], policy["ScalableDimension"])
+        by_target.setdefault(key, []).append(
+            {"name": policy["PolicyName"], "type": policy["PolicyType"]}
+        )
+    scaling: dict[str, dict[str, Any]] = {}
+    for target in targets:
+        kind, _, table_name = target["ResourceId"].partition("/")
+        if kind != "table" or "/" in table_name:  # index/... targets belong to GSIs
+            continue
+        dimension = target["ScalableDimension"].rsplit(":", 1)[-1]
+        direction = {"ReadCapacityUnits": "read", "WriteCapacityUnits": "write"}.get(dimension)
+        if direction:
+            scaling.setdefault(table_name, {})[direction] = {
+                "min_capacity": target["MinCapacity"],
+                "max_capacity": target["MaxCapacity"],
+                "policies": by_target.get((target["ResourceId"], target["ScalableDimension"]), []),
+            }
+    return {
+        t.id: {"autoscaling": {"read": scaling.get(t.name, {}).get("read"),
+                               "write": scaling.get(t.name, {}).get("write")}}
+        for t in tables
+    }
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+RESOURCE = ResourceType(
+    name=TYPE,
+    description="A DynamoDB table",
+    list_calls=("dynamodb:ListTables",),
+    list=_list,
+    listed=(),
+    details=(
+        Detail(
+            "table",
+            ("dynamodb:DescribeTable",),
+            (
+                Attribute("billing_mode", "PROVISIONED or PAY_PER_REQUEST", "PROVISIONED"),
+                Attribute("table_status", "ACTIVE, CREATING, UPDATING, ...", "ACTIVE"),
+                Attribute("provisioned_throughput", "{read, write} capacity units",
+                          {"read": 5, "write": 5}),
+                Attribute("deletion_protection", "Whether deletion protection is on", True),
+            ),
+            fetch_one=_describe,
+        ),
+        Detail(
+            "continuous_backups",
+            ("dynamodb:DescribeContinuousBackups",),
+            (Attribute("pitr", "Point-in-time recovery: {status: ENABLED|DISABLED, "
+                       "earliest_restorable_time, latest_restorable_time}",
+                       {"status": "ENABLED", "earliest_restorable_time": None,
+                        "latest_restorable_time": None}),),
+            fetch_one=_continuous_backups,
+        ),
+        Detail(
+            "autoscaling",
+            ("application-autoscaling:DescribeScalableTargets",
+             "application-autoscaling:DescribeScalingPolicies"),
+            (Attribute("autoscaling", "Application Auto Scaling per direction: {read, write}, "
+                       "each null or {min_capacity, max_capacity, policies: [{name, type}]}",
+                       {"read": {"min_capacity": 5, "max_capacity": 100, "policies": []},
+                        "write": None}),),
+            fetch_batch=_autoscaling,
+        ),
+        Detail(
+            "tags",
+            ("dynamodb:ListTagsOfResource",),
+            (Attribute("tags", "Resource tags as a mapping", {"Environment": "prod"}),),
+            fetch_one=_tags,
+        ),
+    ),
+)

@@ -1,0 +1,132 @@
+"""The library entry point: config + policies -> ScanResult. The CLI merely drives it."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from . import __version__
+from .accounts import resolve_accounts
+from .aws import Sessions
+from .collect import Collector, Progress, make_plan
+from .config import ALL_ENVIRONMENTS, Config
+from .errors import InputError, PreflightError, Problem
+from .evaluate import TAGS, EvaluationContext, evaluate
+from .models import PolicySummary, ScanResult
+from .policy.model import Policy, Scope
+
+Clock = Callable[[], datetime]
+
+
+class SetupError(PreflightError):
+    """The scan could not start: no accounts could be determined."""
+
+    exit_code = 3
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def configure_policies(policies: Sequence[Policy], config: Config) -> list[Policy]:
+    """Apply the config's per-policy overrides and check its parameter overrides."""
+    by_id = {p.id: p for p in policies}
+    problems: list[Problem] = []
+    for policy_id in config.policies:
+        if policy_id not in by_id:
+            problems.append(config.problem(("policies", policy_id),
+                                           f"no loaded policy has id {policy_id!r}",
+                                           "check `preflight policies` for the ids"))
+    for environment, per_policy in config.parameters.items():
+        for policy_id, values in per_policy.items():
+            policy = by_id.get(policy_id)
+            pointer = ("parameters", environment, policy_id)
+            if policy is None:
+                problems.append(config.problem(pointer, f"no loaded policy has id {policy_id!r}",
+                                               "check `preflight policies` for the ids"))
+                continue
+            for name in values:
+                if name not in policy.parameters:
+                    declared = ", ".join(policy.parameters) or "none"
+                    problems.append(config.problem((*pointer, name),
+                                                   f"{policy_id} has no parameter {name!r}",
+                                                   f"declared parameters: {declared}"))
+    if problems:
+        raise InputError(problems)
+    configured = []
+    for policy in policies:
+        override = config.policies.get(policy.id)
+        if override is None:
+            configured.append(policy)
+        elif override.enabled:
+            configured.append(dataclasses.replace(
+                policy,
+                severity=override.severity or policy.severity,
+                scope=Scope.from_dict(override.scope) if override.scope is not None
+                else policy.scope,
+            ))
+    return configured
+
+
+def _depends_on_environment(policy: Policy, config: Config) -> bool:
+    env_params = any(env != ALL_ENVIRONMENTS and policy.id in per_policy
+                     for env, per_policy in config.parameters.items())
+    return policy.scope.environments is not None or env_params
+
+
+def plan_attributes(policies: Sequence[Policy], config: Config) -> dict[str, set[str]]:
+    """Top-level attributes to collect per resource type.
+
+    Tags are read only when something depends on them: the check, a tag scope, or (with
+    an environment tag configured) a scope or parameter that differs by environment.
+    """
+    needs: dict[str, set[str]] = {}
+    for policy in policies:
+        attrs = set(policy.attributes())
+        if policy.scope.needs_tags or (
+            config.environment_tag and _depends_on_environment(policy, config)
+        ):
+            attrs.add(TAGS)
+        for type_name in policy.resources:
+            needs.setdefault(type_name, set()).update(attrs)
+    return needs
+
+
+def run_scan(config: Config, policies: Sequence[Policy], *, regions: Sequence[str] = (),
+             sessions: Sessions | None = None, progress: Progress | None = None,
+             clock: Clock = utcnow) -> ScanResult:
+    started = clock()
+    policies = configure_policies(policies, config)
+    sessions = sessions or Sessions(max_workers=config.max_workers)
+    try:
+        accounts = resolve_accounts(config, sessions)
+    except (ClientError, BotoCoreError) as exc:
+        raise SetupError(f"cannot determine the accounts to scan: {exc}. "
+                         "Check the credentials (aws sts get-caller-identity) and, with "
+                         "organization: true, organizations:ListAccounts permission.") from None
+    scan_regions = tuple(regions or config.regions or (sessions.default_region,))
+    needs = plan_attributes(policies, config)
+    inventory = Collector(sessions, accounts, scan_regions, make_plan(needs),
+                          max_workers=config.max_workers, progress=progress).run()
+    ctx = EvaluationContext(config.environment_tag, config.parameters_for)
+    findings = evaluate(policies, inventory.resources, inventory.gaps, ctx,
+                        {t: TAGS in attrs for t, attrs in needs.items()})
+    return ScanResult(
+        tool_version=__version__,
+        started_at=started.isoformat(timespec="seconds"),
+        finished_at=clock().isoformat(timespec="seconds"),
+        accounts=tuple(accounts),
+        regions=scan_regions,
+        policies=tuple(
+            PolicySummary(p.id, p.title, p.severity, ",".join(p.resources), p.runbook, p.source)
+            for p in policies
+        ),
+        findings=tuple(findings),
+        errors=tuple(sorted(inventory.errors, key=lambda e: (
+            e.account_id, e.region or "", e.resource_type or "", e.resource_id or "",
+            e.operation))),
+        api_calls=sessions.call_log.total,
+    )

@@ -1,0 +1,121 @@
+"""Read a YAML document and remember where every value came from.
+
+Schema errors are only useful with a line number, so documents are composed into
+PyYAML's node graph and converted by hand, recording the (line, column) of every
+JSON-pointer path. The conversion also bounds what a hostile file can cost: size,
+nesting depth and alias expansion (a "billion laughs" document) are all capped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import InputError, Problem
+
+MAX_BYTES = 1_000_000
+MAX_NODES = 100_000
+MAX_DEPTH = 64
+
+Pointer = tuple[str | int, ...]
+
+
+@dataclass
+class YamlDocument:
+    path: str
+    data: Any
+    locations: dict[Pointer, tuple[int, int]] = field(default_factory=dict)
+
+    def locate(self, pointer: Pointer) -> tuple[int | None, int | None]:
+        """The position of the deepest known value on ``pointer`` (1-based)."""
+        for end in range(len(pointer), -1, -1):
+            found = self.locations.get(tuple(pointer[:end]))
+            if found:
+                return found
+        return None, None
+
+    def problem(self, pointer: Pointer, message: str, hint: str = "") -> Problem:
+        line, column = self.locate(pointer)
+        return Problem(self.path, line, column, message, hint)
+
+
+def load_yaml(path: Path | str, text: str | None = None) -> YamlDocument:
+    """Parse one YAML file; raise InputError with file:line on anything malformed."""
+    name = str(path)
+    if text is None:
+        try:
+            raw = Path(path).read_bytes()
+        except OSError as exc:
+            raise InputError([Problem(name, None, None, f"cannot read file: {exc.strerror}")]) from None
+        if len(raw) > MAX_BYTES:
+            raise InputError([Problem(name, None, None, f"file is larger than {MAX_BYTES} bytes")])
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                [Problem(name, None, None, f"not UTF-8 text ({exc.reason})", "save the file as UTF-8")]
+            ) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        raise InputError([Problem(name, line, col, f"invalid YAML: {exc.problem or exc}")]) from None
+    except yaml.YAMLError as exc:
+        raise InputError([Problem(name, None, None, f"invalid YAML: {exc}")]) from None
+    doc = YamlDocument(name, None)
+    if node is None:
+        return doc
+    converter = _Converter(doc)
+    doc.data = converter.convert(node, ())
+    return doc
+
+
+class _Converter:
+    def __init__(self, doc: YamlDocument):
+        self.doc = doc
+        self.nodes = 0
+        self.constructor = yaml.SafeLoader("")
+
+    def convert(self, node: yaml.Node, pointer: Pointer) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES or len(pointer) > MAX_DEPTH:
+            raise InputError([self._problem(node, "document is too large or too deeply nested")])
+        self.doc.locations.setdefault(pointer, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, pointer)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.convert(item, (*pointer, i)) for i, item in enumerate(node.value)]
+        try:
+            value = self.constructor.construct_object(node)
+        except yaml.constructor.ConstructorError as exc:
+            raise InputError([self._problem(node, f"invalid value: {exc.problem}")]) from None
+        # Dates stay strings: the schemas speak JSON, which has no date type.
+        return value.isoformat() if isinstance(value, (date, datetime)) else value
+
+    def _mapping(self, node: yaml.MappingNode, pointer: Pointer) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise InputError([self._problem(key_node, "YAML merge keys (<<) are not supported")])
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise InputError([self._problem(key_node, "mapping keys must be plain scalars")])
+            key = str(self.constructor.construct_object(key_node))
+            if key in result:
+                raise InputError(
+                    [self._problem(key_node, f"duplicate key {key!r}", "keep only one of them")]
+                )
+            self.doc.locations[(*pointer, key)] = (
+                key_node.start_mark.line + 1,
+                key_node.start_mark.column + 1,
+            )
+            result[key] = self.convert(value_node, (*pointer, key))
+        return result
+
+    def _problem(self, node: yaml.Node, message: str, hint: str = "") -> Problem:
+        mark = node.start_mark
+        return Problem(self.doc.path, mark.line + 1, mark.column + 1, message, hint)
