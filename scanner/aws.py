@@ -68,14 +68,16 @@ class Sessions:
     """
 
     def __init__(self, base: boto3.Session | None = None, max_workers: int = 16,
-                 max_attempts: int = 8):
+                 max_retries: int = 8):
         self.base = base or boto3.Session()
         self.call_log = CallLog()
         self._lock = threading.Lock()
         self._sessions: dict[str, boto3.Session] = {}
         self._clients: dict[tuple[str, str, str], Any] = {}
         self._config = botocore.config.Config(
-            retries={"mode": "adaptive", "max_attempts": max_attempts},
+            # adaptive: exponential backoff plus client-side rate limiting once throttled.
+            # botocore's max_attempts here counts retries after the first attempt.
+            retries={"mode": "adaptive", "max_attempts": max_retries},
             max_pool_connections=max_workers,
             user_agent_extra=f"preflight/{__version__}",
             connect_timeout=10,

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
 
 from .errors import InputError, Problem
 from .models import Severity
@@ -133,6 +134,19 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(config_schema())
 
 
+def _explain(doc: YamlDocument, error: ValidationError) -> Problem:
+    pointer: Pointer = tuple(error.absolute_path)
+    where = "/".join(map(str, pointer)) or "config"
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        properties = error.schema.get("properties", {})
+        unexpected = [k for k in error.instance if k not in properties]
+        if unexpected:  # point at the stray key, not at the mapping that holds it
+            return doc.problem((*pointer, unexpected[0]),
+                               f"{where}: unknown key {', '.join(map(repr, unexpected))}",
+                               f"allowed keys here: {', '.join(sorted(properties))}")
+    return doc.problem(pointer, f"{where}: {error.message}", "see the README's configuration section")
+
+
 def load_config(path: Path | str | None) -> Config:
     if path is None:
         return Config()
@@ -143,12 +157,7 @@ def load_config(path: Path | str | None) -> Config:
                                       "see the README's configuration section")])
     errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
-        raise InputError([
-            doc.problem(tuple(e.absolute_path),
-                        f"{'/'.join(map(str, e.absolute_path)) or 'config'}: {e.message}",
-                        "see the README's configuration section")
-            for e in errors
-        ])
+        raise InputError([_explain(doc, e) for e in errors])
     return Config(
         regions=tuple(data.get("regions") or ()),
         role_name=data.get("role_name"),

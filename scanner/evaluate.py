@@ -97,9 +97,20 @@ def _evaluate_one(policy: Policy, resource: Resource, ctx: EvaluationContext,
     if outcome.passed:
         return Finding(policy.id, Status.PASS, policy.severity, ref, message, evidence,
                        policy.runbook)
-    remediation = tuple(render(t, doc, params) for t in policy.remediation)
     return Finding(policy.id, Status.FAIL, policy.severity, ref, message, evidence,
-                   policy.runbook, remediation)
+                   policy.runbook, _remediation(policy, doc, params))
+
+
+def _remediation(policy: Policy, doc: dict[str, Any], params: Mapping[str, Any]
+                 ) -> tuple[str, ...]:
+    """Rendered commands; a template that cannot render says so instead of aborting the scan."""
+    commands = []
+    for template in policy.remediation:
+        try:
+            commands.append(render(template, doc, params))
+        except Exception as exc:  # jinja2 errors on an attribute this resource lacks
+            commands.append(f"# could not fill in this command for {doc.get('name')}: {exc}")
+    return tuple(commands)
 
 
 def _gap_findings(gap: Gap, policies: Sequence[Policy]) -> Iterable[Finding]:

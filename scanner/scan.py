@@ -48,12 +48,19 @@ def configure_policies(policies: Sequence[Policy], config: Config) -> list[Polic
                 problems.append(config.problem(pointer, f"no loaded policy has id {policy_id!r}",
                                                "check `preflight policies` for the ids"))
                 continue
-            for name in values:
+            for name, value in values.items():
                 if name not in policy.parameters:
                     declared = ", ".join(policy.parameters) or "none"
                     problems.append(config.problem((*pointer, name),
                                                    f"{policy_id} has no parameter {name!r}",
                                                    f"declared parameters: {declared}"))
+                elif _kind(value) != _kind(policy.parameters[name].default):
+                    default = policy.parameters[name].default
+                    problems.append(config.problem(
+                        (*pointer, name),
+                        f"{policy_id}.{name} must be a {_kind(default)} like its default "
+                        f"({default!r}), not {value!r}", "write the value without quotes"
+                        if _kind(default) == "number" else ""))
     if problems:
         raise InputError(problems)
     configured = []
@@ -69,6 +76,14 @@ def configure_policies(policies: Sequence[Policy], config: Config) -> list[Polic
                 else policy.scope,
             ))
     return configured
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return "list" if isinstance(value, list) else "string"
 
 
 def _depends_on_environment(policy: Policy, config: Config) -> bool:

@@ -8,6 +8,7 @@ nesting depth and alias expansion (a "billion laughs" document) are all capped.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -60,13 +61,15 @@ def load_yaml(path: Path | str, text: str | None = None) -> YamlDocument:
                 [Problem(name, None, None, f"not UTF-8 text ({exc.reason})", "save the file as UTF-8")]
             ) from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
         raise InputError([Problem(name, line, col, f"invalid YAML: {exc.problem or exc}")]) from None
     except yaml.YAMLError as exc:
         raise InputError([Problem(name, None, None, f"invalid YAML: {exc}")]) from None
+    except RecursionError:  # PyYAML's composer recurses once per nesting level
+        raise InputError([Problem(name, None, None, _TOO_DEEP, _TOO_DEEP_HINT)]) from None
     doc = YamlDocument(name, None)
     if node is None:
         return doc
@@ -75,16 +78,44 @@ def load_yaml(path: Path | str, text: str | None = None) -> YamlDocument:
     return doc
 
 
+_TOO_DEEP = f"document is nested more than {MAX_DEPTH} levels deep"
+_TOO_DEEP_HINT = "flatten the document"
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans: only true/false are booleans.
+
+    Under YAML 1.1, `equals: ON` would compare Cognito's "ON" with the boolean true and
+    never match; policy authors should not have to remember to quote it.
+    """
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
 class _Converter:
     def __init__(self, doc: YamlDocument):
         self.doc = doc
         self.nodes = 0
-        self.constructor = yaml.SafeLoader("")
+        self.constructor = _Loader("")
 
     def convert(self, node: yaml.Node, pointer: Pointer) -> Any:
         self.nodes += 1
-        if self.nodes > MAX_NODES or len(pointer) > MAX_DEPTH:
-            raise InputError([self._problem(node, "document is too large or too deeply nested")])
+        if self.nodes > MAX_NODES:
+            raise InputError([self._problem(
+                node, f"document expands to more than {MAX_NODES} values",
+                "repeated YAML aliases (*name) multiply the document; write the values out")])
+        if len(pointer) > MAX_DEPTH:
+            raise InputError([self._problem(node, _TOO_DEEP, _TOO_DEEP_HINT)])
         self.doc.locations.setdefault(pointer, (node.start_mark.line + 1, node.start_mark.column + 1))
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, pointer)
@@ -104,7 +135,10 @@ class _Converter:
                 raise InputError([self._problem(key_node, "YAML merge keys (<<) are not supported")])
             if not isinstance(key_node, yaml.ScalarNode):
                 raise InputError([self._problem(key_node, "mapping keys must be plain scalars")])
-            key = str(self.constructor.construct_object(key_node))
+            try:
+                key = str(self.constructor.construct_object(key_node))
+            except yaml.constructor.ConstructorError as exc:
+                raise InputError([self._problem(key_node, f"invalid key: {exc.problem}")]) from None
             if key in result:
                 raise InputError(
                     [self._problem(key_node, f"duplicate key {key!r}", "keep only one of them")]

@@ -6,6 +6,7 @@ attribute its verdict rests on, and the message names the leaves that decided it
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Union
@@ -116,7 +117,10 @@ class Not:
 
     def evaluate(self, document: Mapping[str, Any], params: Mapping[str, Any]) -> Outcome:
         inner = self.item.evaluate(document, params)
-        return Outcome(not inner.passed, inner.leaves, inner.decisive)
+        # Restate the deciding leaves negated, so a failure reads "expected not = 1".
+        decisive = tuple(dataclasses.replace(leaf, operator=f"not {leaf.operator}",
+                                             passed=not leaf.passed) for leaf in inner.decisive)
+        return Outcome(not inner.passed, inner.leaves, decisive)
 
     def expressions(self) -> Iterable[str]:
         yield from self.item.expressions()
@@ -162,11 +166,16 @@ def _roots(node: dict[str, Any]) -> set[str]:
     children = node.get("children", [])
     if kind == "field":
         return {node["value"]}
-    if kind in ("literal", "current", "identity"):
+    if kind in ("literal", "current", "identity", "expref"):
+        # An expression reference (sort_by(items, &name)) reads the elements, not the root.
         return set()
     if kind in {"subexpression", "index_expression", "projection", "value_projection",
                 "flatten", "filter_projection", "pipe"}:
-        return _roots(children[0]) if children else set()
+        if not children:
+            return set()
+        if kind in ("subexpression", "pipe") and children[0].get("type") == "current":
+            return _roots(children[1])  # @.pitr.status reads pitr
+        return _roots(children[0])
     found: set[str] = set()
     for child in children:
         if isinstance(child, dict):
@@ -176,6 +185,7 @@ def _roots(node: dict[str, Any]) -> set[str]:
 
 _WORDING = {"equals": "=", "not_equals": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<=",
             "matches": "to match", "exists": "exists ="}
+_WORDING |= {f"not {op}": f"not {word}" for op, word in _WORDING.items()}
 
 
 def _show(value: Any) -> str:

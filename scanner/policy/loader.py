@@ -16,7 +16,7 @@ from typing import Any
 import jmespath
 import jmespath.exceptions
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.exceptions import ValidationError
 
 from ..errors import InputError, Problem
 from ..models import Severity
@@ -63,13 +63,13 @@ def load_policies(paths: Sequence[Path | str] | None = None) -> list[Policy]:
     seen: dict[str, str] = {}
     for file in files:
         try:
-            policy = load_policy_file(file)
+            policy, doc = _load(file)
         except InputError as exc:
             problems.extend(exc.problems)
             continue
         if policy.id in seen:
-            problems.append(Problem(str(file), 1, 1, f"policy id {policy.id!r} is also defined "
-                                    f"in {seen[policy.id]}", "give each policy a unique id"))
+            problems.append(doc.problem(("id",), f"policy id {policy.id!r} is also defined "
+                                        f"in {seen[policy.id]}", "give each policy a unique id"))
             continue
         seen[policy.id] = str(file)
         policies.append(policy)
@@ -82,6 +82,10 @@ def load_policies(paths: Sequence[Path | str] | None = None) -> list[Policy]:
 
 
 def load_policy_file(path: Path | str, text: str | None = None) -> Policy:
+    return _load(path, text)[0]
+
+
+def _load(path: Path | str, text: str | None = None) -> tuple[Policy, YamlDocument]:
     doc = load_yaml(path, text)
     problems = list(_schema_problems(doc))
     if problems:
@@ -90,7 +94,7 @@ def load_policy_file(path: Path | str, text: str | None = None) -> Policy:
     policy = builder.build()
     if builder.problems:
         raise InputError(builder.problems)
-    return policy
+    return policy, doc
 
 
 @functools.lru_cache(maxsize=1)
@@ -109,31 +113,51 @@ def _schema_problems(doc: YamlDocument) -> Iterable[Problem]:
 
 def _explain(doc: YamlDocument, error: ValidationError) -> Problem:
     """Turn a schema error into a sentence a policy author can act on."""
-    if error.context:  # anyOf: report the branch that got furthest
-        deepest = best_match(error.context)
-        if deepest is not None and len(deepest.absolute_path) > len(error.absolute_path):
+    if error.context:  # anyOf: report the branch that got furthest into the document
+        deepest = max(error.context, key=lambda e: len(e.absolute_path))
+        if len(deepest.absolute_path) > len(error.absolute_path):
             return _explain(doc, deepest)
     pointer: Pointer = tuple(error.absolute_path)
     where = "/".join(str(p) for p in pointer) or "the policy"
     hint = ""
     message = f"{where}: {error.message}"
+    enums = [e for e in error.context or () if e.validator == "enum"]
     if error.validator == "required":
         hint = "add the missing key"
     elif error.validator == "additionalProperties":
-        allowed = ", ".join(sorted(error.schema.get("properties", {})))
-        hint = f"allowed keys here: {allowed}"
+        properties = error.schema.get("properties", {})
+        unexpected = [k for k in error.instance if k not in properties]
+        if unexpected:  # point at the stray key, not at the mapping that holds it
+            message = f"{where}: unknown key {', '.join(map(repr, unexpected))}"
+            pointer = (*pointer, unexpected[0])
+        hint = f"allowed keys here: {', '.join(sorted(properties))}"
     elif error.validator == "enum":
         hint = "use one of: " + ", ".join(map(str, error.validator_value))
     elif error.validator == "pattern" and pointer[-1:] == ("id",):
         hint = "use kebab-case: lowercase letters, digits and hyphens"
     elif error.validator == "pattern" and pointer[-1:] == ("runbook",):
         hint = "write it as runbook-file#section-anchor, e.g. disaster-recovery#restore-a-dynamodb-table"
+    elif error.validator == "anyOf" and "check" in pointer and pointer[-1] in OPERATORS:
+        name = str(pointer[-1])
+        message = f"{where}: {error.instance!r} is not a valid operand for {name}"
+        hint = (f"{name} takes {_kind(OPERATORS[name].operand_schema)}, "
+                "or {param: name}, or {attribute: expression}")
     elif error.validator in ("minProperties", "maxProperties") or (
         pointer and "check" in pointer and error.validator == "anyOf"
     ):
         message = f"{where}: a condition is `attribute` plus exactly one operator, or all/any/not"
         hint = "operators: " + ", ".join(OPERATORS)
+    elif error.validator == "anyOf" and enums:  # e.g. resource: an unregistered type
+        message = f"{where}: {error.instance!r} is not one of the allowed values"
+        hint = "use one of: " + ", ".join(map(str, enums[0].validator_value))
     return doc.problem(pointer, message, hint)
+
+
+def _kind(schema: dict[str, Any]) -> str:
+    kind = schema.get("type", "a value")
+    if kind == "array":
+        return "a list of values"
+    return " or ".join(kind) if isinstance(kind, list) else f"a {kind}"
 
 
 class _PolicyBuilder:
@@ -194,9 +218,12 @@ class _PolicyBuilder:
         operator = OPERATORS[op_name]
         self.expression(raw["attribute"], (*pointer, "attribute"))
         operand = self.operand(raw[op_name], (*pointer, op_name))
-        if op_name == "matches" and isinstance(operand, str):
+        pattern = operand
+        if isinstance(operand, ParamRef) and operand.name in self.parameters:
+            pattern = self.parameters[operand.name].default  # the default must work too
+        if op_name == "matches" and isinstance(pattern, str):
             try:
-                compile_regex(operand)
+                compile_regex(pattern)
             except Exception as exc:  # re.error; message is what matters
                 self.problem((*pointer, op_name), f"invalid regular expression: {exc}",
                              "check the pattern's syntax (Python re)")
@@ -204,12 +231,18 @@ class _PolicyBuilder:
 
     def operand(self, raw: Any, pointer: Pointer) -> Any:
         if isinstance(raw, dict) and set(raw) == {"param"}:
-            if raw["param"] not in self.parameters:
+            name = raw["param"]
+            if not isinstance(name, str) or name not in self.parameters:
                 declared = ", ".join(self.parameters) or "none"
-                self.problem(pointer, f"unknown parameter {raw['param']!r}",
+                self.problem(pointer, f"unknown parameter {name!r}",
                              f"declare it under parameters: (declared: {declared})")
-            return ParamRef(raw["param"])
+                return ParamRef(str(name))
+            return ParamRef(name)
         if isinstance(raw, dict) and set(raw) == {"attribute"}:
+            if not isinstance(raw["attribute"], str):
+                self.problem((*pointer, "attribute"), "an attribute reference must be a string",
+                             "write a JMESPath expression, e.g. {attribute: pitr.status}")
+                return AttrRef(str(raw["attribute"]))
             self.expression(raw["attribute"], (*pointer, "attribute"))
             return AttrRef(raw["attribute"])
         return raw

@@ -28,10 +28,24 @@ class Operator:
 
 
 def _equals(actual: Any, expected: Any) -> bool:
-    # YAML's true is not AWS's 1: booleans only equal booleans.
+    # YAML's true is not AWS's 1: booleans only equal booleans, inside lists and maps too.
     if isinstance(actual, bool) or isinstance(expected, bool):
         return actual is expected
+    if isinstance(actual, list) and isinstance(expected, list):
+        return len(actual) == len(expected) and all(map(_equals, actual, expected))
+    if isinstance(actual, dict) and isinstance(expected, dict):
+        return actual.keys() == expected.keys() and all(_equals(v, expected[k])
+                                                        for k, v in actual.items())
     return bool(actual == expected)
+
+
+def _in(actual: Any, expected: Any) -> bool:
+    # The operand may come from a parameter or another attribute: not always a list.
+    return isinstance(expected, list) and any(_equals(actual, item) for item in expected)
+
+
+def _not_in(actual: Any, expected: Any) -> bool:
+    return isinstance(expected, list) and not any(_equals(actual, item) for item in expected)
 
 
 def _is_number(value: Any) -> bool:
@@ -47,8 +61,8 @@ def _numeric(compare: Callable[[float, float], bool]) -> Callable[[Any, Any], bo
 def _contains(actual: Any, expected: Any) -> bool:
     if isinstance(actual, str):
         return isinstance(expected, str) and expected in actual
-    if isinstance(actual, (list, dict)):
-        return expected in actual
+    if isinstance(actual, (list, dict)):  # a mapping holds its keys
+        return any(_equals(item, expected) for item in actual)
     return False
 
 
@@ -58,7 +72,13 @@ def compile_regex(pattern: str) -> re.Pattern[str]:
 
 
 def _matches(actual: Any, pattern: Any) -> bool:
-    return isinstance(actual, str) and compile_regex(pattern).search(actual) is not None
+    if not isinstance(actual, str) or not isinstance(pattern, str):
+        return False
+    try:
+        regex = compile_regex(pattern)
+    except re.error:  # a literal is checked at load time; a parameter or attribute is not
+        return False
+    return regex.search(actual) is not None
 
 
 def _exists(actual: Any, expected: Any) -> bool:
@@ -73,9 +93,9 @@ OPERATORS: dict[str, Operator] = {
         Operator("not_equals", "The value differs from the operand", _ANY,
                  lambda a, e: not _equals(a, e)),
         Operator("in", "The value is one of the listed values", _LIST,
-                 lambda a, e: any(_equals(a, item) for item in e)),
+                 _in),
         Operator("not_in", "The value is none of the listed values", _LIST,
-                 lambda a, e: not any(_equals(a, item) for item in e)),
+                 _not_in),
         Operator("contains", "A list or mapping holds the operand, or a string contains it",
                  _SCALAR, _contains),
         Operator("gt", "The value is a number greater than the operand", _NUMBER,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jinja2
+from jinja2 import meta, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from ..resources import REGISTRY
@@ -72,6 +73,9 @@ def check_template(source: str, types: Sequence[str], parameters: Mapping[str, A
         return TemplateProblem(f"template syntax error on its line {exc.lineno}: {exc.message}",
                                "see https://jinja.palletsprojects.com/templates/")
     params = {name: getattr(p, "default", p) for name, p in parameters.items()}
+    problem = _static_problem(source, types, params)
+    if problem:
+        return problem
     for type_name in types:
         try:
             template.render(context(sample_resource(type_name), params))
@@ -79,9 +83,39 @@ def check_template(source: str, types: Sequence[str], parameters: Mapping[str, A
             return TemplateProblem(f"template is not allowed in the sandbox: {exc}",
                                    "use only the resource's names and attributes")
         except jinja2.UndefinedError as exc:
-            return TemplateProblem(f"template uses an unknown name: {exc.message}",
-                                   "available: resource attributes (`preflight resources`), "
-                                   "params.<name>, and the filter shquote")
+            return TemplateProblem(f"template uses an unknown name on a sample {type_name}: "
+                                   f"{exc.message}", _NAMES_HINT)
         except Exception as exc:  # a filter misused on a sample value, for instance
             return TemplateProblem(f"template fails on a sample {type_name}: {exc}")
+    return None
+
+
+_NAMES_HINT = ("available: resource attributes (`preflight resources`), params.<name>, "
+               "and the filter shquote")
+
+
+def _static_problem(source: str, types: Sequence[str], params: Mapping[str, Any]
+                    ) -> TemplateProblem | None:
+    """What the sample render cannot see: names and attributes in branches it did not take."""
+    tree = environment().parse(source)
+    known = {"resource", "params"}
+    for type_name in types:
+        known |= context(sample_resource(type_name), params).keys()
+    unknown = sorted(meta.find_undeclared_variables(tree) - known)
+    if unknown:
+        return TemplateProblem(f"template uses an unknown name: {unknown[0]!r} is undefined",
+                               _NAMES_HINT)
+    for node in tree.find_all((nodes.Name, nodes.Getattr, nodes.Getitem, nodes.Filter)):
+        if isinstance(node, nodes.Name):
+            reached = node.name if node.name == "self" else None
+        elif isinstance(node, nodes.Getattr):
+            reached = node.attr
+        elif isinstance(node, nodes.Getitem):
+            reached = node.arg.value if isinstance(node.arg, nodes.Const) else None
+        else:  # the attr filter: x|attr('__class__')
+            reached = (node.args[0].value if node.name == "attr" and node.args
+                       and isinstance(node.args[0], nodes.Const) else None)
+        if isinstance(reached, str) and (reached == "self" or reached.startswith("_")):
+            return TemplateProblem(f"template is not allowed in the sandbox: it uses {reached!r}",
+                                   "use only the resource's names and attributes")
     return None

@@ -1,0 +1,116 @@
+"""Evaluation is pure: synthetic resources in, findings out, no AWS."""
+
+from __future__ import annotations
+
+from scanner.collect import Gap
+from scanner.evaluate import EvaluationContext, evaluate
+from scanner.models import Account, CollectionError, Resource, Status
+from scanner.policy import load_policy_file
+from scanner.yamlfile import load_yaml
+
+PROD = Account("111111111111", "shop-prod", "prod")
+STAGING = Account("222222222222", "shop-staging", "staging")
+
+
+def policy(tmp_path, name="t-policy", **overrides):
+    body = {
+        "id": name, "title": "t", "description": "d", "severity": "high",
+        "resource": "aws.dynamodb.table", "runbook": "disaster-recovery#restore-a-dynamodb-table",
+        "check": {"attribute": "pitr.status", "equals": "ENABLED"},
+        "remediation": ["fix {{ name }} in {{ region }}"],
+    } | overrides
+    import yaml
+
+    path = tmp_path / f"{name}.yml"
+    path.write_text(yaml.safe_dump(body))
+    return load_policy_file(path)
+
+
+def table(name, account=PROD, pitr="ENABLED", tags=None, **extra):
+    data = {"pitr": {"status": pitr}, **extra}
+    if tags is not None:
+        data["tags"] = tags
+    return Resource("aws.dynamodb.table", name, name, f"arn:aws:dynamodb:us-east-1:{account.id}:table/{name}",
+                    account, "us-east-1", data)
+
+
+def run(policies, resources, gaps=(), tags_read=True, **ctx):
+    return evaluate(policies, resources, gaps, EvaluationContext(**ctx),
+                    {"aws.dynamodb.table": tags_read})
+
+
+def test_pass_fail_with_evidence_message_and_rendered_remediation(tmp_path):
+    p = policy(tmp_path)
+    ok, bad = run([p], [table("a"), table("b", pitr="DISABLED")])
+    assert (ok.status, ok.remediation) == (Status.PASS, ())
+    assert bad.status is Status.FAIL
+    assert bad.evidence == {"pitr.status": "DISABLED"}
+    assert bad.message == "pitr.status is 'DISABLED', expected = 'ENABLED'"
+    assert bad.remediation == ("fix b in us-east-1",)
+
+
+def test_environment_tag_overrides_the_account_and_drives_scope(tmp_path):
+    p = policy(tmp_path, scope={"environments": ["prod"]})
+    findings = run([p], [table("x", STAGING, pitr="DISABLED", tags={"Environment": "prod"}),
+                         table("y", STAGING, pitr="DISABLED", tags={})],
+                   environment_tag="Environment")
+    assert [(f.resource.name, f.resource.environment) for f in findings] == [("x", "prod")]
+
+
+def test_unreadable_attribute_is_an_error_not_a_verdict(tmp_path):
+    p = policy(tmp_path)
+    broken = table("a")
+    del broken.data["pitr"]
+    broken.unreadable["pitr"] = "DescribeContinuousBackups failed (AccessDenied)"
+    [finding] = run([p], [broken])
+    assert finding.status is Status.ERROR
+    assert "AccessDenied" in finding.message
+
+
+def test_unreadable_tags_make_scope_unknown_and_fail_closed(tmp_path):
+    p = policy(tmp_path, scope={"environments": ["prod"]})
+    broken = table("a", STAGING)
+    broken.unreadable["tags"] = "ListTagsOfResource failed (ThrottlingException)"
+    [finding] = run([p], [broken], environment_tag="Environment")
+    assert finding.status is Status.ERROR
+    assert "cannot tell whether the policy applies" in finding.message
+
+
+def test_gaps_yield_one_error_per_policy_in_scope(tmp_path):
+    p = policy(tmp_path, scope={"environments": ["prod"]})
+    error = CollectionError(PROD.id, "us-east-1", "aws.dynamodb.table", "ListTables",
+                            "AccessDeniedException", "no")
+    gaps = [Gap(PROD, "us-east-1", "aws.dynamodb.table", error),
+            Gap(STAGING, "us-east-1", None, error)]  # out of scope: staging
+    [finding] = run([p], [], gaps)
+    assert (finding.status, finding.resource.id, finding.resource.account_id) == (
+        Status.ERROR, "*", PROD.id)
+
+
+def test_parameters_are_overridden_per_environment(tmp_path):
+    p = policy(tmp_path, parameters={"limit": {"default": 10}},
+               check={"attribute": "provisioned_throughput.read", "lte": {"param": "limit"}})
+    resources = [table("a", PROD, provisioned_throughput={"read": 20}),
+                 table("b", STAGING, provisioned_throughput={"read": 20})]
+    overrides = {("t-policy", "prod"): {"limit": 50}}
+    findings = run([p], resources, overrides=lambda pid, env: overrides.get((pid, env), {}))
+    assert {f.resource.name: f.status for f in findings} == {"a": Status.PASS, "b": Status.FAIL}
+
+
+def test_a_failed_not_explains_what_was_expected(tmp_path):
+    p = policy(tmp_path, check={"not": {"attribute": "billing_mode", "equals": "PROVISIONED"}})
+    [finding] = run([p], [table("a", billing_mode="PROVISIONED")])
+    assert finding.status is Status.FAIL
+    assert finding.message == "billing_mode is 'PROVISIONED', expected not = 'PROVISIONED'"
+
+
+def test_a_template_that_cannot_render_for_one_resource_does_not_abort_the_scan(tmp_path):
+    p = policy(tmp_path, remediation=["scale from {{ autoscaling.read.min_capacity }}"])
+    [finding] = run([p], [table("a", pitr="DISABLED")])
+    assert finding.status is Status.FAIL
+    assert finding.remediation[0].startswith("# could not fill in this command for a")
+
+
+def test_yaml_12_booleans_keep_on_and_yes_as_strings():
+    doc = load_yaml("x.yml", text="a: ON\nb: yes\nc: true\nd: off\n")
+    assert doc.data == {"a": "ON", "b": "yes", "c": True, "d": "off"}
