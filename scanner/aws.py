@@ -72,7 +72,7 @@ class Sessions:
         self.base = base or boto3.Session()
         self.call_log = CallLog()
         self._lock = threading.Lock()
-        self._sessions: dict[str, boto3.Session] = {}
+        self._credentials: dict[str, dict[str, str]] = {}
         self._clients: dict[tuple[str, str, str], Any] = {}
         self._config = botocore.config.Config(
             # adaptive: exponential backoff plus client-side rate limiting once throttled.
@@ -93,40 +93,43 @@ class Sessions:
         with self._lock:
             cached = self._clients.get(key)
             if cached is None:
-                session = self._session_locked(account)
-                cached = session.client(service, region_name=region, config=self._config)
+                credentials = self._credentials_locked(account)
+                # Every client comes from the base session, so service models are parsed
+                # once per process rather than once per account.
+                cached = self.base.client(service, region_name=region, config=self._config,
+                                          **credentials)
                 cached.meta.events.register("before-call.*.*", _guard(self.call_log))
                 self._clients[key] = cached
             return cached
 
     def open(self, account: Account) -> None:
         """Assume the account's role now, so a failure is reported once, for the account."""
-        if account.role_arn and account.id not in self._sessions:
-            session = self._assume(account)  # network call: outside the lock
+        if account.role_arn and account.id not in self._credentials:
+            credentials = self._assume(account)  # network call: outside the lock
             with self._lock:
-                self._sessions.setdefault(account.id, session)
+                self._credentials.setdefault(account.id, credentials)
 
-    def _session_locked(self, account: Account | None) -> boto3.Session:
+    def _credentials_locked(self, account: Account | None) -> dict[str, str]:
         if account is None or not account.role_arn:
-            return self.base
-        session = self._sessions.get(account.id)
-        if session is None:
-            session = self._sessions[account.id] = self._assume(account)
-        return session
+            return {}
+        credentials = self._credentials.get(account.id)
+        if credentials is None:
+            credentials = self._credentials[account.id] = self._assume(account)
+        return credentials
 
-    def _assume(self, account: Account) -> boto3.Session:
+    def _assume(self, account: Account) -> dict[str, str]:
         sts = self.base.client("sts", region_name=self.default_region, config=self._config)
         sts.meta.events.register("before-call.*.*", _guard(self.call_log))
         params: dict[str, Any] = {"RoleArn": account.role_arn, "RoleSessionName": "preflight-scan"}
         if account.external_id:
             params["ExternalId"] = account.external_id
         creds = sts.assume_role(**params)["Credentials"]
-        return boto3.Session(
-            aws_access_key_id=creds["AccessKeyId"],
-            aws_secret_access_key=creds["SecretAccessKey"],
-            aws_session_token=creds["SessionToken"],
-            region_name=self.default_region,
-        )
+        # Held in memory only, never logged or reported.
+        return {
+            "aws_access_key_id": creds["AccessKeyId"],
+            "aws_secret_access_key": creds["SecretAccessKey"],
+            "aws_session_token": creds["SessionToken"],
+        }
 
     def partition(self, region: str) -> str:
         return self.base.get_partition_for_region(region)
