@@ -100,7 +100,9 @@ def resources() -> int:
 
     for rtype in REGISTRY.values():
         click.echo(f"{rtype.name}: {rtype.description}")
-        click.echo(f"  listing ({', '.join(rtype.list_calls)}; once per account-region):")
+        where = "once per account" if rtype.per_account else "once per account-region"
+        calls = ", ".join(rtype.list_calls) or "no API call"
+        click.echo(f"  listing ({calls}; {where}):")
         for attr in (*rtype.common, *rtype.listed):
             click.echo(f"    {attr.name:24} {attr.description}")
         for detail in rtype.details:

@@ -102,10 +102,12 @@ class Collector:
     # --- accounts -------------------------------------------------------------------------
 
     def _account_opened(self, account: Account) -> None:
-        for region in self.regions:
-            ctx = RegionContext(self.sessions, account, region)
-            for type_name in self.plan:
-                rtype = REGISTRY[type_name]
+        # One context per region, shared by every type, so datasets such as the region's
+        # REST APIs are listed once for all the types that need them.
+        contexts = [RegionContext(self.sessions, account, region) for region in self.regions]
+        for type_name in self.plan:
+            rtype = REGISTRY[type_name]
+            for ctx in contexts[:1] if rtype.per_account else contexts:
                 self._submit(_list_all, (rtype, ctx),
                              lambda found, t=rtype, c=ctx: self._listed(t, c, found),
                              lambda exc, t=rtype, c=ctx: self._listing_failed(t, c, exc))

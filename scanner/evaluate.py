@@ -29,6 +29,8 @@ class EvaluationContext:
     environment_tag: str | None = "Environment"
     # (policy id, environment) -> parameter values that replace the policy's defaults
     overrides: Callable[[str, str], Mapping[str, Any]] = _no_overrides
+    # The scan's clock, as every document's scan_time: ages are measured against it.
+    scan_time: str = "1970-01-01T00:00:00+00:00"
 
     def parameters(self, policy: Policy, environment: str) -> dict[str, Any]:
         return {**policy.defaults(), **self.overrides(policy.id, environment)}
@@ -41,9 +43,10 @@ def environment_of(resource: Resource, environment_tag: str | None) -> str:
     return resource.account.environment
 
 
-def document(resource: Resource, environment: str) -> dict[str, Any]:
+def document(resource: Resource, environment: str, scan_time: str) -> dict[str, Any]:
     """What a policy's expressions see: identity fields plus collected attributes."""
     return {
+        "scan_time": scan_time,
         **resource.data,
         "id": resource.id,
         "name": resource.name,
@@ -90,7 +93,7 @@ def _evaluate_one(policy: Policy, resource: Resource, ctx: EvaluationContext,
     if missing:
         return _error(policy, ref, resource.unreadable[missing[0]])
     params = ctx.parameters(policy, environment)
-    doc = document(resource, environment)
+    doc = document(resource, environment, ctx.scan_time)
     outcome = policy.check.evaluate(doc, params)
     evidence = {leaf.expression: leaf.actual for leaf in outcome.leaves}
     message = "; ".join(dict.fromkeys(leaf.describe() for leaf in outcome.decisive))

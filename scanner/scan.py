@@ -126,7 +126,8 @@ def run_scan(config: Config, policies: Sequence[Policy], *, regions: Sequence[st
     needs = plan_attributes(policies, config)
     inventory = Collector(sessions, accounts, scan_regions, make_plan(needs),
                           max_workers=config.max_workers, progress=progress).run()
-    ctx = EvaluationContext(config.environment_tag, config.parameters_for)
+    ctx = EvaluationContext(config.environment_tag, config.parameters_for,
+                            started.isoformat(timespec="seconds"))
     findings = evaluate(policies, inventory.resources, inventory.gaps, ctx,
                         {t: TAGS in attrs for t, attrs in needs.items()})
     return ScanResult(

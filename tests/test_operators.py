@@ -58,6 +58,10 @@ CASES = [
     ("matches", "orders-dev", "prod", False),
     ("matches", "orders-prod", "^orders-(dev|prod)$", True),
     ("matches", "PROD", "prod", False),
+    ("any_matches", ["shop-staging-dashboard", "shop-prod-dashboard"], "^shop-prod-", True),
+    ("any_matches", ["shop-staging-dashboard"], "^shop-prod-", False),
+    ("any_matches", [], ".", False),
+    ("any_matches", "shop-prod-dashboard", "prod", False),  # a string is not a list
     ("exists", "x", True, True),
     ("exists", None, True, False),
     ("exists", None, False, True),

@@ -206,3 +206,73 @@ def create_http_api(session: boto3.Session, region: str, name: str, stages: list
             params["DefaultRouteSettings"] = settings
         api.create_stage(**params)
     return api_id
+
+
+def create_alarm(session: boto3.Session, region: str, name: str, *, namespace: str,
+                 metric: str, dimensions: dict[str, str], with_action: bool = True) -> None:
+    """A metric alarm; ``with_action`` adds an SNS action, so it pages someone."""
+    params: dict[str, Any] = {
+        "AlarmName": name, "Namespace": namespace, "MetricName": metric,
+        "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
+        "Statistic": "Sum", "Period": 60, "EvaluationPeriods": 1, "Threshold": 1.0,
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+    }
+    if with_action:
+        account = session.client("sts", region_name=region).get_caller_identity()["Account"]
+        params["AlarmActions"] = [f"arn:aws:sns:{region}:{account}:oncall-page"]
+    session.client("cloudwatch", region_name=region).put_metric_alarm(**params)
+
+
+def publish_versions(session: boto3.Session, region: str, function: str, count: int, *,
+                     alias: str | None = "production") -> list[str]:
+    """Publish ``count`` versions; point ``alias`` at the newest."""
+    client = session.client("lambda", region_name=region)
+    versions = []
+    for i in range(count):
+        client.update_function_configuration(FunctionName=function, Description=f"release {i}")
+        versions.append(client.publish_version(FunctionName=function)["Version"])
+    if alias and versions:
+        client.create_alias(FunctionName=function, Name=alias, FunctionVersion=versions[-1])
+    return versions
+
+
+def put_durations(session: boto3.Session, region: str, function: str,
+                  milliseconds: list[float]) -> None:
+    """Duration datapoints for a function, as Lambda would publish them."""
+    from datetime import datetime, timezone
+
+    session.client("cloudwatch", region_name=region).put_metric_data(
+        Namespace="AWS/Lambda",
+        MetricData=[{"MetricName": "Duration", "Value": ms, "Unit": "Milliseconds",
+                     "Timestamp": datetime.now(timezone.utc),
+                     "Dimensions": [{"Name": "FunctionName", "Value": function}]}
+                    for ms in milliseconds],
+    )
+
+
+def enable_guardduty(session: boto3.Session, region: str) -> str:
+    return session.client("guardduty", region_name=region).create_detector(Enable=True)["DetectorId"]
+
+
+def create_budget(session: boto3.Session, name: str, *, amount: float = 1000.0,
+                  alert_at_percent: float | None = 80.0) -> None:
+    client = session.client("budgets", region_name="us-east-1")
+    account = session.client("sts", region_name="us-east-1").get_caller_identity()["Account"]
+    notifications = []
+    if alert_at_percent is not None:
+        notifications.append({
+            "Notification": {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN",
+                             "Threshold": alert_at_percent, "ThresholdType": "PERCENTAGE"},
+            "Subscribers": [{"SubscriptionType": "EMAIL", "Address": "oncall@example.com"}],
+        })
+    client.create_budget(
+        AccountId=account,
+        Budget={"BudgetName": name, "BudgetLimit": {"Amount": str(amount), "Unit": "USD"},
+                "TimeUnit": "MONTHLY", "BudgetType": "COST"},
+        NotificationsWithSubscribers=notifications,
+    )
+
+
+def create_dashboard(session: boto3.Session, region: str, name: str) -> None:
+    session.client("cloudwatch", region_name=region).put_dashboard(
+        DashboardName=name, DashboardBody='{"widgets": []}')

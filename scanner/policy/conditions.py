@@ -7,6 +7,7 @@ attribute its verdict rests on, and the message names the leaves that decided it
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Union
@@ -14,6 +15,7 @@ from typing import Any, Union
 import jmespath
 import jmespath.exceptions
 
+from .functions import OPTIONS
 from .operators import Operator
 
 
@@ -29,6 +31,13 @@ class AttrRef:
     """An operand taken from another attribute of the same resource."""
 
     expression: str
+
+
+@dataclass(frozen=True)
+class TemplateRef:
+    """An operand rendered per resource: ``{template: "^{{ params.app }}-{{ environment }}-"}``."""
+
+    source: str
 
 
 @dataclass(frozen=True)
@@ -141,15 +150,27 @@ def resolve(operand: Any, document: Mapping[str, Any], params: Mapping[str, Any]
         return params.get(operand.name)
     if isinstance(operand, AttrRef):
         return search(operand.expression, document)
+    if isinstance(operand, TemplateRef):
+        from .templates import render  # templates depend on the resource registry
+
+        try:
+            return render(operand.source, document, params)
+        except Exception:  # an attribute this resource lacks: no value, so the leaf fails
+            return None
     return operand
 
 
 def search(expression: str, document: Mapping[str, Any]) -> Any:
     """Evaluate a JMESPath expression; a type error inside it reads as "no value"."""
     try:
-        return jmespath.search(expression, document)
+        return _compile(expression).search(document, options=OPTIONS)
     except jmespath.exceptions.JMESPathError:
         return None
+
+
+@functools.lru_cache(maxsize=2048)
+def _compile(expression: str) -> Any:
+    return jmespath.compile(expression)
 
 
 def root_attributes(expression: str) -> set[str]:

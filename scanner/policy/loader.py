@@ -22,7 +22,7 @@ from ..errors import InputError, Problem
 from ..models import Severity
 from ..resources import REGISTRY
 from ..yamlfile import Pointer, YamlDocument, load_yaml
-from .conditions import All, AnyOf, AttrRef, Condition, Leaf, Not, ParamRef, root_attributes
+from .conditions import All, AnyOf, AttrRef, Condition, Leaf, Not, ParamRef, TemplateRef, root_attributes
 from .model import Parameter, Policy, Scope
 from .operators import OPERATORS, compile_regex
 from .schema import policy_schema
@@ -245,6 +245,11 @@ class _PolicyBuilder:
                 return AttrRef(str(raw["attribute"]))
             self.expression(raw["attribute"], (*pointer, "attribute"))
             return AttrRef(raw["attribute"])
+        if isinstance(raw, dict) and set(raw) == {"template"}:
+            problem = check_template(str(raw["template"]), self.types, self.parameters)
+            if problem:
+                self.problem((*pointer, "template"), problem.message, problem.hint)
+            return TemplateRef(str(raw["template"]))
         return raw
 
     def expression(self, expression: str, pointer: Pointer) -> None:

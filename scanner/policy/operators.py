@@ -108,6 +108,9 @@ OPERATORS: dict[str, Operator] = {
                  _numeric(lambda a, e: a <= e)),
         Operator("matches", "The value is a string matching the regular expression (search)",
                  {"type": "string", "minLength": 1}, _matches),
+        Operator("any_matches", "The value is a list with at least one string matching the "
+                 "regular expression (search)", {"type": "string", "minLength": 1},
+                 lambda a, e: isinstance(a, list) and any(_matches(item, e) for item in a)),
         Operator("exists", "true: the value is present and not empty; false: it is absent "
                  "or empty", {"type": "boolean"}, _exists, needs_value=False),
     )

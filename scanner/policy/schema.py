@@ -24,6 +24,7 @@ def _operand(schema: dict[str, Any]) -> dict[str, Any]:
             schema,
             {"$ref": "#/$defs/param_ref"},
             {"$ref": "#/$defs/attribute_ref"},
+            {"$ref": "#/$defs/template_ref"},
         ]
     }
 
@@ -142,6 +143,10 @@ def policy_schema() -> dict[str, Any]:
             "leaf": _leaf(),
             "param_ref": {"type": "object", "required": ["param"], "additionalProperties": False,
                           "properties": {"param": {"type": "string"}}},
+            "template_ref": {"type": "object", "required": ["template"],
+                             "additionalProperties": False,
+                             "description": "A string rendered per resource (sandboxed jinja2)",
+                             "properties": {"template": {"type": "string", "minLength": 1}}},
             "attribute_ref": {"type": "object", "required": ["attribute"],
                               "additionalProperties": False,
                               "properties": {"attribute": {"type": "string"}}},

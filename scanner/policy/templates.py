@@ -56,6 +56,7 @@ def sample_resource(type_name: str) -> dict[str, Any]:
     sample: dict[str, Any] = {
         "id": "sample-id", "name": "sample-name", "arn": "arn:aws:service:us-east-1:111111111111:x",
         "account_id": "111111111111", "region": "us-east-1", "environment": "prod",
+        "scan_time": "2026-01-01T00:00:00+00:00",
     }
     for attr in rtype.listed:
         sample[attr.name] = attr.example

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import apigateway, awslambda, cognito, dynamodb, s3
+from . import account, apigateway, awslambda, cognito, dynamodb, s3
 from .base import Attribute, Detail, ResourceType
 
 REGISTRY: dict[str, ResourceType] = {
@@ -14,6 +14,8 @@ REGISTRY: dict[str, ResourceType] = {
         apigateway.REST_RESOURCE,
         apigateway.HTTP_RESOURCE,
         awslambda.RESOURCE,
+        account.REGION_RESOURCE,
+        account.ACCOUNT_RESOURCE,
     )
 }
 

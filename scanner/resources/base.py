@@ -57,6 +57,9 @@ class ResourceType:
     list: ListFn
     listed: tuple[Attribute, ...]
     details: tuple[Detail, ...] = ()
+    # True for account-wide things (budgets, dashboards): listed once per account, in the
+    # first scanned region, instead of once per account-region.
+    per_account: bool = False
     # Built-in keys every resource document carries, whatever the type.
     common: tuple[Attribute, ...] = field(
         default=(
@@ -66,6 +69,8 @@ class ResourceType:
             Attribute("account_id", "Account the resource lives in"),
             Attribute("region", "Region the resource lives in"),
             Attribute("environment", "Environment: the account's, or the environment tag's"),
+            Attribute("scan_time", "When the scan started (ISO 8601): compare ages with "
+                      "days_between(timestamp, scan_time)"),
         ),
         repr=False,
     )

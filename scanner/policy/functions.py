@@ -1,0 +1,45 @@
+"""JMESPath functions Preflight adds to the standard set, for time arithmetic.
+
+Evaluation stays pure: "now" is never read from the machine's clock here; policies compare
+a timestamp with ``scan_time``, an attribute every resource document carries, set from the
+scan's (injectable) clock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import jmespath
+from jmespath import functions
+
+
+def parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+class PreflightFunctions(functions.Functions):
+    @functions.signature({"types": ["string", "null"]}, {"types": ["string", "null"]})
+    def _func_days_between(self, earlier: str | None, later: str | None) -> float | None:
+        """days_between(earlier, later): days from one ISO timestamp to another; null if either is missing."""
+        start, end = parse_time(earlier), parse_time(later)
+        if start is None or end is None:
+            return None
+        return round((end - start).total_seconds() / 86400, 4)
+
+    @functions.signature({"types": ["string", "null"]}, {"types": ["string", "null"]})
+    def _func_hours_between(self, earlier: str | None, later: str | None) -> float | None:
+        """hours_between(earlier, later): like days_between, in hours."""
+        start, end = parse_time(earlier), parse_time(later)
+        if start is None or end is None:
+            return None
+        return round((end - start).total_seconds() / 3600, 4)
+
+
+OPTIONS = jmespath.Options(custom_functions=PreflightFunctions())
