@@ -201,6 +201,7 @@ class _PolicyBuilder:
             remediation=remediation,
             parameters=self.parameters,
             frameworks={k: tuple(v) for k, v in (data.get("frameworks") or {}).items()},
+            unmapped=data.get("unmapped", ""),
             categories=tuple(data.get("categories") or ()),
             source=self.doc.path,
         )

@@ -84,6 +84,7 @@ class Policy:
     remediation: tuple[str, ...] = ()
     parameters: Mapping[str, Parameter] = field(default_factory=dict)
     frameworks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    unmapped: str = ""  # why no framework control maps to it, when none does
     categories: tuple[str, ...] = ()
     source: str = ""
 

@@ -119,6 +119,8 @@ def policy_schema() -> dict[str, Any]:
                         "description": "runbook-file#section-anchor"},
             "remediation": {"type": "array", "items": {"type": "string", "minLength": 1},
                             "description": "Command templates (jinja2, sandboxed)"},
+            "unmapped": {"type": "string", "minLength": 10,
+                         "description": "Why no framework control maps to this policy"},
             "frameworks": {
                 "type": "object",
                 "description": "Framework name -> control ids (aws-fsbp, aws-config, ...)",
