@@ -65,12 +65,57 @@ def scan(config_path: str | None, policy_paths: tuple[str, ...], regions: tuple[
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-def validate(paths: tuple[str, ...]) -> int:
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Check runbook references against the config's runbooks.")
+def validate(paths: tuple[str, ...], config_path: str | None) -> int:
     """Validate policy files (and directories of them); list every problem."""
+    from .config import load_config
     from .policy import load_policies
 
-    policies = load_policies(list(paths))
+    policies = load_policies(list(paths), runbooks=load_config(config_path).runbooks())
     click.echo(f"{len(policies)} policies valid")
+    return EXIT_OK
+
+
+@cli.command()
+@click.argument("policy_id")
+@click.option("--policies", "policy_paths", multiple=True, type=click.Path(),
+              help="Policy file or directory (repeatable). Default: the built-in pack.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Use the config's runbooks and policy overrides.")
+def explain(policy_id: str, policy_paths: tuple[str, ...], config_path: str | None) -> int:
+    """Explain a policy: what it checks, why, its parameters, mappings and fix."""
+    from .config import load_config
+    from .explain import explain as render
+    from .policy import load_policies
+    from .scan import configure_policies
+
+    config = load_config(config_path)
+    runbooks = config.runbooks()
+    loaded = configure_policies(load_policies(list(policy_paths) or None, runbooks), config)
+    policy = next((p for p in loaded if p.id == policy_id), None)
+    if policy is None:
+        raise click.BadParameter(f"no loaded policy has id {policy_id!r} "
+                                 "(see `preflight policies`)", param_hint="POLICY_ID")
+    click.echo(render(policy, runbooks), nl=False)
+    return EXIT_OK
+
+
+@cli.command()
+@click.argument("ref")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Use the config's runbooks instead of the built-in ones.")
+def runbook(ref: str, config_path: str | None) -> int:
+    """Print a runbook section: REF is runbook#section, e.g. disaster-recovery#fail-over-dns."""
+    from .config import load_config
+    from .explain import runbook_section
+
+    runbooks = load_config(config_path).runbooks()
+    text = runbook_section(ref, runbooks)
+    if text is None:
+        raise click.BadParameter(f"no runbook section {ref!r}; "
+                                 f"{runbooks.suggest(ref)}", param_hint="REF")
+    click.echo(text, nl=False)
     return EXIT_OK
 
 

@@ -18,6 +18,7 @@ from jsonschema.exceptions import ValidationError
 from .errors import InputError, Problem
 from .models import Severity
 from .policy.schema import scope_schema
+from .runbooks import RunbookLibrary
 from .yamlfile import Pointer, YamlDocument, load_yaml
 
 ACCOUNT_ID = r"^[0-9]{12}$"
@@ -54,8 +55,14 @@ class Config:
     parameters: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
     policies: Mapping[str, PolicyOverride] = field(default_factory=dict)
     max_workers: int = 16
+    runbook_directory: str | None = None
+    runbook_url: str | None = None
     source: str | None = None
     document: YamlDocument | None = field(default=None, compare=False, repr=False)
+
+    def runbooks(self) -> RunbookLibrary:
+        directory = Path(self.runbook_directory) if self.runbook_directory else None
+        return RunbookLibrary(directory, self.runbook_url)
 
     def problem(self, pointer: Pointer, message: str, hint: str = "") -> Problem:
         if self.document is None:
@@ -125,6 +132,20 @@ def config_schema() -> dict[str, Any]:
                 },
             },
             "max_workers": {"type": "integer", "minimum": 1, "maximum": 256},
+            "runbooks": {
+                "type": "object",
+                "description": "Link your own runbooks instead of the built-in ones, keeping "
+                "the same file#section references",
+                "additionalProperties": False,
+                "properties": {
+                    "directory": {"type": "string", "minLength": 1,
+                                  "description": "Markdown files, one per runbook (relative "
+                                  "paths are relative to this config file)"},
+                    "url": {"type": "string", "pattern": "^https?://",
+                            "description": "Link base, e.g. https://wiki.example.com/runbooks/ "
+                            "or a template with {runbook} and {anchor}"},
+                },
+            },
         },
     }
 
@@ -158,6 +179,11 @@ def load_config(path: Path | str | None) -> Config:
     errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         raise InputError([_explain(doc, e) for e in errors])
+    directory = (data.get("runbooks") or {}).get("directory")
+    if directory and not Path(_relative_to(path, directory) or "").is_dir():
+        raise InputError([doc.problem(("runbooks", "directory"),
+                                      f"runbook directory {directory!r} does not exist",
+                                      "paths are relative to the config file")])
     return Config(
         regions=tuple(data.get("regions") or ()),
         role_name=data.get("role_name"),
@@ -176,6 +202,14 @@ def load_config(path: Path | str | None) -> Config:
             for pid, o in (data.get("policies") or {}).items()
         },
         max_workers=data.get("max_workers", 16),
+        runbook_directory=_relative_to(path, (data.get("runbooks") or {}).get("directory")),
+        runbook_url=(data.get("runbooks") or {}).get("url"),
         source=str(path),
         document=doc,
     )
+
+
+def _relative_to(config_path: Path | str, directory: str | None) -> str | None:
+    if directory is None:
+        return None
+    return str(Path(config_path).parent / Path(directory).expanduser())

@@ -76,6 +76,8 @@ class RunbookLibrary:
     """Where runbooks live: a directory of Markdown files, and optionally a URL base for links."""
 
     def __init__(self, directory: Path | None = None, url: str | None = None):
+        # A wiki without a local copy cannot be checked; a directory (given or built-in) can.
+        self.checkable = directory is not None or url is None
         self.directory = directory or builtin_runbook_dir()
         self.url = url
         self._cache: dict[str, Runbook | None] = {}
@@ -94,6 +96,14 @@ class RunbookLibrary:
         name, _, anchor = ref.partition("#")
         book = self.runbook(name)
         return book.sections.get(anchor) if book else None
+
+    def suggest(self, ref: str) -> str:
+        """A hint for a reference that does not resolve."""
+        name, _, _ = ref.partition("#")
+        book = self.runbook(name)
+        if book is None:
+            return "runbooks available: " + ", ".join(self.names())
+        return f"sections of {name}: " + ", ".join(book.sections)
 
     def link(self, ref: str) -> str:
         """Where a reader follows the reference: the wiki URL, or the Markdown file."""

@@ -49,7 +49,7 @@ def scan_and_report(config_path: str | None, policy_paths: Sequence[str], region
     config = load_config(config_path)
     if max_workers:
         config = dataclasses.replace(config, max_workers=max_workers)
-    policies = load_policies(list(policy_paths) or None)
+    policies = load_policies(list(policy_paths) or None, runbooks=config.runbooks())
     interactive = sys.stderr.isatty()
     result = run_scan(config, policies, regions=regions,
                       progress=_progress if interactive else None)

@@ -51,7 +51,7 @@ class LeafResult:
     def describe(self) -> str:
         text = f"{self.expression} is {_show(self.actual)}"
         if not self.passed:
-            wanted = _WORDING.get(self.operator, self.operator.replace("_", " "))
+            wanted = WORDING.get(self.operator, self.operator.replace("_", " "))
             text += f", expected {wanted} {_show(self.expected)}"
         return text
 
@@ -204,9 +204,9 @@ def _roots(node: dict[str, Any]) -> set[str]:
     return found
 
 
-_WORDING = {"equals": "=", "not_equals": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<=",
+WORDING = {"equals": "=", "not_equals": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<=",
             "matches": "to match", "exists": "exists ="}
-_WORDING |= {f"not {op}": f"not {word}" for op, word in _WORDING.items()}
+WORDING |= {f"not {op}": f"not {word}" for op, word in WORDING.items()}
 
 
 def _show(value: Any) -> str:

@@ -21,6 +21,7 @@ from jsonschema.exceptions import ValidationError
 from ..errors import InputError, Problem
 from ..models import Severity
 from ..resources import REGISTRY
+from ..runbooks import RunbookLibrary
 from ..yamlfile import Pointer, YamlDocument, load_yaml
 from .conditions import All, AnyOf, AttrRef, Condition, Leaf, Not, ParamRef, TemplateRef, root_attributes
 from .model import Parameter, Policy, Scope
@@ -55,8 +56,12 @@ def find_policy_files(paths: Sequence[Path | str]) -> list[Path]:
     return files
 
 
-def load_policies(paths: Sequence[Path | str] | None = None) -> list[Policy]:
-    """Load every policy under ``paths`` (the built-in pack when None); all or nothing."""
+def load_policies(paths: Sequence[Path | str] | None = None,
+                  runbooks: RunbookLibrary | None = None) -> list[Policy]:
+    """Load every policy under ``paths`` (the built-in pack when None); all or nothing.
+
+    With ``runbooks``, every policy's runbook reference must name an existing section.
+    """
     files = find_policy_files(paths if paths else [builtin_policy_dir()])
     policies: list[Policy] = []
     problems: list[Problem] = []
@@ -72,6 +77,10 @@ def load_policies(paths: Sequence[Path | str] | None = None) -> list[Policy]:
                                         f"in {seen[policy.id]}", "give each policy a unique id"))
             continue
         seen[policy.id] = str(file)
+        if runbooks is not None and runbooks.checkable and runbooks.section(policy.runbook) is None:
+            problems.append(doc.problem(("runbook",), f"no runbook section {policy.runbook!r} "
+                                        f"in {runbooks.directory}", runbooks.suggest(policy.runbook)))
+            continue
         policies.append(policy)
     if problems:
         raise InputError(problems)
