@@ -6,7 +6,17 @@ import json
 from importlib import resources
 from typing import Any
 
-from scanner.models import ScanResult, Severity, Status
+from scanner.models import (
+    Account,
+    CollectionError,
+    Finding,
+    PolicySummary,
+    ResourceRef,
+    RunbookExcerpt,
+    ScanResult,
+    Severity,
+    Status,
+)
 
 SCHEMA_VERSION = "1.0"
 
@@ -38,17 +48,43 @@ def to_document(result: ScanResult) -> dict[str, Any]:
                 for a in result.accounts
             ],
             "regions": list(result.regions),
-            "policies": [
-                {"id": p.id, "title": p.title, "severity": p.severity.value,
-                 "resource": p.resource, "runbook": p.runbook}
-                for p in result.policies
-            ],
+            "policies": [p.to_dict() for p in result.policies],
             "api_calls": result.api_calls,
         },
         "summary": summary(result),
         "findings": [f.to_dict() for f in result.findings],
         "errors": [e.to_dict() for e in result.errors],
+        "runbooks": {r.ref: r.to_dict() for r in result.runbooks},
     }
+
+
+def from_document(document: dict[str, Any]) -> ScanResult:
+    """Rebuild a ScanResult from a report.json (validated first), to re-render it."""
+    scan = document["scan"]
+    return ScanResult(
+        tool_version=document["tool"]["version"],
+        started_at=scan["started_at"],
+        finished_at=scan["finished_at"],
+        accounts=tuple(Account(a["id"], a["name"], a["environment"]) for a in scan["accounts"]),
+        regions=tuple(scan["regions"]),
+        policies=tuple(
+            PolicySummary(p["id"], p["title"], Severity(p["severity"]), p["resource"],
+                          p["runbook"], "", p.get("description", ""),
+                          tuple((k, tuple(v)) for k, v in sorted(p.get("frameworks", {}).items())),
+                          tuple(p.get("categories", ())))
+            for p in scan["policies"]
+        ),
+        findings=tuple(
+            Finding(f["policy_id"], Status(f["status"]), Severity(f["severity"]),
+                    ResourceRef(**f["resource"]), f["message"], f["evidence"], f["runbook"],
+                    tuple(f["remediation"]))
+            for f in document["findings"]
+        ),
+        errors=tuple(CollectionError(**e) for e in document["errors"]),
+        api_calls=scan["api_calls"],
+        runbooks=tuple(RunbookExcerpt(ref, r["title"], r["link"], r["markdown"])
+                       for ref, r in sorted(document.get("runbooks", {}).items())),
+    )
 
 
 def render(result: ScanResult) -> str:

@@ -163,6 +163,31 @@ class PolicySummary:
     resource: str
     runbook: str
     source: str
+    description: str = ""
+    frameworks: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    categories: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "title": self.title, "severity": self.severity.value,
+            "resource": self.resource, "runbook": self.runbook, "description": self.description,
+            "frameworks": {name: list(ids) for name, ids in self.frameworks},
+            "categories": list(self.categories),
+        }
+
+
+@dataclass(frozen=True)
+class RunbookExcerpt:
+    """The runbook section a policy points at, carried in the result so every report
+    (and a re-render of a saved report.json) can show it without the runbook files."""
+
+    ref: str
+    title: str
+    link: str
+    markdown: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"title": self.title, "link": self.link, "markdown": self.markdown}
 
 
 @dataclass(frozen=True)
@@ -176,6 +201,7 @@ class ScanResult:
     findings: tuple[Finding, ...]
     errors: tuple[CollectionError, ...]
     api_calls: int = 0
+    runbooks: tuple[RunbookExcerpt, ...] = ()
 
     def count(self, status: Status) -> int:
         return sum(1 for f in self.findings if f.status is status)

@@ -15,8 +15,9 @@ from .collect import Collector, Progress, make_plan
 from .config import ALL_ENVIRONMENTS, Config
 from .errors import InputError, PreflightError, Problem
 from .evaluate import TAGS, EvaluationContext, evaluate
-from .models import PolicySummary, ScanResult
+from .models import PolicySummary, RunbookExcerpt, ScanResult
 from .policy.model import Policy, Scope
+from .runbooks import RunbookLibrary
 
 Clock = Callable[[], datetime]
 
@@ -136,13 +137,29 @@ def run_scan(config: Config, policies: Sequence[Policy], *, regions: Sequence[st
         finished_at=clock().isoformat(timespec="seconds"),
         accounts=tuple(accounts),
         regions=scan_regions,
-        policies=tuple(
-            PolicySummary(p.id, p.title, p.severity, ",".join(p.resources), p.runbook, p.source)
-            for p in policies
-        ),
+        policies=tuple(_summary(p) for p in policies),
         findings=tuple(findings),
         errors=tuple(sorted(inventory.errors, key=lambda e: (
             e.account_id, e.region or "", e.resource_type or "", e.resource_id or "",
             e.operation))),
         api_calls=sessions.call_log.total,
+        runbooks=_excerpts(policies, config.runbooks()),
     )
+
+
+def _summary(policy: Policy) -> PolicySummary:
+    return PolicySummary(
+        policy.id, policy.title, policy.severity, ",".join(policy.resources), policy.runbook,
+        policy.source, policy.description,
+        tuple(sorted((name, tuple(ids)) for name, ids in policy.frameworks.items())),
+        policy.categories,
+    )
+
+
+def _excerpts(policies: Sequence[Policy], runbooks: RunbookLibrary) -> tuple[RunbookExcerpt, ...]:
+    excerpts = []
+    for ref in sorted({p.runbook for p in policies}):
+        section = runbooks.section(ref)
+        excerpts.append(RunbookExcerpt(ref, section.title if section else ref, runbooks.link(ref),
+                                       section.markdown if section else ""))
+    return tuple(excerpts)

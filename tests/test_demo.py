@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import defaultdict
 
@@ -10,6 +11,7 @@ from jsonschema import Draft202012Validator
 from reports.json_report import schema, to_document
 from scanner.cli import main
 from scanner.demo.run import seed_demo_estate
+from scanner.models import Account
 from scanner.policy import load_policies
 
 
@@ -54,3 +56,17 @@ def test_report_is_deterministic_for_the_same_estate(scan, write_config):
     keys = [(f["policy_id"], f["resource"]["account_id"], f["resource"]["region"],
              f["resource"]["type"], f["resource"]["id"]) for f in findings]
     assert keys == sorted(keys)
+
+
+def test_a_saved_report_round_trips_to_the_same_result(scan):
+    from reports.json_report import from_document
+
+    result = scan(seed_demo_estate())
+    document = json.loads(json.dumps(to_document(result)))
+    # A report keeps what a reader needs: no role ARNs, no policy file paths.
+    assert from_document(document) == dataclasses.replace(
+        result,
+        policies=tuple(dataclasses.replace(p, source="") for p in result.policies),
+        accounts=tuple(Account(a.id, a.name, a.environment) for a in result.accounts))
+    assert set(document["runbooks"]) == {p.runbook for p in result.policies}
+    assert all(r["markdown"].startswith("#") for r in document["runbooks"].values())

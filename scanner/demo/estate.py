@@ -276,3 +276,23 @@ def create_budget(session: boto3.Session, name: str, *, amount: float = 1000.0,
 def create_dashboard(session: boto3.Session, region: str, name: str) -> None:
     session.client("cloudwatch", region_name=region).put_dashboard(
         DashboardName=name, DashboardBody='{"widgets": []}')
+
+
+def set_execution_logging(session: boto3.Session, region: str, api_id: str, stage: str,
+                          level: str = "INFO") -> None:
+    session.client("apigateway", region_name=region).update_stage(
+        restApiId=api_id, stageName=stage,
+        patchOperations=[{"op": "replace", "path": "/*/*/logging/loglevel", "value": level}])
+
+
+def attach_web_acl(session: boto3.Session, region: str, api_id: str, stage: str) -> str:
+    """A regional web ACL associated with a REST API stage."""
+    waf = session.client("wafv2", region_name=region)
+    acl = waf.create_web_acl(
+        Name=f"{api_id}-{stage}-acl", Scope="REGIONAL", DefaultAction={"Allow": {}},
+        VisibilityConfig={"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True,
+                          "MetricName": f"{api_id}-{stage}"},
+    )["Summary"]["ARN"]
+    waf.associate_web_acl(
+        WebACLArn=acl, ResourceArn=f"arn:aws:apigateway:{region}::/restapis/{api_id}/stages/{stage}")
+    return acl
