@@ -12,6 +12,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 import boto3
@@ -142,6 +143,8 @@ class RegionContext:
     sessions: Sessions
     account: Account
     region: str
+    # The scan's clock: time windows (metrics look-back) are measured from it.
+    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     _shared: dict[str, Any] = field(default_factory=dict)
     _shared_lock: threading.Lock = field(default_factory=threading.Lock)
 

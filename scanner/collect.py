@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 from .aws import RegionContext, Sessions, error_code, error_operation
@@ -31,7 +32,7 @@ class Gap:
 
     account: Account
     region: str
-    resource_type: str | None  # None: every type (the account's role could not be assumed)
+    resource_type: str
     error: CollectionError
 
 
@@ -56,13 +57,15 @@ Progress = Callable[[int, int], None]
 
 class Collector:
     def __init__(self, sessions: Sessions, accounts: Sequence[Account], regions: Sequence[str],
-                 plan: Plan, max_workers: int = 16, progress: Progress | None = None):
+                 plan: Plan, max_workers: int = 16, progress: Progress | None = None,
+                 now: datetime | None = None):
         self.sessions = sessions
         self.accounts = accounts
         self.regions = regions
         self.plan = plan
         self.max_workers = max_workers
         self.progress = progress
+        self.now = now or datetime.now(timezone.utc)
         self.inventory = Inventory()
         self._pending: dict[Future[Any], tuple[Callable[[Any], None], Callable[[BaseException], None]]] = {}
         self._submitted = 0
@@ -104,17 +107,23 @@ class Collector:
     def _account_opened(self, account: Account) -> None:
         # One context per region, shared by every type, so datasets such as the region's
         # REST APIs are listed once for all the types that need them.
-        contexts = [RegionContext(self.sessions, account, region) for region in self.regions]
+        contexts = {region: RegionContext(self.sessions, account, region, self.now)
+                    for region in self.regions}
         for type_name in self.plan:
             rtype = REGISTRY[type_name]
-            for ctx in contexts[:1] if rtype.per_account else contexts:
+            for ctx in (contexts[region] for region in self._regions_of(rtype)):
                 self._submit(_list_all, (rtype, ctx),
                              lambda found, t=rtype, c=ctx: self._listed(t, c, found),
                              lambda exc, t=rtype, c=ctx: self._listing_failed(t, c, exc))
 
     def _account_failed(self, account: Account, exc: BaseException) -> None:
         error = self._error(exc, account, None, None, fallback_operation="AssumeRole")
-        self.inventory.gaps.extend(Gap(account, region, None, error) for region in self.regions)
+        for type_name in self.plan:  # every place the account's types would have been listed
+            for region in self._regions_of(REGISTRY[type_name]):
+                self.inventory.gaps.append(Gap(account, region, type_name, error))
+
+    def _regions_of(self, rtype: ResourceType) -> Sequence[str]:
+        return self.regions[:1] if rtype.per_account else self.regions
 
     # --- listings -------------------------------------------------------------------------
 

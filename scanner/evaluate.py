@@ -95,7 +95,7 @@ def _evaluate_one(policy: Policy, resource: Resource, ctx: EvaluationContext,
     params = ctx.parameters(policy, environment)
     doc = document(resource, environment, ctx.scan_time)
     outcome = policy.check.evaluate(doc, params)
-    evidence = {leaf.expression: leaf.actual for leaf in outcome.leaves}
+    evidence = {key: value for leaf in outcome.leaves for key, value in leaf.evidence().items()}
     message = "; ".join(dict.fromkeys(leaf.describe() for leaf in outcome.decisive))
     if outcome.passed:
         return Finding(policy.id, Status.PASS, policy.severity, ref, message, evidence,
@@ -122,7 +122,7 @@ def _gap_findings(gap: Gap, policies: Sequence[Policy]) -> Iterable[Finding]:
         if not policy.scope.covers_place(account, gap.region, account.environment):
             continue
         for type_name in policy.resources:
-            if gap.resource_type in (None, type_name):
+            if gap.resource_type == type_name:
                 ref = ResourceRef(type_name, "*", f"every {type_name}", None, account.id,
                                   gap.region, account.environment)
                 yield _error(policy, ref, f"could not list resources: {gap.error.describe()}")

@@ -126,7 +126,7 @@ def run_scan(config: Config, policies: Sequence[Policy], *, regions: Sequence[st
     scan_regions = tuple(regions or config.regions or (sessions.default_region,))
     needs = plan_attributes(policies, config)
     inventory = Collector(sessions, accounts, scan_regions, make_plan(needs),
-                          max_workers=config.max_workers, progress=progress).run()
+                          max_workers=config.max_workers, progress=progress, now=started).run()
     ctx = EvaluationContext(config.environment_tag, config.parameters_for,
                             started.isoformat(timespec="seconds"))
     findings = evaluate(policies, inventory.resources, inventory.gaps, ctx,

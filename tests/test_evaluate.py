@@ -81,7 +81,7 @@ def test_gaps_yield_one_error_per_policy_in_scope(tmp_path):
     error = CollectionError(PROD.id, "us-east-1", "aws.dynamodb.table", "ListTables",
                             "AccessDeniedException", "no")
     gaps = [Gap(PROD, "us-east-1", "aws.dynamodb.table", error),
-            Gap(STAGING, "us-east-1", None, error)]  # out of scope: staging
+            Gap(STAGING, "us-east-1", "aws.dynamodb.table", error)]  # out of scope: staging
     [finding] = run([p], [], gaps)
     assert (finding.status, finding.resource.id, finding.resource.account_id) == (
         Status.ERROR, "*", PROD.id)
@@ -114,3 +114,13 @@ def test_a_template_that_cannot_render_for_one_resource_does_not_abort_the_scan(
 def test_yaml_12_booleans_keep_on_and_yes_as_strings():
     doc = load_yaml("x.yml", text="a: ON\nb: yes\nc: true\nd: off\n")
     assert doc.data == {"a": "ON", "b": "yes", "c": True, "d": "off"}
+
+
+def test_evidence_includes_attributes_read_as_operands(tmp_path):
+    p = policy(tmp_path, check={"attribute": "autoscaling.read.max_capacity",
+                                "gt": {"attribute": "autoscaling.read.min_capacity"}})
+    [finding] = run([p], [table("a", autoscaling={"read": {"min_capacity": 5,
+                                                           "max_capacity": 5}})])
+    assert finding.status is Status.FAIL
+    assert finding.evidence == {"autoscaling.read.max_capacity": 5,
+                                "autoscaling.read.min_capacity": 5}

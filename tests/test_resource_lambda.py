@@ -113,13 +113,13 @@ def test_api_integrations_from_rest_and_http_apis(aws, scan, tmp_path):
     assert sorted(functions["both"].evidence["api_integrations"],
                   key=lambda i: i["api_type"]) == [
         {"api_type": "HTTP", "api_id": http_id, "path": None, "method": None,
-         "timeout_ms": 30000},
+         "timeout_ms": 30000, "timeout_seconds": 30.0},
         {"api_type": "REST", "api_id": rest_id, "path": "/items", "method": "GET",
-         "timeout_ms": 12000},
+         "timeout_ms": 12000, "timeout_seconds": 12.0},
     ]
     assert functions["via-alias"].evidence["api_integrations"] == [
         {"api_type": "REST", "api_id": alias_api, "path": "/items", "method": "GET",
-         "timeout_ms": 29000},
+         "timeout_ms": 29000, "timeout_seconds": 29.0},
     ]
     assert functions["unused"].evidence["api_integrations"] == []
     assert functions["unused"].status is Status.PASS

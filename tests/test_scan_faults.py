@@ -144,3 +144,14 @@ def test_throttled_calls_are_retried_to_the_same_answer(scan, aws, two_accounts)
     assert [f.to_dict() for f in throttled.findings] == [f.to_dict() for f in clean.findings]
     assert not throttled.errors
     assert all(f.hits == f.times for f in aws.faults)  # the faults really fired
+
+
+def test_an_unassumable_account_gets_one_error_per_account_level_policy(scan, aws, two_accounts):
+    ids, config = two_accounts
+    config["regions"] = [EAST, WEST]
+    aws.faults.append(Fault(service="sts", operation="AssumeRole", body=ids["staging"]))
+    result = scan(config, policies=["budget-alerts-configured", "dynamodb-pitr-enabled"])
+    staging = sorted((f.policy_id, f.resource.region) for f in result.findings
+                     if f.resource.account_id == ids["staging"])
+    assert staging == [("budget-alerts-configured", EAST),  # once: budgets are account-wide
+                       ("dynamodb-pitr-enabled", WEST), ("dynamodb-pitr-enabled", EAST)]

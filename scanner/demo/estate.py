@@ -49,7 +49,8 @@ def _tags(tags: dict[str, str] | None) -> list[dict[str, str]]:
 
 def create_table(session: boto3.Session, region: str, name: str, *, on_demand: bool = False,
                  pitr: bool = False, autoscaling: tuple[str, ...] = (),
-                 tags: dict[str, str] | None = None, backup: bool = False) -> str:
+                 tags: dict[str, str] | None = None, backup: bool = False,
+                 deletion_protection: bool = False) -> str:
     """A table; ``autoscaling`` lists directions ('read', 'write') to register."""
     ddb = session.client("dynamodb", region_name=region)
     params: dict[str, Any] = {
@@ -63,6 +64,8 @@ def create_table(session: boto3.Session, region: str, name: str, *, on_demand: b
         params["ProvisionedThroughput"] = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
     if tags:
         params["Tags"] = _tags(tags)
+    if deletion_protection:
+        params["DeletionProtectionEnabled"] = True
     arn = ddb.create_table(**params)["TableDescription"]["TableArn"]
     if pitr:
         ddb.update_continuous_backups(
@@ -109,9 +112,11 @@ def create_bucket(session: boto3.Session, region: str, name: str, *,
 
 
 def create_user_pool(session: boto3.Session, region: str, name: str, *, mfa: str = "OFF",
-                     tags: dict[str, str] | None = None) -> str:
+                     tags: dict[str, str] | None = None, deletion_protection: bool = False) -> str:
     idp = session.client("cognito-idp", region_name=region)
-    pool_id = idp.create_user_pool(PoolName=name, UserPoolTags=tags or {})["UserPool"]["Id"]
+    pool_id = idp.create_user_pool(
+        PoolName=name, UserPoolTags=tags or {},
+        DeletionProtection="ACTIVE" if deletion_protection else "INACTIVE")["UserPool"]["Id"]
     if mfa != "OFF":
         idp.set_user_pool_mfa_config(
             UserPoolId=pool_id,

@@ -18,9 +18,14 @@ REGIONS = ("us-east-1", "eu-west-1")
 
 
 def seed_demo_estate() -> dict[str, Any]:
-    """Create the estate on the current endpoint; return the scan config for it."""
+    """Create the estate on the current endpoint; return the scan config for it.
+
+    Every built-in policy has at least one resource that passes and one that fails.
+    """
     ids = estate.create_organization(["shop-prod", "shop-staging"])
     prod, staging = ids["shop-prod"], ids["shop-staging"]
+    management = estate.account_session(estate.MANAGEMENT_ACCOUNT)
+    _seed_management(management)
     _seed_prod(estate.account_session(prod))
     _seed_staging(estate.account_session(staging))
     return {
@@ -33,28 +38,69 @@ def seed_demo_estate() -> dict[str, Any]:
             {"id": prod, "name": "shop-prod", "environment": "prod"},
             {"id": staging, "name": "shop-staging", "environment": "staging"},
         ],
-        "parameters": {"prod": {"lambda-timeout-bounds": {"max_seconds": 120}}},
+        "parameters": {
+            "prod": {"lambda-timeout-bounds": {"max_seconds": 120}},
+            "*": {"cloudwatch-environment-dashboard": {"app": "shop"}},
+        },
     }
+
+
+def _seed_management(session: Any) -> None:
+    east, west = REGIONS
+    estate.create_budget(session, "organization-monthly")
+    estate.create_dashboard(session, east, "shop-management-dashboard")
+    estate.enable_guardduty(session, east)
+    estate.enable_guardduty(session, west)
 
 
 def _seed_prod(session: Any) -> None:
     east, west = REGIONS
-    estate.create_table(session, east, "orders", pitr=True, autoscaling=("read", "write"))
-    estate.create_table(session, east, "carts", on_demand=True)  # no PITR: fails
-    estate.create_table(session, east, "inventory", pitr=True, autoscaling=("read",))
-    estate.create_table(session, west, "orders-replica", on_demand=True, pitr=True)
+    _prod_tables(session, east, west)
     estate.create_bucket(session, east, "shop-prod-assets", versioning="Enabled")
     estate.create_bucket(session, east, "shop-prod-uploads", versioning="Suspended")
     estate.create_bucket(session, west, "shop-prod-backups-eu")
-    estate.create_user_pool(session, east, "shop-customers", mfa="ON")
+    estate.create_user_pool(session, east, "shop-customers", mfa="ON", deletion_protection=True)
     estate.create_user_pool(session, west, "shop-partners", mfa="OPTIONAL")
-    orders_fn = estate.create_function(session, east, "orders-handler", timeout=25)
+    _prod_functions_and_apis(session, east, west)
+    estate.enable_guardduty(session, east)  # eu-west-1 has none: fails
+    estate.create_budget(session, "shop-prod-monthly")
+    estate.create_dashboard(session, east, "shop-prod-dashboard")
+
+
+def _prod_tables(session: Any, east: str, west: str) -> None:
+    estate.create_table(session, east, "orders", pitr=True, autoscaling=("read", "write"),
+                        backup=True, deletion_protection=True)
+    estate.create_alarm(session, east, "orders-throttled", namespace="AWS/DynamoDB",
+                        metric="ThrottledRequests", dimensions={"TableName": "orders"})
+    estate.create_table(session, east, "carts", on_demand=True)  # no PITR, no backup
+    estate.create_table(session, east, "inventory", pitr=True, autoscaling=("read",))
+    # An alarm nobody receives does not count.
+    estate.create_alarm(session, east, "inventory-throttled", namespace="AWS/DynamoDB",
+                        metric="WriteThrottleEvents", dimensions={"TableName": "inventory"},
+                        with_action=False)
+    estate.create_table(session, west, "orders-replica", on_demand=True, pitr=True)
+
+
+def _prod_functions_and_apis(session: Any, east: str, west: str) -> None:
+    orders_fn = estate.create_function(session, east, "orders-handler", timeout=25, reserved=50)
+    estate.publish_versions(session, east, "orders-handler", 2)
+    estate.put_durations(session, east, "orders-handler", [180.0, 2400.0, 3100.0])
+    estate.create_alarm(session, east, "orders-handler-errors", namespace="AWS/Lambda",
+                        metric="Errors", dimensions={"FunctionName": "orders-handler"})
     checkout_fn = estate.create_function(session, east, "checkout-handler", timeout=60)
+    estate.put_durations(session, east, "checkout-handler", [21000.0, 58500.0])
     estate.create_function(session, east, "nightly-report", timeout=900)
     estate.create_function(session, west, "image-resizer", timeout=30)
-    estate.create_rest_api(session, east, "orders-api",
-                           [Stage("prod", rate=500, burst=1000), Stage("canary")],
-                           lambda_arn=orders_fn)
+    orders_api = estate.create_rest_api(
+        session, east, "orders-api", [Stage("prod", rate=500, burst=1000), Stage("canary")],
+        lambda_arn=orders_fn)
+    estate.set_execution_logging(session, east, orders_api, "prod")
+    estate.attach_web_acl(session, east, orders_api, "prod")
+    estate.create_alarm(session, east, "orders-api-5xx", namespace="AWS/ApiGateway",
+                        metric="5XXError", dimensions={"ApiName": "orders-api", "Stage": "prod"})
+    # No Stage dimension: watches every stage of the API.
+    estate.create_alarm(session, east, "orders-api-latency", namespace="AWS/ApiGateway",
+                        metric="Latency", dimensions={"ApiName": "orders-api"})
     estate.create_rest_api(session, east, "checkout-api", [Stage("prod", rate=100, burst=200)],
                            lambda_arn=checkout_fn)
     estate.create_http_api(session, west, "webhooks", [Stage("prod", rate=50, burst=100)])
@@ -70,6 +116,8 @@ def _seed_staging(session: Any) -> None:
     estate.create_user_pool(session, east, "shop-staging-customers", mfa="OFF")
     estate.create_function(session, east, "orders-handler", timeout=900)
     estate.create_http_api(session, east, "webhooks", [Stage("staging")])
+    estate.create_budget(session, "shop-staging-monthly", alert_at_percent=None)
+    estate.create_dashboard(session, east, "shop-prod-dashboard")  # not staging's own
 
 
 def run_demo(out_dir: Path) -> int:

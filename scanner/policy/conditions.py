@@ -47,6 +47,15 @@ class LeafResult:
     expected: Any
     actual: Any
     passed: bool
+    # The expression the expected value was read from, when the operand is an attribute.
+    operand_expression: str | None = None
+
+    def evidence(self) -> dict[str, Any]:
+        """Every attribute value this comparison read."""
+        found = {self.expression: self.actual}
+        if self.operand_expression is not None:
+            found[self.operand_expression] = self.expected
+        return found
 
     def describe(self) -> str:
         text = f"{self.expression} is {_show(self.actual)}"
@@ -74,7 +83,8 @@ class Leaf:
         actual = search(self.expression, document)
         expected = resolve(self.operand, document, params)
         passed = self.operator.test(actual, expected)
-        leaf = LeafResult(self.expression, self.operator.name, expected, actual, passed)
+        source = self.operand.expression if isinstance(self.operand, AttrRef) else None
+        leaf = LeafResult(self.expression, self.operator.name, expected, actual, passed, source)
         return Outcome(passed, (leaf,), (leaf,))
 
     def expressions(self) -> Iterable[str]:

@@ -2,6 +2,10 @@
 
 A stage's throttling, logging and tags all come back with GetStages, so listing the
 stages is the only cost: one GetRestApis per account-region, one GetStages per API.
+The ``alarms`` attribute joins the account-region's single DescribeAlarms listing (shared
+with every other watched type) to each stage by its metric dimensions: REST APIs publish
+``ApiName`` and ``Stage``, HTTP APIs ``ApiId`` and ``Stage``. An alarm without a Stage
+dimension watches the whole API, so it covers every stage; one on another stage does not.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..aws import RegionContext
+from . import cloudwatch
 from .base import Attribute, ResourceType
 
 REST_TYPE = "aws.apigateway.stage"
@@ -126,6 +131,13 @@ REST_RESOURCE = ResourceType(
         Attribute("tracing_enabled", "X-Ray tracing", False),
         Attribute("web_acl_arn", "ARN of the associated WAF web ACL, or null", None),
     ),
+    details=(
+        cloudwatch.alarm_detail(
+            "AWS/ApiGateway",
+            identity=lambda s: {"ApiName": s.data["api_name"], "Stage": s.data["stage_name"]},
+            required={"ApiName"},
+        ),
+    ),
 )
 
 HTTP_RESOURCE = ResourceType(
@@ -136,5 +148,12 @@ HTTP_RESOURCE = ResourceType(
     listed=(
         *_STAGE_COMMON,
         Attribute("protocol_type", "HTTP or WEBSOCKET", "HTTP"),
+    ),
+    details=(
+        cloudwatch.alarm_detail(
+            "AWS/ApiGateway",
+            identity=lambda s: {"ApiId": s.data["api_id"], "Stage": s.data["stage_name"]},
+            required={"ApiId"},
+        ),
     ),
 )

@@ -1,15 +1,19 @@
-"""Lambda functions: timeout, memory, runtime, reserved concurrency, tags, and which
-API Gateway integrations call them (joined from the region's APIs in one pass)."""
+"""Lambda functions: timeout, memory, runtime, reserved concurrency, tags, aliases and
+published versions (the rollback the runbook performs), the alarms that watch them, their
+longest recent execution (one GetMetricData batch per account-region), and which API
+Gateway integrations call them (joined from the region's APIs in one pass)."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from ..aws import RegionContext
 from ..models import Resource
+from . import cloudwatch
 from .apigateway import http_apis, rest_apis
 from .base import Attribute, Detail, Document, ResourceType
 
@@ -62,7 +66,7 @@ def _api_integrations(ctx: RegionContext, functions: list[Resource]) -> dict[str
                     found.setdefault(_unqualified(match.group(1)), []).append({
                         "api_type": "REST", "api_id": api["id"], "path": resource.get("path"),
                         "method": method,
-                        "timeout_ms": integration.get("timeoutInMillis", 29000),
+                        **_timeouts(integration.get("timeoutInMillis", 29000)),
                     })
     v2 = ctx.client("apigatewayv2")
     for api in http_apis(ctx):
@@ -77,13 +81,91 @@ def _api_integrations(ctx: RegionContext, functions: list[Resource]) -> dict[str
                     found.setdefault(_unqualified(target), []).append({
                         "api_type": api.get("ProtocolType", "HTTP"), "api_id": api["ApiId"],
                         "path": None, "method": None,
-                        "timeout_ms": integration.get("TimeoutInMillis", 30000),
+                        **_timeouts(integration.get("TimeoutInMillis", 30000)),
                     })
             if not page.get("NextToken"):
                 break
             params["NextToken"] = page["NextToken"]
     return {fn.id: {"api_integrations": found.get(_unqualified(fn.arn or ""), [])}
             for fn in functions}
+
+
+def _timeouts(timeout_ms: int) -> dict[str, Any]:
+    # Seconds too, so a policy compares with the function's `timeout` without arithmetic.
+    return {"timeout_ms": timeout_ms, "timeout_seconds": timeout_ms / 1000}
+
+
+def _aliases(ctx: RegionContext, fn: Resource) -> Document:
+    return {"aliases": [
+        {"name": alias["Name"], "function_version": alias.get("FunctionVersion")}
+        for alias in ctx.paginate("lambda", "list_aliases", "Aliases", FunctionName=fn.name)
+    ]}
+
+
+def _versions(ctx: RegionContext, fn: Resource) -> Document:
+    listed = ctx.paginate("lambda", "list_versions_by_function", "Versions",
+                          FunctionName=fn.name)
+    return {"versions": sorted(int(v["Version"]) for v in listed
+                               if str(v.get("Version", "")).isdigit())}  # not $LATEST
+
+
+# The look-back window of the `duration` attribute: long enough to include a weekly batch
+# job or a monthly peak's run-up, short enough to stay in CloudWatch's 1-minute retention.
+DURATION_WINDOW_DAYS = 14
+# GetMetricData accepts at most 500 queries per request.
+METRIC_QUERIES_PER_CALL = 500
+
+
+def _duration(ctx: RegionContext, functions: list[Resource]) -> dict[str, Document]:
+    """Maximum Duration over the window for every function, one query each, batched.
+
+    One period spans the whole window, so each query yields (at most) one datapoint; the
+    maximum over whatever comes back is taken in case CloudWatch splits the window at a
+    period boundary. A query CloudWatch could not answer fails the batch: a function with
+    no datapoints is reported as such, never one whose datapoints could not be read.
+    """
+    # Up to the next whole minute: includes datapoints of the current minute.
+    end = (ctx.now + timedelta(minutes=1)).replace(second=0, microsecond=0)
+    start = end - timedelta(days=DURATION_WINDOW_DAYS)
+    period = DURATION_WINDOW_DAYS * 86400
+    maxima: dict[str, float | None] = {}
+    for offset in range(0, len(functions), METRIC_QUERIES_PER_CALL):
+        chunk = functions[offset:offset + METRIC_QUERIES_PER_CALL]
+        ids = {f"f{i}": fn.id for i, fn in enumerate(chunk)}  # ids must start lowercase
+        queries = [{
+            "Id": f"f{i}",
+            "MetricStat": {
+                "Metric": {"Namespace": "AWS/Lambda", "MetricName": "Duration",
+                           "Dimensions": [{"Name": "FunctionName", "Value": fn.name}]},
+                "Period": period, "Stat": "Maximum",
+            },
+            "ReturnData": True,
+        } for i, fn in enumerate(chunk)]
+        results = ctx.paginate("cloudwatch", "get_metric_data", "MetricDataResults",
+                               MetricDataQueries=queries, StartTime=start, EndTime=end)
+        for fn_id in ids.values():
+            maxima.setdefault(fn_id, None)
+        for result in results:  # a query's values may continue on later pages
+            if result.get("StatusCode") in ("InternalError", "Forbidden"):
+                raise ClientError({"Error": {
+                    "Code": result["StatusCode"],
+                    "Message": f"GetMetricData could not read Duration of "
+                               f"{ids.get(result.get('Id'), result.get('Id'))}"}},
+                    "GetMetricData")
+            fn_id = ids.get(result.get("Id", ""))
+            values = [v for v in result.get("Values") or [] if v is not None]
+            if fn_id is not None and values:
+                current = maxima.get(fn_id)
+                maxima[fn_id] = max(values) if current is None else max(current, *values)
+    docs = {}
+    for fn in functions:
+        max_ms = maxima.get(fn.id)
+        timeout = fn.data.get("timeout")
+        ratio = (round(max_ms / (timeout * 1000), 3)
+                 if max_ms is not None and timeout else None)
+        docs[fn.id] = {"duration": {"max_ms": max_ms, "window_days": DURATION_WINDOW_DAYS,
+                                    "ratio_of_timeout": ratio}}
+    return docs
 
 
 def _not_found_is_none(fetch):
@@ -129,10 +211,41 @@ RESOURCE = ResourceType(
             ("apigateway:GetRestApis", "apigateway:GetResources",
              "apigatewayv2:GetApis", "apigatewayv2:GetIntegrations"),
             (Attribute("api_integrations", "API Gateway integrations that invoke the function: "
-                       "[{api_type, api_id, path, method, timeout_ms}]",
+                       "[{api_type, api_id, path, method, timeout_ms, timeout_seconds}]",
                        [{"api_type": "REST", "api_id": "a1b2c3", "path": "/orders",
-                         "method": "GET", "timeout_ms": 29000}]),),
+                         "method": "GET", "timeout_ms": 29000, "timeout_seconds": 29.0}]),),
             fetch_batch=_api_integrations,
+        ),
+        # Two details, not one: a policy reading only aliases does not pay for versions.
+        Detail(
+            "aliases",
+            ("lambda:ListAliases",),
+            (Attribute("aliases", "Aliases and the version each points at: "
+                       "[{name, function_version}] ($LATEST when unpublished)",
+                       [{"name": "production", "function_version": "7"}]),),
+            fetch_one=_aliases,
+        ),
+        Detail(
+            "versions",
+            ("lambda:ListVersionsByFunction",),
+            (Attribute("versions", "Published version numbers, ascending, without $LATEST",
+                       [5, 6, 7]),),
+            fetch_one=_versions,
+        ),
+        cloudwatch.alarm_detail("AWS/Lambda", identity=lambda f: {"FunctionName": f.name},
+                                required={"FunctionName"}),
+        Detail(
+            "duration",
+            ("cloudwatch:GetMetricData",),
+            (Attribute("duration", f"Longest execution over the last {DURATION_WINDOW_DAYS} "
+                       "days (CloudWatch AWS/Lambda Duration, Maximum; one GetMetricData call "
+                       "per 500 functions): {max_ms, window_days, ratio_of_timeout} where "
+                       "ratio_of_timeout = max_ms / (timeout x 1000), to 3 decimals; max_ms and "
+                       "ratio_of_timeout are null when the function reported no Duration in "
+                       "the window (not invoked)",
+                       {"max_ms": 2480.5, "window_days": DURATION_WINDOW_DAYS,
+                        "ratio_of_timeout": 0.083}),),
+            fetch_batch=_duration,
         ),
     ),
 )

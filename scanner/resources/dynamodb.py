@@ -1,11 +1,14 @@
-"""DynamoDB tables: billing mode, point-in-time recovery, autoscaling, tags."""
+"""DynamoDB tables: billing mode, point-in-time recovery, on-demand backups, autoscaling,
+throttling alarms, tags."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from ..aws import RegionContext
 from ..models import Resource
+from . import cloudwatch
 from .base import Attribute, Detail, Document, ResourceType, tags_from_list
 
 TYPE = "aws.dynamodb.table"
@@ -87,8 +90,43 @@ def _autoscaling(ctx: RegionContext, tables: list[Resource]) -> dict[str, Docume
     }
 
 
+# Backups a runbook can restore from: on-demand ones (USER) and AWS Backup's. SYSTEM backups
+# are the ones DynamoDB makes itself when a table is deleted: they belong to a table that no
+# longer exists, even if a new one now has its name.
+_RESTORABLE_TYPES = ("USER", "AWS_BACKUP")
+
+
+def _backups(ctx: RegionContext, tables: list[Resource]) -> dict[str, Document]:
+    """One paginated ListBackups for the whole region, joined to the tables by name."""
+    by_table: dict[str, list[dict[str, Any]]] = {}
+    for backup in ctx.paginate("dynamodb", "list_backups", "BackupSummaries", BackupType="ALL"):
+        # CREATING cannot be restored yet, DELETED never again.
+        if backup.get("BackupType") in _RESTORABLE_TYPES and \
+                backup.get("BackupStatus") == "AVAILABLE":
+            by_table.setdefault(backup["TableName"], []).append(backup)
+    docs = {}
+    for table in tables:
+        found = by_table.get(table.name, [])
+        latest = max(found, key=lambda b: _utc(b["BackupCreationDateTime"]), default=None)
+        docs[table.id] = {
+            "backup_count": len(found),
+            "latest_backup": None if latest is None else {
+                "name": latest.get("BackupName"),
+                "arn": latest.get("BackupArn"),
+                "created_at": _iso(latest["BackupCreationDateTime"]),
+                "type": latest.get("BackupType"),
+            },
+        }
+    return docs
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
 def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
+    """Timestamps as ISO 8601 in UTC, whatever zone botocore parsed them into."""
+    return _utc(value).isoformat() if isinstance(value, datetime) else None
 
 
 RESOURCE = ResourceType(
@@ -129,6 +167,22 @@ RESOURCE = ResourceType(
                         "write": None}),),
             fetch_batch=_autoscaling,
         ),
+        Detail(
+            "backups",
+            ("dynamodb:ListBackups",),
+            (
+                Attribute("latest_backup", "Newest AVAILABLE on-demand or AWS Backup backup: "
+                          "{name, arn, created_at (ISO 8601), type: USER|AWS_BACKUP}, or null",
+                          {"name": "orders-backup-20260101",
+                           "arn": "arn:aws:dynamodb:us-east-1:111111111111:table/orders/"
+                                  "backup/01767225600000-1a2b3c4d",
+                           "created_at": "2026-01-01T00:00:00+00:00", "type": "USER"}),
+                Attribute("backup_count", "How many such backups the table has", 4),
+            ),
+            fetch_batch=_backups,
+        ),
+        cloudwatch.alarm_detail("AWS/DynamoDB", identity=lambda t: {"TableName": t.name},
+                                required={"TableName"}),
         Detail(
             "tags",
             ("dynamodb:ListTagsOfResource",),
