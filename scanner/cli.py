@@ -16,12 +16,15 @@ from typing import Any
 
 import click
 
+from reports import FORMATS
+
 from . import __version__
 from .errors import InputError, PreflightError
 from .models import ScanResult, Severity, Status
 
 EXIT_OK, EXIT_FAILURES, EXIT_INVALID, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 SEVERITIES = [s.value for s in Severity]
+FORMAT_NAMES = tuple(FORMATS)
 
 
 def exit_code(result: ScanResult, fail_on: Severity) -> int:
@@ -54,13 +57,45 @@ def cli() -> None:
               help="Exit 1 when a failure at or above this severity exists.")
 @click.option("--max-workers", type=click.IntRange(1, 256), default=None,
               help="Concurrent API calls (default: config max_workers or 16).")
+@click.option("--format", "formats", multiple=True, metavar="FORMAT[,FORMAT...]",
+              help="Report formats to write besides report.json, comma-separated "
+                   f"(repeatable): {', '.join(FORMAT_NAMES)}.")
 def scan(config_path: str | None, policy_paths: tuple[str, ...], regions: tuple[str, ...],
-         out_dir: str, fail_on: str, max_workers: int | None) -> int:
-    """Scan the configured accounts and regions; write DIR/report.json."""
+         out_dir: str, fail_on: str, max_workers: int | None, formats: tuple[str, ...]) -> int:
+    """Scan the configured accounts and regions; write DIR/report.json (and --format ones)."""
     from .runner import scan_and_report
 
+    names = _formats(formats, always=["json"])
     return scan_and_report(config_path, policy_paths, _split(regions), Path(out_dir),
-                           Severity(fail_on), max_workers)
+                           Severity(fail_on), max_workers, names)
+
+
+def _formats(values: Sequence[str], always: Sequence[str] = ()) -> list[str]:
+    """Parse --format values and load their renderers now: a bad name is a usage error
+    before any work is done."""
+    from reports import FormatError, load_renderers, parse_formats
+
+    try:
+        names = parse_formats(values, always=always)
+        load_renderers(names)
+    except FormatError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--format'") from None
+    return names
+
+
+@cli.command()
+@click.argument("report_path", metavar="REPORT_JSON", type=click.Path(dir_okay=False))
+@click.option("--format", "formats", multiple=True, metavar="FORMAT[,FORMAT...]",
+              help=f"Formats to write, comma-separated (repeatable): {', '.join(FORMAT_NAMES)}. "
+                   "Default: every available format but json.")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
+              help="Directory for the outputs. Default: the directory of REPORT_JSON.")
+def report(report_path: str, formats: tuple[str, ...], out_dir: str | None) -> int:
+    """Re-render a saved report.json (html, sarif, junit, md...) without calling AWS."""
+    from .runner import rerender
+
+    names = _formats(formats) if formats else []
+    return rerender(Path(report_path), names, Path(out_dir) if out_dir else None)
 
 
 @cli.command()

@@ -112,4 +112,7 @@ class RunbookLibrary:
             if "{runbook}" in self.url or "{anchor}" in self.url:
                 return self.url.format(runbook=name, anchor=anchor)
             return f"{self.url.rstrip('/')}/{name}#{anchor}"
+        if self.directory == builtin_runbook_dir():
+            # Machine-independent: where the file sits in Preflight's own source tree.
+            return f"policies/runbooks/{name}.md#{anchor}"
         return f"{self.directory / name}.md#{anchor}"

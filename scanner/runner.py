@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import click
@@ -27,25 +28,37 @@ def configure_logging(verbose: bool = False) -> None:
     root.propagate = False
 
 
-def write_report(result: ScanResult, out_dir: Path) -> Path:
-    from reports import json_report
+def write_reports(result: ScanResult, out_dir: Path, formats: Sequence[str] = ("json",)
+                  ) -> list[Path]:
+    """Render and write each format to DIR/<its file name>, atomically, in the order given."""
+    from reports import FORMATS, load_renderers
 
-    path = out_dir / "report.json"
-    write_atomic(path, json_report.render(result))
-    return path
+    paths = []
+    for name, render in load_renderers(formats).items():
+        path = out_dir / FORMATS[name].filename
+        write_atomic(path, render(result))
+        paths.append(path)
+    return paths
+
+
+def write_report(result: ScanResult, out_dir: Path) -> Path:
+    return write_reports(result, out_dir, ["json"])[0]
 
 
 def scan_and_report(config_path: str | None, policy_paths: Sequence[str], regions: Sequence[str],
-                    out_dir: Path, fail_on: Severity, max_workers: int | None) -> int:
+                    out_dir: Path, fail_on: Severity, max_workers: int | None,
+                    formats: Sequence[str] = ("json",)) -> int:
     import dataclasses
 
-    from reports import terminal
+    from reports import load_renderers, parse_formats, terminal
 
     from .cli import exit_code
     from .policy import load_policies
     from .scan import run_scan
 
     configure_logging()
+    formats = parse_formats(formats, always=["json"])  # json first, always
+    load_renderers(formats)  # a missing renderer fails here, before any AWS call
     config = load_config(config_path)
     if max_workers:
         config = dataclasses.replace(config, max_workers=max_workers)
@@ -55,7 +68,92 @@ def scan_and_report(config_path: str | None, policy_paths: Sequence[str], region
                       progress=_progress if interactive else None)
     if interactive:
         click.echo("", err=True)
-    path = write_report(result, out_dir)
+    paths = write_reports(result, out_dir, formats)
     click.echo(terminal.render(result), nl=False)
-    click.echo(f"report: {path}")
+    for path in paths:
+        click.echo(f"report: {path}")
     return exit_code(result, fail_on)
+
+
+MAX_PROBLEMS = 20
+
+
+def load_saved_report(path: Path) -> ScanResult:
+    """A report.json read back into a ScanResult: checked against the report schema first,
+    and every problem raised as an InputError naming the file (never a traceback)."""
+    from jsonschema import Draft202012Validator
+
+    from reports.json_report import SCHEMA_VERSION, from_document, schema
+
+    from .errors import InputError, Problem
+
+    hint = "pass a report.json written by `preflight scan` (`preflight schema report` prints its schema)"
+
+    def fail(message: str, line: int | None = None, column: int | None = None,
+             with_hint: bool = True) -> InputError:
+        return InputError([Problem(str(path), line, column, message, hint if with_hint else "")])
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise fail("no such file", with_hint=False) from None
+    except IsADirectoryError:
+        raise fail("is a directory, not a report.json") from None
+    except UnicodeDecodeError as exc:
+        raise fail(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise fail(f"cannot read it: {exc.strerror or exc}", with_hint=False) from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise fail(f"not valid JSON: {exc.msg}", exc.lineno, exc.colno) from None
+    except RecursionError:
+        raise fail("not valid JSON: nested too deeply") from None
+    version = document.get("schema_version") if isinstance(document, dict) else None
+    if version is not None and version != SCHEMA_VERSION:
+        raise fail(f"schema_version {version!r} is not one this Preflight reads "
+                   f"({SCHEMA_VERSION!r}); re-render it with the Preflight that wrote it",
+                   with_hint=False)
+    errors = sorted(Draft202012Validator(schema()).iter_errors(document),
+                    key=lambda e: [str(p) for p in e.absolute_path])
+    if errors:
+        problems = [Problem(str(path), None, None,
+                            f"{_pointer(e.absolute_path)}: {_clip(e.message)}")
+                    for e in errors[:MAX_PROBLEMS]]
+        if len(errors) > MAX_PROBLEMS:
+            problems.append(Problem(str(path), None, None,
+                                    f"... and {len(errors) - MAX_PROBLEMS} more schema violations"))
+        problems[-1] = Problem(problems[-1].path, None, None,
+                               problems[-1].message + " (not a Preflight report.json?)", hint)
+        raise InputError(problems)
+    try:
+        return from_document(document)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise fail(f"cannot rebuild the scan result: {exc!r}") from None
+
+
+def _pointer(path: Iterable[object]) -> str:
+    parts = [str(p) for p in path]
+    return "/" + "/".join(parts) if parts else "(the document)"
+
+
+def _clip(message: str, limit: int = 300) -> str:
+    return message if len(message) <= limit else message[: limit - 3] + "..."
+
+
+def rerender(report_path: Path, formats: Sequence[str], out_dir: Path | None) -> int:
+    """`preflight report`: re-render a saved report.json in other formats; no AWS call."""
+    from reports import available, load_renderers, parse_formats
+
+    from .cli import EXIT_OK
+
+    names = parse_formats(formats) if formats else [n for n in available() if n != "json"]
+    load_renderers(names)
+    result = load_saved_report(report_path)
+    target = out_dir if out_dir is not None else report_path.parent
+    if "json" in names and (target / "report.json").resolve() == report_path.resolve():
+        names = [n for n in names if n != "json"]
+        click.echo(f"report: {report_path} (the input; left as it is)")
+    for path in write_reports(result, target, names):
+        click.echo(f"report: {path}")
+    return EXIT_OK

@@ -81,3 +81,9 @@ def scan(aws: FaultProxy, write_config: Callable[[dict[str, Any]], Path]
         return run_scan(cfg, loaded, **kwargs)
 
     return run
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--regen-golden", action="store_true", default=False,
+                     help="rewrite tests/data/golden/* from the current renderers "
+                          "(same as PREFLIGHT_REGEN_GOLDEN=1); review the diff afterwards")

@@ -61,3 +61,16 @@ def test_no_credentials_is_a_clear_error_not_a_traceback(tmp_path, monkeypatch, 
     assert code == 3
     assert "cannot determine the accounts to scan" in err
     assert "Traceback" not in err
+
+
+def test_reports_are_ordinary_readable_files(aws, tmp_path):
+    import os
+    import stat
+
+    code = main(["scan", "--out", str(tmp_path), "--policies", "policies/s3-versioning-enabled.yml"])
+    assert code == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    mode = stat.S_IMODE((tmp_path / "report.json").stat().st_mode)
+    assert mode == 0o666 & ~umask
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp files left

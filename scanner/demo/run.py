@@ -121,6 +121,8 @@ def _seed_staging(session: Any) -> None:
 
 
 def run_demo(out_dir: Path) -> int:
+    from reports import available
+
     from ..config import load_config
     from ..runner import scan_and_report
 
@@ -133,7 +135,8 @@ def run_demo(out_dir: Path) -> int:
         config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
         load_config(config_path)  # the demo's config must itself be valid
         click.echo(f"seeded a demo estate; config: {config_path}", err=True)
-        code = scan_and_report(str(config_path), [], [], out_dir, _fail_on_low(), None)
+        code = scan_and_report(str(config_path), [], [], out_dir, _fail_on_low(), None,
+                               formats=available())
     click.echo(f"demo finished in {time.monotonic() - started:.1f}s "
                f"(exit code {code}: the estate has failures on purpose)", err=True)
     return 0 if code in (0, 1) else code
