@@ -52,7 +52,7 @@ def scan_and_report(config_path: str | None, policy_paths: Sequence[str], region
 
     from reports import load_renderers, parse_formats, terminal
 
-    from .cli import exit_code
+    from .exitcodes import exit_code
     from .policy import load_policies
     from .scan import run_scan
 
@@ -145,7 +145,7 @@ def rerender(report_path: Path, formats: Sequence[str], out_dir: Path | None) ->
     """`preflight report`: re-render a saved report.json in other formats; no AWS call."""
     from reports import available, load_renderers, parse_formats
 
-    from .cli import EXIT_OK
+    from .exitcodes import EXIT_OK
 
     names = parse_formats(formats) if formats else [n for n in available() if n != "json"]
     load_renderers(names)

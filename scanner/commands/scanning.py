@@ -1,0 +1,78 @@
+"""Commands that produce reports: scan, report (re-render), demo."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from reports import FORMATS
+
+from ..models import Severity
+from .options import SEVERITIES, split
+
+FORMAT_NAMES = tuple(FORMATS)
+
+
+@click.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="preflight.yml: accounts, regions, environments, parameters.")
+@click.option("--policies", "policy_paths", multiple=True, type=click.Path(),
+              help="Policy file or directory (repeatable). Default: the built-in pack.")
+@click.option("--regions", multiple=True, help="Regions to scan, comma-separated (repeatable).")
+@click.option("--out", "out_dir", default="preflight-report", show_default=True,
+              type=click.Path(file_okay=False), help="Directory for report.json.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True,
+              help="Exit 1 when a failure at or above this severity exists.")
+@click.option("--max-workers", type=click.IntRange(1, 256), default=None,
+              help="Concurrent API calls (default: config max_workers or 16).")
+@click.option("--format", "formats", multiple=True, metavar="FORMAT[,FORMAT...]",
+              help="Report formats to write besides report.json, comma-separated "
+                   f"(repeatable): {', '.join(FORMAT_NAMES)}.")
+def scan(config_path: str | None, policy_paths: tuple[str, ...], regions: tuple[str, ...],
+         out_dir: str, fail_on: str, max_workers: int | None, formats: tuple[str, ...]) -> int:
+    """Scan the configured accounts and regions; write DIR/report.json (and --format ones)."""
+    from ..runner import scan_and_report
+
+    names = _formats(formats, always=["json"])
+    return scan_and_report(config_path, policy_paths, split(regions), Path(out_dir),
+                           Severity(fail_on), max_workers, names)
+
+
+def _formats(values: Sequence[str], always: Sequence[str] = ()) -> list[str]:
+    """Parse --format values and load their renderers now: a bad name is a usage error
+    before any work is done."""
+    from reports import FormatError, load_renderers, parse_formats
+
+    try:
+        names = parse_formats(values, always=always)
+        load_renderers(names)
+    except FormatError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--format'") from None
+    return names
+
+
+@click.command()
+@click.argument("report_path", metavar="REPORT_JSON", type=click.Path(dir_okay=False))
+@click.option("--format", "formats", multiple=True, metavar="FORMAT[,FORMAT...]",
+              help=f"Formats to write, comma-separated (repeatable): {', '.join(FORMAT_NAMES)}. "
+                   "Default: every available format but json.")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
+              help="Directory for the outputs. Default: the directory of REPORT_JSON.")
+def report(report_path: str, formats: tuple[str, ...], out_dir: str | None) -> int:
+    """Re-render a saved report.json (html, sarif, junit, md...) without calling AWS."""
+    from ..runner import rerender
+
+    names = _formats(formats) if formats else []
+    return rerender(Path(report_path), names, Path(out_dir) if out_dir else None)
+
+
+@click.command()
+@click.option("--out", "out_dir", default="preflight-demo", show_default=True,
+              type=click.Path(file_okay=False), help="Directory for the demo report.")
+def demo(out_dir: str) -> int:
+    """Scan a built-in fake estate (moto, in-process): the whole pipeline, no AWS account."""
+    from ..demo import run_demo
+
+    return run_demo(Path(out_dir))
