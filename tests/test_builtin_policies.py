@@ -11,6 +11,7 @@ from scanner.demo import estate
 from scanner.demo.estate import Stage
 from scanner.models import Severity, Status
 from scanner.policy import load_policies
+from tests.support import by_name, statuses
 
 BUILTIN = {
     "apigateway-stage-throttling",
@@ -20,17 +21,6 @@ BUILTIN = {
     "lambda-timeout-bounds",
     "s3-versioning-enabled",
 }
-
-
-def by_name(result, policy_id: str) -> dict[str, Any]:
-    found = [f for f in result.findings if f.policy_id == policy_id]
-    names = [f.resource.name for f in found]
-    assert len(names) == len(set(names)), f"a resource was reported twice: {names}"
-    return {f.resource.name: f for f in found}
-
-
-def statuses(result, policy_id: str) -> dict[str, Status]:
-    return {name: f.status for name, f in by_name(result, policy_id).items()}
 
 
 def fix(finding) -> str:

@@ -9,7 +9,6 @@ from typing import Any
 
 import boto3
 import pytest
-import yaml
 
 from scanner.aws import Sessions
 from scanner.demo import estate
@@ -17,6 +16,7 @@ from scanner.demo.estate import Stage
 from scanner.models import Severity, Status
 from scanner.policy import load_policies
 from scanner.runbooks import RunbookLibrary
+from tests.support import by_name, write_probe
 
 ACCOUNT = estate.MANAGEMENT_ACCOUNT
 REST = "aws.apigateway.stage"
@@ -42,23 +42,7 @@ PROD = {"regions": ["us-east-1"], "accounts": [{"id": ACCOUNT, "environment": "p
 
 
 def write_policy(tmp_path: Path, resource: str | list[str], check: dict[str, Any]) -> Path:
-    directory = tmp_path / "probe-policies"
-    directory.mkdir(exist_ok=True)
-    doc = {"id": "probe", "title": "probe", "description": "Reads attributes for a test.",
-           "severity": "low", "resource": resource, "check": check, "runbook": "tests#probe"}
-    (directory / "probe.yml").write_text(yaml.safe_dump(doc), encoding="utf-8")
-    return directory
-
-
-def by_name(result, policy_id: str) -> dict[str, Any]:
-    found = [f for f in result.findings if f.policy_id == policy_id]
-    names = [f.resource.name for f in found]
-    assert len(names) == len(set(names)), f"a resource was reported twice: {names}"
-    return {f.resource.name: f for f in found}
-
-
-def statuses(result, policy_id: str) -> dict[str, Status]:
-    return {name: f.status for name, f in by_name(result, policy_id).items()}
+    return write_probe(tmp_path, "probe", resource, check, directory="probe-policies")
 
 
 def fix(finding) -> str:

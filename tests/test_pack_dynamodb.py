@@ -23,6 +23,7 @@ from scanner.policy import load_policies
 from scanner.resources import REGISTRY, dynamodb
 from scanner.runbooks import RunbookLibrary
 from tests.faultproxy import Fault
+from tests.support import by_name, statuses
 
 ACCOUNT = estate.MANAGEMENT_ACCOUNT
 PACK = {"dynamodb-recent-backup", "dynamodb-throttle-alarm", "dynamodb-autoscaling-registered",
@@ -32,17 +33,6 @@ PACK = {"dynamodb-recent-backup", "dynamodb-throttle-alarm", "dynamodb-autoscali
 def prod(regions: list[str], **extra: Any) -> dict[str, Any]:
     """The caller's account as production; a resource's Environment tag still overrides it."""
     return {"regions": regions, "default_environment": "prod", **extra}
-
-
-def by_name(result, policy_id: str) -> dict[str, Any]:
-    found = [f for f in result.findings if f.policy_id == policy_id]
-    names = [f.resource.name for f in found]
-    assert len(names) == len(set(names)), f"a resource was reported twice: {names}"
-    return {f.resource.name: f for f in found}
-
-
-def statuses(result, policy_id: str) -> dict[str, Status]:
-    return {name: f.status for name, f in by_name(result, policy_id).items()}
 
 
 def fix(finding) -> list[str]:

@@ -10,7 +10,6 @@ from typing import Any
 
 import boto3
 import pytest
-import yaml
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
@@ -22,6 +21,7 @@ from scanner.policy import load_policies
 from scanner.resources import awslambda
 from scanner.runbooks import RunbookLibrary
 from tests.faultproxy import Fault
+from tests.support import by_name, statuses, write_probe
 
 TYPE = "aws.lambda.function"
 REGION = "us-east-1"
@@ -39,23 +39,7 @@ PACK = {
 
 
 def write_policy(tmp_path: Path, policy_id: str, check: dict[str, Any]) -> Path:
-    directory = tmp_path / "policies"
-    directory.mkdir(parents=True, exist_ok=True)
-    doc = {"id": policy_id, "title": "probe", "description": "Reads attributes for a test.",
-           "severity": "low", "resource": TYPE, "check": check, "runbook": "tests#probe"}
-    (directory / f"{policy_id}.yml").write_text(yaml.safe_dump(doc), encoding="utf-8")
-    return directory
-
-
-def by_name(result, policy_id: str) -> dict[str, Any]:
-    found = [f for f in result.findings if f.policy_id == policy_id]
-    names = [f.resource.name for f in found]
-    assert len(names) == len(set(names)), f"a resource was reported twice: {names}"
-    return {f.resource.name: f for f in found}
-
-
-def statuses(result, policy_id: str) -> dict[str, Status]:
-    return {name: f.status for name, f in by_name(result, policy_id).items()}
+    return write_probe(tmp_path, policy_id, TYPE, check)
 
 
 def fix(finding) -> list[str]:

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import yaml
 
 from scanner.aws import Sessions
 from scanner.demo import estate
 from scanner.demo.estate import Stage
 from scanner.models import Status
+from tests.support import by_name, write_probe
 
 ACCOUNT = estate.MANAGEMENT_ACCOUNT
 REST = "aws.apigateway.stage"
@@ -24,21 +24,7 @@ HTTP = "aws.apigatewayv2.stage"
 
 
 def write_policy(tmp_path: Path, policy_id: str, resource: str, check: dict[str, Any]) -> Path:
-    directory = tmp_path / "policies"
-    directory.mkdir(exist_ok=True)
-    doc = {
-        "id": policy_id, "title": "probe", "description": "Reads attributes for a test.",
-        "severity": "low", "resource": resource, "check": check, "runbook": "tests#probe",
-    }
-    (directory / f"{policy_id}.yml").write_text(yaml.safe_dump(doc), encoding="utf-8")
-    return directory
-
-
-def by_name(result, policy_id: str) -> dict[str, Any]:
-    found = [f for f in result.findings if f.policy_id == policy_id]
-    names = [f.resource.name for f in found]
-    assert len(names) == len(set(names)), f"a resource was reported twice: {names}"
-    return {f.resource.name: f for f in found}
+    return write_probe(tmp_path, policy_id, resource, check)
 
 
 REST_PROBE = {"all": [
