@@ -28,8 +28,13 @@ The JSON (``<script type="application/json" id="report-data">``) is shaped for s
 - ``findings``: one array per finding:
   ``[policy, status, account, region, environment, type, id, name, arn, detail, commands]``
   where policy/account/region/environment/type index the tables beside them, ``status`` is
-  0 fail, 1 error, 2 pass, ``name`` is 0 when it equals the id, ``arn`` is -1 when there is
-  none.
+  0 fail, 1 error, 2 pass, 3 waived, ``name`` is 0 when it equals the id, ``arn`` is -1 when
+  there is none. Two optional fields follow, only when set: ``waiver`` (an index into
+  ``waivers``: ``[id, reason, owner, expires, status without it, source]``, or -1) and
+  ``change`` (1 new, 2 unchanged against the baseline).
+
+Waivers (applied, expired, unused) and the baseline (counts, fixed findings) are rendered
+server-side in their own sections.
 """
 
 from __future__ import annotations
@@ -48,14 +53,15 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from scanner.models import Finding, PolicySummary, ScanResult, Severity, Status
+from scanner.models import Change, Finding, PolicySummary, ScanResult, Severity, Status
 
 from .markdown_html import render_markdown, safe_href
 
 __all__ = ["render"]
 
 MARK = "\ue000"
-STATUS_CODE = {Status.FAIL: 0, Status.ERROR: 1, Status.PASS: 2}
+STATUS_CODE = {Status.FAIL: 0, Status.ERROR: 1, Status.PASS: 2, Status.WAIVED: 3}
+CHANGE_CODE = {Change.NEW: 1, Change.UNCHANGED: 2}
 SEVERITIES = [s.value for s in sorted(Severity, key=lambda s: -s.rank)]
 # How many read errors and error groups the page lists before pointing at the filter.
 ERROR_ROWS = 500
@@ -163,6 +169,7 @@ class _Encoder:
     strings: _Table = field(default_factory=_Table)
     details: _Table = field(default_factory=_Table)
     commands: _Table = field(default_factory=_Table)
+    waivers: _Table = field(default_factory=_Table)
 
     def document(self) -> dict[str, Any]:
         result = self.result
@@ -196,6 +203,13 @@ class _Encoder:
                 self._detail(f, fields),
                 self.commands.add(tuple(self._string(c, fields) for c in f.remediation)),
             ])
+            waiver = f.waiver
+            if waiver is not None or f.change in CHANGE_CODE:
+                rows[-1].append(-1 if waiver is None else self.waivers.add((
+                    waiver.id, waiver.reason, waiver.owner, waiver.expires,
+                    waiver.status.value, waiver.source)))
+                if f.change in CHANGE_CODE:
+                    rows[-1].append(CHANGE_CODE[f.change])
         return {
             "policies": policies,
             "severities": [p.severity.value for p in ordered],
@@ -206,6 +220,7 @@ class _Encoder:
             "strings": self.strings.values,
             "details": [list(d) for d in self.details.values],
             "commands": [list(c) for c in self.commands.values],
+            "waivers": [list(w) for w in self.waivers.values],
             "findings": rows,
         }
 
@@ -371,7 +386,8 @@ def _context(result: ScanResult) -> dict[str, Any]:
         "total": len(result.findings),
         "severity_rows": [(sev.value, by_severity[sev]) for sev in sorted(Severity, key=lambda s: -s.rank)],
         "ranked": ranked,
-        "passing_policies": [v for v in views if not (v.counts[Status.FAIL] or v.counts[Status.ERROR])],
+        "passing_policies": [v for v in views if not (v.counts[Status.FAIL] or v.counts[Status.ERROR]
+                                                      or v.counts[Status.WAIVED])],
         "policies": views,
         "errors": result.errors[:ERROR_ROWS],
         "errors_total": len(result.errors),
@@ -380,4 +396,21 @@ def _context(result: ScanResult) -> dict[str, Any]:
         "severities": SEVERITIES,
         "Status": Status,
         "error_row_limit": ERROR_ROWS,
+        "show_waivers": result.waivers is not None or bool(status_totals[Status.WAIVED]),
+        "waivers": result.waivers,
+        "waiver_groups": _waiver_groups(result),
+        "baseline": result.baseline,
+        "fixed": result.baseline.fixed[:ERROR_ROWS] if result.baseline else (),
+        "account_names": {a["id"]: a["name"] for a in accounts},
     }
+
+
+def _waiver_groups(result: ScanResult) -> list[tuple[str, str, list[Any]]]:
+    """(state, title, outcomes) for each non-empty state: expired first (they need action)."""
+    if result.waivers is None:
+        return []
+    groups = [("expired", "Expired: no longer applied, the findings they covered count again"),
+              ("applied", "Applied: accepted risks"),
+              ("unused", "Unused: they matched nothing, remove them")]
+    return [(state, title, result.waivers.in_state(state)) for state, title in groups
+            if result.waivers.in_state(state)]

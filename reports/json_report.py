@@ -8,6 +8,9 @@ from typing import Any
 
 from scanner.models import (
     Account,
+    AppliedWaiver,
+    BaselineReport,
+    Change,
     CollectionError,
     Finding,
     PolicySummary,
@@ -16,9 +19,14 @@ from scanner.models import (
     ScanResult,
     Severity,
     Status,
+    WaiverOutcome,
+    WaiverReport,
 )
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+# Versions this Preflight reads back (re-render, baseline, merge). 1.1 added waived
+# findings, waivers, baseline, shard and policy_set, all optional for a 1.0 report.
+READABLE_VERSIONS = ("1.0", "1.1")
 
 
 def schema() -> dict[str, Any]:
@@ -35,27 +43,89 @@ def summary(result: ScanResult) -> dict[str, Any]:
     return {"total": len(result.findings), "by_status": by_status, "by_severity": by_severity}
 
 
-def to_document(result: ScanResult) -> dict[str, Any]:
+def waivers_section(report: WaiverReport) -> dict[str, Any]:
     return {
+        "source": report.source,
+        "digest": report.digest,
+        "max_days": report.max_days,
+        **{state: [w.to_dict() for w in report.in_state(state)]
+           for state in ("applied", "expired", "unused")},
+    }
+
+
+def baseline_section(report: BaselineReport) -> dict[str, Any]:
+    return {
+        "source": report.source,
+        "started_at": report.started_at,
+        "tool_version": report.tool_version,
+        "counts": {"new": report.new, "unchanged": report.unchanged, "fixed": len(report.fixed)},
+        "fixed": [f.to_dict() for f in report.fixed],
+    }
+
+
+def to_document(result: ScanResult) -> dict[str, Any]:
+    scan: dict[str, Any] = {
+        "started_at": result.started_at,
+        "finished_at": result.finished_at,
+        "complete": not result.incomplete,
+        "accounts": [
+            {"id": a.id, "name": a.name, "environment": a.environment}
+            for a in result.accounts
+        ],
+        "regions": list(result.regions),
+        "policies": [p.to_dict() for p in result.policies],
+        "api_calls": result.api_calls,
+    }
+    if result.policy_set:
+        scan["policy_set"] = result.policy_set
+    if result.shard is not None:
+        scan["shard"] = {"index": result.shard[0], "count": result.shard[1]}
+    document: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "preflight", "version": result.tool_version},
-        "scan": {
-            "started_at": result.started_at,
-            "finished_at": result.finished_at,
-            "complete": not result.incomplete,
-            "accounts": [
-                {"id": a.id, "name": a.name, "environment": a.environment}
-                for a in result.accounts
-            ],
-            "regions": list(result.regions),
-            "policies": [p.to_dict() for p in result.policies],
-            "api_calls": result.api_calls,
-        },
+        "scan": scan,
         "summary": summary(result),
         "findings": [f.to_dict() for f in result.findings],
         "errors": [e.to_dict() for e in result.errors],
         "runbooks": {r.ref: r.to_dict() for r in result.runbooks},
     }
+    if result.waivers is not None:
+        document["waivers"] = waivers_section(result.waivers)
+    if result.baseline is not None:
+        document["baseline"] = baseline_section(result.baseline)
+    return document
+
+
+def _finding(f: dict[str, Any]) -> Finding:
+    return Finding(f["policy_id"], Status(f["status"]), Severity(f["severity"]),
+                   ResourceRef(**f["resource"]), f["message"], f["evidence"], f["runbook"],
+                   tuple(f["remediation"]),
+                   AppliedWaiver.from_dict(f["waiver"]) if f.get("waiver") else None,
+                   Change(f["change"]) if f.get("change") else None)
+
+
+def _waivers(raw: dict[str, Any] | None) -> WaiverReport | None:
+    if raw is None:
+        return None
+    outcomes = [WaiverOutcome(w["id"], w["reason"], w["owner"], w["expires"],
+                              tuple(w["policies"]), w["source"], state, w["matched"])
+                for state in ("applied", "expired", "unused") for w in raw.get(state, [])]
+    # Back in file order (the source is file:line) so a merge lines shards up.
+    outcomes.sort(key=lambda w: _line(w.source))
+    return WaiverReport(raw["source"], raw["digest"], raw["max_days"], tuple(outcomes))
+
+
+def _line(source: str) -> int:
+    tail = source.rsplit(":", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
+def _baseline(raw: dict[str, Any] | None) -> BaselineReport | None:
+    if raw is None:
+        return None
+    return BaselineReport(raw["source"], raw["started_at"], raw["tool_version"],
+                          raw["counts"]["new"], raw["counts"]["unchanged"],
+                          tuple(_finding(f) for f in raw["fixed"]))
 
 
 def from_document(document: dict[str, Any]) -> ScanResult:
@@ -74,16 +144,15 @@ def from_document(document: dict[str, Any]) -> ScanResult:
                           tuple(p.get("categories", ())))
             for p in scan["policies"]
         ),
-        findings=tuple(
-            Finding(f["policy_id"], Status(f["status"]), Severity(f["severity"]),
-                    ResourceRef(**f["resource"]), f["message"], f["evidence"], f["runbook"],
-                    tuple(f["remediation"]))
-            for f in document["findings"]
-        ),
+        findings=tuple(_finding(f) for f in document["findings"]),
         errors=tuple(CollectionError(**e) for e in document["errors"]),
         api_calls=scan["api_calls"],
         runbooks=tuple(RunbookExcerpt(ref, r["title"], r["link"], r["markdown"])
                        for ref, r in sorted(document.get("runbooks", {}).items())),
+        waivers=_waivers(document.get("waivers")),
+        baseline=_baseline(document.get("baseline")),
+        shard=(scan["shard"]["index"], scan["shard"]["count"]) if scan.get("shard") else None,
+        policy_set=scan.get("policy_set", ""),
     )
 
 

@@ -6,6 +6,11 @@
 - ``fail`` -> ``<failure>`` (message, evidence, remediation and runbook link in the body),
   ``error`` -> ``<error>``, ``waived`` -> ``<skipped>`` with the reason; any other status
   is reported as an ``<error>``: a status this renderer does not know is never a pass.
+  A waived finding's ``<skipped>`` has the waiver's reason as its message and the owner,
+  expiry, waiver id and the finding itself in its body.
+- Against a baseline, each failing or errored case has a ``baseline`` property (new or
+  unchanged), and a suite ``preflight.baseline`` lists the baseline's fixed findings as
+  passing cases. Expired and unused waivers are properties of a suite ``preflight.waivers``.
 - Read errors that make the scan incomplete are one more suite, ``preflight``, with one
   errored test case listing them, so a CI that reads only this file cannot mistake an
   incomplete scan for a clean one.
@@ -79,6 +84,9 @@ def _testcase(suite: ET.Element, finding: Finding, account: Account | None, link
     case = _sub(suite, "testcase", {"name": _case_name(finding),
                                     "classname": f"{finding.policy_id}.{finding.resource.account_id}"})
     status = status_of(finding)
+    change = getattr(finding, "change", None)
+    if change is not None:
+        _properties(case, [("baseline", str(getattr(change, "value", change)))])
     if status == "pass":
         return "pass"
     if status == "fail":
@@ -86,7 +94,14 @@ def _testcase(suite: ET.Element, finding: Finding, account: Account | None, link
              _body(finding, account, link))
         return "failures"
     if status == "waived":
-        _sub(case, "skipped", {"message": f"waived: {finding.message}"})
+        waiver = getattr(finding, "waiver", None)
+        if waiver is None:
+            _sub(case, "skipped", {"message": f"waived: {finding.message}"})
+        else:
+            _sub(case, "skipped", {"message": waiver.reason},
+                 f"waived by {waiver.id} until {waiver.expires}, owner {waiver.owner} "
+                 f"({waiver.source}); without it: {waiver.status.value}\n\n"
+                 + _body(finding, account, link))
         return "skipped"
     message = finding.message if status == "error" else \
         f"unknown status {status!r}: {finding.message}"
@@ -144,6 +159,29 @@ def to_element(result: ScanResult) -> ET.Element:
         _count(suite, counts)
         for key in _COUNTED:
             totals[key] += counts[key]
+    if result.baseline is not None:
+        b = result.baseline
+        suite = _sub(root, "testsuite", {"name": "preflight.baseline",
+                                         "timestamp": result.started_at})
+        _properties(suite, [("source", b.source), ("baseline_started_at", b.started_at),
+                            ("new", str(b.new)), ("unchanged", str(b.unchanged)),
+                            ("fixed", str(len(b.fixed)))])
+        for finding in b.fixed:
+            _sub(suite, "testcase", {"name": f"fixed: {_case_name(finding)}",
+                                     "classname": f"{finding.policy_id}."
+                                                  f"{finding.resource.account_id}"})
+        _count(suite, {"tests": len(b.fixed), "failures": 0, "errors": 0, "skipped": 0})
+        totals["tests"] += len(b.fixed)
+    if result.waivers is not None and (result.waivers.in_state("expired")
+                                       or result.waivers.in_state("unused")):
+        suite = _sub(root, "testsuite", {"name": "preflight.waivers",
+                                         "timestamp": result.started_at})
+        _properties(suite, [(f"{w.state}:{w.id}",
+                             f"expires {w.expires}, owner {w.owner}, {w.matched} finding(s), "
+                             f"{w.source}")
+                            for w in (*result.waivers.in_state("expired"),
+                                      *result.waivers.in_state("unused"))])
+        _count(suite, dict.fromkeys(_COUNTED, 0))
     if result.errors:
         suite = _sub(root, "testsuite", {"name": "preflight", "timestamp": result.started_at})
         case = _sub(suite, "testcase", {"name": "every account, region and resource was read",

@@ -1,10 +1,12 @@
 """report.md: a summary for $GITHUB_STEP_SUMMARY and pull-request comments.
 
-Counts by severity and status, the policies with failures or errors and their runbooks,
-the first few failing resources of each, the read errors, and a link to the full HTML
-report. It never exceeds ``max_bytes`` (default 1,000,000: GitHub rejects a step summary
-over 1 MiB), whatever the size of the estate: past the budget it stops with a note saying
-what was left out.
+Counts by severity and status, the comparison with a baseline (new, unchanged and the
+first few fixed findings), the policies with failures or errors and their runbooks, the
+first few failing resources of each, the waivers (applied with their reason, owner and
+expiry; expired; unused), the read errors, and a link to the full HTML report. It never
+exceeds ``max_bytes`` (default 1,000,000: GitHub rejects a step summary over 1 MiB),
+whatever the size of the estate: past the budget it stops with a note saying what was
+left out.
 
 Everything that comes from AWS or from a saved report (names, ids, ARNs, messages, tags)
 is made inert before it is written:
@@ -25,7 +27,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from scanner.models import Account, Finding, RunbookExcerpt, ScanResult, Severity, Status
+from scanner.models import Account, Change, Finding, RunbookExcerpt, ScanResult, Severity, Status
 
 MAX_BYTES = 1_000_000  # GitHub's step-summary limit is 1 MiB (1,048,576 bytes) per step
 FOOTER_RESERVE = 4_096
@@ -117,16 +119,20 @@ def _any(by: dict[Status, list[Finding]]) -> Finding:
 
 def _header(result: ScanResult, counts: Counter[Status]) -> str:
     fail, error, passed = counts[Status.FAIL], counts[Status.ERROR], counts[Status.PASS]
+    waived = counts[Status.WAIVED]
     if fail:
         verdict = f"\u274c {_plural(fail, 'failing check')}"
     elif result.incomplete:
         verdict = "\u26a0\ufe0f no failing checks, but the scan is incomplete"
+    elif waived:
+        verdict = f"\u2705 no failing checks ({_plural(waived, 'waived finding')})"
     else:
         verdict = "\u2705 every check passed"
     lines = [
         "# Preflight report",
         "",
-        f"**{verdict}**: {fail} fail, {error} error, {passed} pass across "
+        f"**{verdict}**: {fail} fail, {error} error, "
+        + (f"{waived} waived, " if _shows_waivers(result) else "") + f"{passed} pass across "
         f"{_plural(len(result.policies), 'policy', 'policies')}, "
         f"{_plural(len(result.accounts), 'account')} and {_plural(len(result.regions), 'region')} "
         f"({result.api_calls} API calls; {text(result.started_at, 40)} to "
@@ -149,23 +155,94 @@ def _severity_table(result: ScanResult) -> str:
     by = {sev: Counter() for sev in Severity}
     for finding in result.findings:
         by[finding.severity][finding.status] += 1
-    rows = ["| severity | fail | error | pass |", "| --- | ---: | ---: | ---: |"]
+    statuses = [Status.FAIL, Status.ERROR, *([Status.WAIVED] if _shows_waivers(result) else []),
+                Status.PASS]
+    rows = ["| severity | " + " | ".join(st.value for st in statuses) + " |",
+            "| --- |" + " ---: |" * len(statuses)]
     for sev in Severity:
         c = by[sev]
-        rows.append(f"| {sev.value} | {c[Status.FAIL]} | {c[Status.ERROR]} | {c[Status.PASS]} |")
+        rows.append(f"| {sev.value} | " + " | ".join(str(c[st]) for st in statuses) + " |")
     total = Counter(f.status for f in result.findings)
-    rows.append(f"| **total** | **{total[Status.FAIL]}** | **{total[Status.ERROR]}** | "
-                f"**{total[Status.PASS]}** |")
+    rows.append("| **total** | " + " | ".join(f"**{total[st]}**" for st in statuses) + " |")
     return "\n".join(rows) + "\n\n"
 
 
-def _findings_table(findings: list[Finding], accounts: dict[str, Account]) -> str:
-    rows = ["| account | region | resource | message |", "| --- | --- | --- | --- |"]
+def _shows_waivers(result: ScanResult) -> bool:
+    """Waived counts appear when waivers were in play: no column of zeros otherwise."""
+    return result.waivers is not None or any(f.status is Status.WAIVED for f in result.findings)
+
+
+def _findings_table(findings: list[Finding], accounts: dict[str, Account],
+                    baseline: bool = False) -> str:
+    head = "| account | region | resource | message |"
+    rule = "| --- | --- | --- | --- |"
+    if baseline:
+        head, rule = "| change " + head, "| --- " + rule
+    rows = [head, rule]
     for f in findings:
-        rows.append(f"| {_account(f.resource.account_id, accounts)} | "
+        change = f"| {_CHANGE.get(f.change, '')} " if baseline else ""
+        rows.append(f"{change}| {_account(f.resource.account_id, accounts)} | "
                     f"{code(f.resource.region or 'global')} | {_resource(f)} | "
                     f"{text(f.message)} |")
     return "\n".join(rows) + "\n"
+
+
+_CHANGE = {Change.NEW: "**new**", Change.UNCHANGED: "unchanged"}
+
+
+def _waived_table(findings: list[Finding], accounts: dict[str, Account]) -> str:
+    rows = ["| account | region | resource | waiver | owner | expires | reason |",
+            "| --- | --- | --- | --- | --- | --- | --- |"]
+    for f in findings:
+        w = f.waiver
+        rows.append(f"| {_account(f.resource.account_id, accounts)} | "
+                    f"{code(f.resource.region or 'global')} | {_resource(f)} | "
+                    + (f"{code(w.id)} | {text(w.owner, 100)} | {text(w.expires, 20)} | "
+                       f"{text(w.reason)} |" if w else "| | | |"))
+    return "\n".join(rows) + "\n"
+
+
+def _baseline_section(result: ScanResult, accounts: dict[str, Account], limit: int) -> str:
+    b = result.baseline
+    assert b is not None
+    lines = ["## Compared with the baseline\n",
+             f"Baseline: the scan of {text(b.started_at, 40)} (Preflight "
+             f"{text(b.tool_version, 40)}). **{b.new} new**, {b.unchanged} unchanged, "
+             f"**{len(b.fixed)} fixed** failing or unreadable finding(s).\n"]
+    if b.fixed:
+        first = list(b.fixed[:limit])
+        lines.append("Fixed since the baseline" + (f", the first {len(first)}:" if
+                                                   len(first) < len(b.fixed) else ":") + "\n")
+        rows = ["| policy | account | region | resource |", "| --- | --- | --- | --- |"]
+        for f in first:
+            rows.append(f"| {code(f.policy_id)} | {_account(f.resource.account_id, accounts)} | "
+                        f"{code(f.resource.region or 'global')} | {_resource(f)} |")
+        lines.append("\n".join(rows) + "\n")
+    return "\n".join(lines) + "\n"
+
+
+def _waivers_section(result: ScanResult) -> str:
+    report = result.waivers
+    assert report is not None
+    lines = ["## Waivers\n",
+             f"From {code(report.source)}; a waiver may run at most {report.max_days} days.\n"]
+    for state, title, note in (
+        ("expired", "Expired", "no longer applied: the findings they covered count again"),
+        ("applied", "Applied", "accepted risks"),
+        ("unused", "Unused", "they matched nothing: remove them"),
+    ):
+        items = report.in_state(state)
+        if not items:
+            continue
+        lines.append(f"**{title}** ({len(items)}, {note}):\n")
+        rows = ["| waiver | policies | owner | expires | findings | reason |",
+                "| --- | --- | --- | --- | ---: | --- |"]
+        for w in items:
+            rows.append(f"| {code(w.id)} | {', '.join(code(p) for p in w.policies[:5])} | "
+                        f"{text(w.owner, 100)} | {text(w.expires, 20)} | {w.matched} | "
+                        f"{text(w.reason)} |")
+        lines.append("\n".join(rows) + "\n")
+    return "\n".join(lines) + "\n"
 
 
 def render(result: ScanResult, *, limit: int = DEFAULT_LIMIT, max_bytes: int = MAX_BYTES,
@@ -194,6 +271,8 @@ def render(result: ScanResult, *, limit: int = DEFAULT_LIMIT, max_bytes: int = M
     omitted: list[str] = []
     out.add(_header(result, counts))
     out.add(_severity_table(result))
+    if result.baseline is not None and not out.add(_baseline_section(result, accounts, limit)):
+        omitted.append("the comparison with the baseline")
 
     if troubled:
         out.add("## Policies with failures or errors\n\n")
@@ -219,16 +298,20 @@ def render(result: ScanResult, *, limit: int = DEFAULT_LIMIT, max_bytes: int = M
         for pid in troubled:
             by = per_policy[pid]
             block = [f"### {text(pid, 100)} ({severity_of(pid).value})\n"]
-            for status, noun in ((Status.FAIL, "failing"), (Status.ERROR, "unreadable")):
+            for status, noun in ((Status.FAIL, "failing"), (Status.ERROR, "unreadable"),
+                                 (Status.WAIVED, "waived")):
                 items = by[status]
                 if not items:
                     continue
+                if result.baseline is not None and status is not Status.WAIVED:
+                    items = sorted(items, key=lambda f: f.change is not Change.NEW)  # new first
                 first = items[:limit]
                 block.append(f"\n{len(items)} {noun} "
                              f"{'resource' if len(items) == 1 else 'resources'}"
                              + (f", the first {len(first)}:" if len(first) < len(items) else ":")
                              + "\n\n")
-                block.append(_findings_table(first, accounts))
+                block.append(_waived_table(first, accounts) if status is Status.WAIVED else
+                             _findings_table(first, accounts, result.baseline is not None))
                 if len(first) < len(items):
                     block.append(f"\n\u2026 and {len(items) - len(first)} more {noun}: "
                                  "see the full report.\n")
@@ -239,6 +322,10 @@ def render(result: ScanResult, *, limit: int = DEFAULT_LIMIT, max_bytes: int = M
         if sections < len(troubled):
             omitted.append(f"the resource lists of {len(troubled) - sections} of the "
                            f"{len(troubled)} policies with failures or errors")
+
+    has_waivers = result.waivers is not None and bool(result.waivers.waivers)
+    if has_waivers and not out.add(_waivers_section(result)):
+        omitted.append("the list of waivers")
 
     if result.errors:
         first_errors = result.errors[:limit]

@@ -19,7 +19,16 @@
   kept and a warning notification counts the rest. At most 10 tags per rule (GitHub keeps
   10): security, categories, frameworks, resource types, in that order.
 - ``partialFingerprints["preflight/v1"]`` identifies the (policy, account, region,
-  resource type, resource id) pair, so the same problem keeps its alert across scans.
+  resource type, resource id) pair (``models.finding_key``, the key the baseline and
+  merge use too), so the same problem keeps its alert across scans.
+- A ``waived`` finding is a result as its underlying status would be (fail or open) with
+  ``suppressions: [{kind: external, status: accepted, justification: <reason>}]`` and the
+  waiver's owner, expiry and id in the suppression's properties: a viewer that honours
+  suppressions shows it as accepted, not as an open problem.
+- Against a baseline, results carry ``baselineState`` new or unchanged. The baseline's
+  fixed findings are not results (a result would reopen an alert); they are listed in the
+  run's ``properties.baseline.fixed``, as the waivers' outcomes are in
+  ``properties.waivers``.
 """
 
 from __future__ import annotations
@@ -71,8 +80,7 @@ LEVEL = {
 
 def fingerprint(finding: Finding) -> str:
     """Stable identity of a (policy, resource) pair: no message, time or status in it."""
-    r = finding.resource
-    key = json.dumps([finding.policy_id, r.account_id, r.region, r.type, r.id])
+    key = json.dumps(list(finding.key))
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
@@ -148,8 +156,12 @@ def plain(text: str) -> str:
 
 def _message(finding: Finding, account: Account | None, excerpt: RunbookExcerpt | None) -> str:
     r = finding.resource
-    lead = finding.message if finding.status is Status.FAIL else \
+    lead = finding.message if finding.underlying_status is Status.FAIL else \
         f"Could not be checked: {finding.message}"
+    if finding.waiver is not None:
+        w = finding.waiver
+        lead = (f"Waived until {w.expires} (owner {w.owner}, waiver {w.id}): {w.reason}\n"
+                f"{lead}")
     who = f"{r.account_id} ({account.name})" if account and account.name != r.account_id \
         else r.account_id
     lines = [
@@ -169,11 +181,11 @@ def _message(finding: Finding, account: Account | None, excerpt: RunbookExcerpt 
 def _result(finding: Finding, rule_index: int, account: Account | None,
             excerpt: RunbookExcerpt | None) -> dict[str, Any]:
     r = finding.resource
-    failed = finding.status is Status.FAIL
+    failed = finding.underlying_status is Status.FAIL
     logical: dict[str, Any] = {"name": r.name, "kind": "resource"}
     if r.arn:
         logical["fullyQualifiedName"] = r.arn
-    return {
+    result = {
         "ruleId": finding.policy_id,
         "ruleIndex": rule_index,
         "kind": "fail" if failed else "open",
@@ -203,6 +215,19 @@ def _result(finding: Finding, rule_index: int, account: Account | None,
             "remediation": list(finding.remediation),
         },
     }
+    if finding.change is not None:
+        result["baselineState"] = finding.change.value
+    if finding.waiver is not None:
+        w = finding.waiver
+        result["suppressions"] = [{
+            "kind": "external",
+            "status": "accepted",
+            "justification": w.reason,
+            "properties": {"waiver": w.id, "owner": w.owner, "expires": w.expires,
+                           "source": w.source},
+        }]
+        result["properties"]["waiver"] = w.to_dict()
+    return result
 
 
 def _notification(error: CollectionError) -> dict[str, Any]:
@@ -227,8 +252,9 @@ def _worst(findings: list[Finding], limit: int) -> tuple[list[Finding], int]:
     the same severity), in their original order; and how many were left out."""
     if len(findings) <= limit:
         return findings, 0
+    order = {Status.FAIL: 0, Status.ERROR: 1}
     ranked = sorted(range(len(findings)), key=lambda i: (
-        -findings[i].severity.rank, findings[i].status is not Status.FAIL, i))
+        -findings[i].severity.rank, order.get(findings[i].status, 2), i))
     keep = sorted(ranked[:limit])
     return [findings[i] for i in keep], len(findings) - limit
 
@@ -242,7 +268,8 @@ def to_document(result: ScanResult, max_results: int | None = MAX_RESULTS) -> di
             policies[finding.policy_id] = _stand_in(finding.policy_id, finding)
     index = {pid: n for n, pid in enumerate(policies)}
     rules = [_rule(p, excerpts.get(p.runbook)) for p in policies.values()]
-    reported = [f for f in result.findings if f.status in (Status.FAIL, Status.ERROR)]
+    reported = [f for f in result.findings
+                if f.status in (Status.FAIL, Status.ERROR, Status.WAIVED)]
     reported, left_out = _worst(reported, max_results) if max_results is not None \
         else (reported, 0)
     results = [
@@ -273,6 +300,21 @@ def to_document(result: ScanResult, max_results: int | None = MAX_RESULTS) -> di
         "api_calls": result.api_calls,
         "counts": {s.value: result.count(s) for s in Status},
     }
+    if result.waivers is not None:
+        from .json_report import waivers_section
+
+        invocation["properties"]["waivers"] = waivers_section(result.waivers)
+    if result.baseline is not None:
+        b = result.baseline
+        invocation["properties"]["baseline"] = {
+            "source": b.source, "started_at": b.started_at,
+            "counts": {"new": b.new, "unchanged": b.unchanged, "fixed": len(b.fixed)},
+            "fixed": [{"ruleId": f.policy_id, "fingerprint": fingerprint(f),
+                       "resource_type": f.resource.type, "resource_id": f.resource.id,
+                       "arn": f.resource.arn, "account_id": f.resource.account_id,
+                       "region": f.resource.region, "message": f.message}
+                      for f in b.fixed],
+        }
     return {
         "$schema": SARIF_SCHEMA,
         "version": SARIF_VERSION,

@@ -2,12 +2,36 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 # C0/C1 control characters (ESC starts terminal escape sequences), except tab.
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+# The same, but newlines stay: multi-line text such as a log record with its traceback.
+_CONTROL_BUT_NEWLINE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"\\x{ord(match.group()):02x}"
 
 
 def inert(text: object) -> str:
     """A string that cannot move the cursor, recolour or retitle a terminal."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+    return _CONTROL.sub(_escape, str(text))
+
+
+def inert_lines(text: object) -> str:
+    """Like inert, keeping line breaks (\\n) as they are."""
+    return _CONTROL_BUT_NEWLINE.sub(_escape, str(text))
+
+
+class InertFormatter(logging.Formatter):
+    """A log formatter whose output cannot carry terminal escape sequences.
+
+    Log messages quote AWS error messages and exceptions, which quote AWS data (names,
+    tags); a record and its traceback are printed with every control character but the
+    line break escaped.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        return inert_lines(super().format(record))

@@ -1,26 +1,31 @@
 """AWS access: credentials per account, clients per region, and the read-only guard.
 
-Nothing here is created at import time. Every client is built with adaptive retries
-(botocore backs off and rate-limits itself under throttling) and with a hook that
-refuses to send any operation that is not a read, so the scanner cannot write to AWS
-even if a future resource module tried to.
+Nothing here is created at import time, and boto3 itself is imported only when the first
+session is built, so commands that never call AWS (`--help`, `validate`) start fast.
+Every client is built with adaptive retries (botocore backs off and rate-limits itself
+under throttling) and with a hook that refuses to send any operation that is not a read,
+so the scanner cannot write to AWS even if a future resource module tried to.
 """
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
-
-import boto3
-import botocore.config
-from botocore.exceptions import BotoCoreError, ClientError
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import __version__
 from .models import Account, Resource
+
+if TYPE_CHECKING:
+    import boto3
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 READ_PREFIXES = ("Describe", "Get", "List")
 # Reads that do not follow the naming convention; both only return data.
@@ -64,16 +69,22 @@ def _guard(call_log: CallLog) -> Callable[..., None]:
 class Sessions:
     """Builds one boto3 session per account and caches clients per account, region, service.
 
-    boto3 sessions are not thread-safe to create clients from, so creation is locked;
-    the clients themselves are thread-safe and shared by the worker pool.
+    Creating a client from a boto3 session is not thread-safe, so creation is serialised;
+    a cached client is returned without taking any lock (the clients themselves are
+    thread-safe and shared by the worker pool), so a worker never waits behind another
+    worker's client creation or role assumption for a client that already exists.
     """
 
     def __init__(self, base: boto3.Session | None = None, max_workers: int = 16,
-                 max_retries: int = 8):
+                 max_retries: int = 8, connect_timeout: float = 10, read_timeout: float = 30):
+        import boto3
+        import botocore.config
+
         self.base = base or boto3.Session()
         self.call_log = CallLog()
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # creation of clients (boto3 sessions are not thread-safe)
         self._credentials: dict[str, dict[str, str]] = {}
+        self._assuming: dict[str, _Once] = {}
         self._clients: dict[tuple[str, str, str], Any] = {}
         self._config = botocore.config.Config(
             # adaptive: exponential backoff plus client-side rate limiting once throttled.
@@ -81,8 +92,8 @@ class Sessions:
             retries={"mode": "adaptive", "max_attempts": max_retries},
             max_pool_connections=max_workers,
             user_agent_extra=f"preflight/{__version__}",
-            connect_timeout=10,
-            read_timeout=30,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
         )
 
     @property
@@ -91,10 +102,13 @@ class Sessions:
 
     def client(self, account: Account | None, service: str, region: str) -> Any:
         key = (account.id if account else "", region, service)
+        cached = self._clients.get(key)  # a dict read is atomic: no lock on the hot path
+        if cached is not None:
+            return cached
+        credentials = self._credentials_for(account)  # may call STS: outside the lock
         with self._lock:
             cached = self._clients.get(key)
             if cached is None:
-                credentials = self._credentials_locked(account)
                 # Every client comes from the base session, so service models are parsed
                 # once per process rather than once per account.
                 cached = self.base.client(service, region_name=region, config=self._config,
@@ -105,22 +119,22 @@ class Sessions:
 
     def open(self, account: Account) -> None:
         """Assume the account's role now, so a failure is reported once, for the account."""
-        if account.role_arn and account.id not in self._credentials:
-            credentials = self._assume(account)  # network call: outside the lock
-            with self._lock:
-                self._credentials.setdefault(account.id, credentials)
+        self._credentials_for(account)
 
-    def _credentials_locked(self, account: Account | None) -> dict[str, str]:
+    def _credentials_for(self, account: Account | None) -> dict[str, str]:
         if account is None or not account.role_arn:
             return {}
         credentials = self._credentials.get(account.id)
         if credentials is None:
-            credentials = self._credentials[account.id] = self._assume(account)
+            with self._lock:
+                once = self._assuming.setdefault(account.id, _Once())
+            # One AssumeRole per account, however many workers ask at once; the network
+            # call holds only that account's slot, never the clients' lock.
+            credentials = self._credentials[account.id] = once.get(lambda: self._assume(account))
         return credentials
 
     def _assume(self, account: Account) -> dict[str, str]:
-        sts = self.base.client("sts", region_name=self.default_region, config=self._config)
-        sts.meta.events.register("before-call.*.*", _guard(self.call_log))
+        sts = self.client(None, "sts", self.default_region)
         params: dict[str, Any] = {"RoleArn": account.role_arn, "RoleSessionName": "preflight-scan"}
         if account.external_id:
             params["ExternalId"] = account.external_id
@@ -145,6 +159,11 @@ class RegionContext:
     region: str
     # The scan's clock: time windows (metrics look-back) are measured from it.
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    # The scan's worker pool, for fan-out inside a task (map); None: run inline.
+    executor: Executor | None = None
+    # Resource types (Resource Groups Tagging API filters) whose tags the scan reads: the
+    # one tagging listing per account-region covers them all.
+    tag_filters: frozenset[str] = frozenset()
     _shared: dict[str, Any] = field(default_factory=dict)
     _shared_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -160,6 +179,50 @@ class RegionContext:
         for page in client.get_paginator(operation).paginate(**params):
             items.extend(page.get(key, []))
         return items
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        """``[fn(item) for item in items]``, spread over idle workers of the scan's pool.
+
+        For a listing that fans out (GetStages per API, GetResources per REST API): the
+        calling worker takes items itself, and helpers queued on the pool take the rest
+        when a worker is free, so the fan-out never waits on the pool (a helper that
+        starts after the items are gone returns at once) and never deadlocks. Results keep
+        the order of ``items``; the first exception is raised after every item has ended.
+        """
+        work = list(enumerate(items))
+        if len(work) < 2 or self.executor is None:
+            return [fn(item) for _, item in work]
+        todo: queue.SimpleQueue[tuple[int, T]] = queue.SimpleQueue()
+        for entry in work:
+            todo.put(entry)
+        results: list[Any] = [None] * len(work)
+        errors: list[BaseException] = []
+        finished = threading.Semaphore(0)
+
+        def drain() -> None:
+            while True:
+                try:
+                    index, item = todo.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    results[index] = fn(item)
+                except BaseException as exc:  # re-raised to the caller below
+                    errors.append(exc)
+                finally:
+                    finished.release()
+
+        for _ in range(len(work) - 1):
+            try:
+                self.executor.submit(drain)
+            except RuntimeError:  # pool shutting down: the caller drains alone
+                break
+        drain()
+        for _ in work:
+            finished.acquire()
+        if errors:
+            raise errors[0]
+        return results
 
     def shared(self, key: str, compute: Callable[[], Any]) -> Any:
         """Compute a per-account-region dataset once, however many modules need it.
@@ -205,6 +268,8 @@ class _Once:
 
 def error_code(exc: BaseException) -> str:
     """A short machine-readable code for a failed call."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
     if isinstance(exc, ClientError):
         return str(exc.response.get("Error", {}).get("Code") or "ClientError")
     if isinstance(exc, BotoCoreError):
@@ -213,6 +278,8 @@ def error_code(exc: BaseException) -> str:
 
 
 def error_operation(exc: BaseException) -> str:
+    from botocore.exceptions import ClientError
+
     if isinstance(exc, ClientError):
         return exc.operation_name or "unknown"
     return "unknown"

@@ -8,15 +8,21 @@ turns errors into messages and exit codes (see scanner/exitcodes.py). Heavy impo
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+import traceback
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from types import FrameType
 
 import click
 
 from . import __version__
 from .commands import COMMANDS
 from .errors import InputError, PreflightError
-from .exitcodes import EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK
+from .exitcodes import EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -29,13 +35,90 @@ for _command in COMMANDS:
     cli.add_command(_command)
 
 
+# After SIGINT or SIGTERM the scan unwinds (a report being written is removed, see
+# output.write_atomic) and the process exits 130. Calls already in flight are reads: a
+# program run waits at most this long for them before exiting anyway; a second signal
+# exits at once.
+INTERRUPT_GRACE_SECONDS = 2.0
+
+
+class _Interrupts:
+    """SIGINT and SIGTERM both become KeyboardInterrupt in the main thread."""
+
+    def __init__(self, exit_process: bool):
+        self.exit_process = exit_process
+        self.signal_name: str | None = None
+        self._reported = False
+        self._lock = threading.Lock()
+
+    def handle(self, signum: int, frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
+        if self.signal_name is not None:  # a second signal: stop now
+            self.exit_now()
+        self.signal_name = name
+        if self.exit_process:
+            timer = threading.Timer(INTERRUPT_GRACE_SECONDS, self.exit_now)
+            timer.daemon = True
+            timer.start()
+        raise KeyboardInterrupt(name)
+
+    def report(self) -> None:
+        with self._lock:
+            if self._reported:
+                return
+            self._reported = True
+        by = f" by {self.signal_name}" if self.signal_name else ""
+        click.echo(f"preflight: interrupted{by}; the scan did not finish and no report "
+                   "was written", err=True)
+
+    def exit_now(self) -> None:
+        self.report()
+        for stream in (sys.stdout, sys.stderr):
+            with suppress(Exception):  # a closed pipe must not keep the process alive
+                stream.flush()
+        os._exit(EXIT_INTERRUPTED)
+
+
+@contextmanager
+def _interrupt_handling(exit_process: bool) -> Iterator[_Interrupts]:
+    interrupts = _Interrupts(exit_process)
+    if threading.current_thread() is not threading.main_thread():
+        yield interrupts  # signal handlers can only be installed from the main thread
+        return
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, interrupts.handle)
+    try:
+        yield interrupts
+    finally:
+        # A program run that was interrupted keeps the handler: a second signal during
+        # interpreter shutdown (joining workers) still exits at once, without a traceback.
+        if not (interrupts.exit_process and interrupts.signal_name):
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return its exit code.
+
+    ``argv=None`` means a program run (console script, ``python -m scanner``): after an
+    interrupt the process then exits within INTERRUPT_GRACE_SECONDS even if a worker is
+    still waiting on a call. With explicit ``argv`` (tests, embedding) it only returns 130.
+    """
+    with _interrupt_handling(exit_process=argv is None) as interrupts:
+        try:
+            return _run(argv)
+        except (click.exceptions.Abort, KeyboardInterrupt):
+            interrupts.report()
+            return EXIT_INTERRUPTED
+
+
+def _run(argv: Sequence[str] | None) -> int:
     try:
         result = cli.main(args=list(argv) if argv is not None else None,
                           prog_name="preflight", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("preflight: interrupted; no report was written", err=True)
-        return EXIT_INTERRUPTED
+    except click.exceptions.Abort:  # an interrupt, as click reports it: handled by main()
+        raise
     except click.ClickException as exc:
         exc.show()
         return EXIT_INVALID
@@ -47,9 +130,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PreflightError as exc:
         click.echo(f"preflight: {exc}", err=True)
         return exc.exit_code
-    except KeyboardInterrupt:
-        click.echo("preflight: interrupted; no report was written", err=True)
-        return EXIT_INTERRUPTED
+    except Exception:  # a bug: say so, keep the traceback, never look like "failures found"
+        click.echo("preflight: internal error (a bug in Preflight; please report it with "
+                   "the traceback below)", err=True)
+        click.echo(traceback.format_exc(), err=True)
+        return EXIT_INCOMPLETE
     if isinstance(result, int):  # click returns the command's value; --help returns None
         return result
     return EXIT_OK

@@ -4,6 +4,13 @@ The main thread schedules; a bounded pool of workers makes the calls. Each task'
 continuation runs back on the main thread, so the inventory is only ever touched by
 one thread and a worker never waits for another (no deadlock, no thread per resource).
 
+Scheduling: at most ``max_workers`` tasks are in flight. Ready tasks wait in queues by
+priority (opening accounts, then listings, which discover work, then batch details, then
+per-resource details) and, within a priority, by AWS service, served round-robin: one
+slow or throttled service (its adaptive retries back off inside the task) holds at most
+its share of the workers while other services have work, and all of them when it is the
+only one left, so the pool stays busy without a fixed per-service cap.
+
 Whatever cannot be read is recorded, never dropped: a failed listing becomes a *gap*
 (the whole type in that account-region is unknown), a failed detail marks the
 attributes it would have provided as unreadable on that resource.
@@ -12,6 +19,7 @@ attributes it would have provided as unreadable on that resource.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -54,6 +62,44 @@ def make_plan(needs: dict[str, set[str]]) -> Plan:
 
 Progress = Callable[[int, int], None]
 
+# Task priorities: lower runs first.
+OPEN, LIST, BATCH, PER_RESOURCE = range(4)
+
+
+def _service(calls: Sequence[str]) -> str:
+    return calls[0].split(":", 1)[0] if calls else "-"
+
+
+class _Queue:
+    """Ready tasks by priority, then round-robin over services within a priority."""
+
+    def __init__(self) -> None:
+        self._lanes: list[dict[str, deque[Any]]] = [{} for _ in range(PER_RESOURCE + 1)]
+        self._turn: list[deque[str]] = [deque() for _ in range(PER_RESOURCE + 1)]
+        self.size = 0
+
+    def put(self, priority: int, service: str, task: Any) -> None:
+        lane = self._lanes[priority].get(service)
+        if lane is None:
+            lane = self._lanes[priority][service] = deque()
+            self._turn[priority].append(service)
+        lane.append(task)
+        self.size += 1
+
+    def pop(self) -> Any:
+        for lanes, turn in zip(self._lanes, self._turn, strict=True):
+            if turn:
+                service = turn.popleft()
+                lane = lanes[service]
+                task = lane.popleft()
+                if lane:
+                    turn.append(service)
+                else:
+                    del lanes[service]
+                self.size -= 1
+                return task
+        raise IndexError("no ready task")
+
 
 class Collector:
     def __init__(self, sessions: Sessions, accounts: Sequence[Account], regions: Sequence[str],
@@ -68,51 +114,74 @@ class Collector:
         self.now = now or datetime.now(timezone.utc)
         self.inventory = Inventory()
         self._pending: dict[Future[Any], tuple[Callable[[Any], None], Callable[[BaseException], None]]] = {}
+        self._ready = _Queue()
         self._submitted = 0
         self._finished = 0
+        # Every type whose tags come from the shared tagging listing: one listing per
+        # account-region serves them all.
+        self._tag_filters = frozenset(d.tagging_filter for details in plan.values()
+                                      for d in details if d.tagging_filter)
 
     def run(self) -> Inventory:
-        with ThreadPoolExecutor(self.max_workers, thread_name_prefix="preflight") as pool:
-            self._pool = pool
-            try:
-                for account in self.accounts:
-                    self._submit(self.sessions.open, (account,),
-                                 lambda _, a=account: self._account_opened(a),
-                                 lambda exc, a=account: self._account_failed(a, exc))
-                while self._pending:
-                    done, _ = wait(self._pending, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        on_success, on_error = self._pending.pop(future)
-                        self._finished += 1
-                        error = future.exception()
-                        if error is None:
-                            on_success(future.result())
-                        else:
-                            on_error(error)
-                    if self.progress:
-                        self.progress(self._finished, self._submitted)
-            except BaseException:
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
+        # Not a `with` block: leaving one waits for calls in flight, and an interrupted
+        # scan must stop now, not when the slowest call returns.
+        self._pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix="preflight")
+        try:
+            for account in self.accounts:
+                self._submit(OPEN, "sts", self.sessions.open, (account,),
+                             lambda _, a=account: self._account_opened(a),
+                             lambda exc, a=account: self._account_failed(a, exc))
+            self._drain()
+        except BaseException:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        self._pool.shutdown(wait=True)
         self.inventory.resources.sort(key=lambda r: (r.type, r.account.id, r.region, r.id))
         return self.inventory
 
-    def _submit(self, fn: Callable[..., Any], args: tuple[Any, ...],
+    def _drain(self) -> None:
+        """Run continuations on this thread as tasks finish, until nothing is left."""
+        self._dispatch()
+        while self._pending:
+            done, _ = wait(self._pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                on_success, on_error = self._pending.pop(future)
+                self._finished += 1
+                error = future.exception()
+                if error is None:
+                    try:  # a malformed answer from a resource module is its error
+                        on_success(future.result())
+                    except Exception as exc:
+                        on_error(exc)
+                else:
+                    on_error(error)
+            self._dispatch()
+            if self.progress:
+                self.progress(self._finished, self._submitted)
+
+    def _submit(self, priority: int, service: str, fn: Callable[..., Any], args: tuple[Any, ...],
                 on_success: Callable[[Any], None], on_error: Callable[[BaseException], None]) -> None:
+        """Queue a task; it starts when a worker is free and its turn comes."""
         self._submitted += 1
-        self._pending[self._pool.submit(fn, *args)] = (on_success, on_error)
+        self._ready.put(priority, service, (fn, args, on_success, on_error))
+
+    def _dispatch(self) -> None:
+        while self._ready.size and len(self._pending) < self.max_workers:
+            fn, args, on_success, on_error = self._ready.pop()
+            self._pending[self._pool.submit(fn, *args)] = (on_success, on_error)
 
     # --- accounts -------------------------------------------------------------------------
 
     def _account_opened(self, account: Account) -> None:
         # One context per region, shared by every type, so datasets such as the region's
         # REST APIs are listed once for all the types that need them.
-        contexts = {region: RegionContext(self.sessions, account, region, self.now)
+        contexts = {region: RegionContext(self.sessions, account, region, self.now,
+                                          executor=self._pool, tag_filters=self._tag_filters)
                     for region in self.regions}
         for type_name in self.plan:
             rtype = REGISTRY[type_name]
             for ctx in (contexts[region] for region in self._regions_of(rtype)):
-                self._submit(_list_all, (rtype, ctx),
+                self._submit(LIST, _service(rtype.list_calls), _list_all, (rtype, ctx),
                              lambda found, t=rtype, c=ctx: self._listed(t, c, found),
                              lambda exc, t=rtype, c=ctx: self._listing_failed(t, c, exc))
 
@@ -134,16 +203,18 @@ class Collector:
         for detail in self.plan[rtype.name]:
             if detail.per_resource:
                 for resource in found:
-                    self._submit(detail.fetch_one, (ctx, resource),
+                    self._submit(PER_RESOURCE, _service(detail.calls), detail.fetch_one,
+                                 (ctx, resource),
                                  lambda doc, r=resource: r.data.update(doc),
                                  lambda exc, r=resource, d=detail: self._detail_failed([r], d, exc))
             else:
-                self._submit(detail.fetch_batch, (ctx, found),
+                self._submit(BATCH, _service(detail.calls), detail.fetch_batch, (ctx, found),
                              lambda docs, rs=found: _merge_batch(rs, docs),
                              lambda exc, rs=found, d=detail: self._detail_failed(rs, d, exc))
 
     def _listing_failed(self, rtype: ResourceType, ctx: RegionContext, exc: BaseException) -> None:
-        error = self._error(exc, ctx.account, ctx.region, rtype.name)
+        error = self._error(exc, ctx.account, ctx.region, rtype.name,
+                            fallback_operation=_operations(rtype.list_calls))
         self.inventory.gaps.append(Gap(ctx.account, ctx.region, rtype.name, error))
 
     # --- details --------------------------------------------------------------------------
@@ -152,7 +223,8 @@ class Collector:
                        exc: BaseException) -> None:
         for resource in resources:
             error = self._error(exc, resource.account, resource.region, resource.type,
-                                resource_id=resource.id)
+                                resource_id=resource.id,
+                                fallback_operation=_operations(detail.calls))
             for attribute in detail.attributes:
                 resource.unreadable[attribute.name] = error.describe()
 
@@ -174,6 +246,11 @@ class Collector:
 
 def _list_all(rtype: ResourceType, ctx: RegionContext) -> list[Resource]:
     return list(rtype.list(ctx))
+
+
+def _operations(calls: Iterable[str]) -> str:
+    """What was being called when the failure was not an AWS answer (a timeout, a reset)."""
+    return "/".join(call.split(":", 1)[1] for call in calls) or "unknown"
 
 
 def _merge_batch(resources: list[Resource], docs: dict[str, dict[str, Any]]) -> None:

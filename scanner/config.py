@@ -15,7 +15,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from .errors import InputError, Problem
+from .drill.schema import DRILL_CONFIG_SCHEMA, HISTORY_CONFIG_SCHEMA
+from .errors import InputError, Problem, some
 from .models import Severity
 from .policy.schema import scope_schema
 from .runbooks import RunbookLibrary
@@ -57,6 +58,7 @@ class Config:
     max_workers: int = 16
     runbook_directory: str | None = None
     runbook_url: str | None = None
+    history: str | None = None  # SQLite file every scan is recorded in (relative to the config)
     source: str | None = None
     document: YamlDocument | None = field(default=None, compare=False, repr=False)
 
@@ -132,6 +134,8 @@ def config_schema() -> dict[str, Any]:
                 },
             },
             "max_workers": {"type": "integer", "minimum": 1, "maximum": 256},
+            "drill": DRILL_CONFIG_SCHEMA,
+            "history": HISTORY_CONFIG_SCHEMA,
             "runbooks": {
                 "type": "object",
                 "description": "Link your own runbooks instead of the built-in ones, keeping "
@@ -163,7 +167,7 @@ def _explain(doc: YamlDocument, error: ValidationError) -> Problem:
         unexpected = [k for k in error.instance if k not in properties]
         if unexpected:  # point at the stray key, not at the mapping that holds it
             return doc.problem((*pointer, unexpected[0]),
-                               f"{where}: unknown key {', '.join(map(repr, unexpected))}",
+                               f"{where}: unknown key {some(unexpected)}",
                                f"allowed keys here: {', '.join(sorted(properties))}")
     return doc.problem(pointer, f"{where}: {error.message}", "see the README's configuration section")
 
@@ -204,6 +208,7 @@ def load_config(path: Path | str | None) -> Config:
         max_workers=data.get("max_workers", 16),
         runbook_directory=_relative_to(path, (data.get("runbooks") or {}).get("directory")),
         runbook_url=(data.get("runbooks") or {}).get("url"),
+        history=_relative_to(path, data.get("history")),
         source=str(path),
         document=doc,
     )

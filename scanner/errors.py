@@ -43,3 +43,9 @@ class InputError(PreflightError):
 
 class ScanInterrupted(PreflightError):
     exit_code = 130
+
+
+def some(keys: list[str], shown: int = 5) -> str:
+    """The first few keys, quoted: a hostile file may have thousands."""
+    text = ", ".join(repr(k[:80]) for k in keys[:shown])
+    return text + (f" and {len(keys) - shown} more" if len(keys) > shown else "")

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .collect import Gap
 from .models import Finding, Resource, ResourceRef, Status
 from .policy.model import Policy
 from .policy.templates import render
+
+if TYPE_CHECKING:
+    from .waivers import WaiverMatcher
 
 TAGS = "tags"
 
@@ -58,8 +61,10 @@ def document(resource: Resource, environment: str, scan_time: str) -> dict[str, 
 
 
 def evaluate(policies: Sequence[Policy], resources: Iterable[Resource], gaps: Iterable[Gap],
-             ctx: EvaluationContext, tags_read: Mapping[str, bool]) -> list[Finding]:
-    """``tags_read`` says, per type, whether tags were collected (so scope could use them)."""
+             ctx: EvaluationContext, tags_read: Mapping[str, bool],
+             waivers: WaiverMatcher | None = None) -> list[Finding]:
+    """``tags_read`` says, per type, whether tags were collected for scope (a fail-closed
+    matter); ``waivers`` turns the fails (and errors) they accept into ``waived``."""
     by_type: dict[str, list[Policy]] = {}
     for policy in policies:
         for type_name in policy.resources:
@@ -69,11 +74,24 @@ def evaluate(policies: Sequence[Policy], resources: Iterable[Resource], gaps: It
         for policy in by_type.get(resource.type, []):
             finding = _evaluate_one(policy, resource, ctx, tags_read.get(resource.type, False))
             if finding is not None:
+                if waivers is not None:
+                    finding = waivers.apply(finding, resource.account.name, _tags(resource))
                 findings.append(finding)
     for gap in gaps:
-        findings.extend(_gap_findings(gap, policies))
+        for finding in _gap_findings(gap, policies):
+            if waivers is not None:
+                finding = waivers.apply(finding, gap.account.name, None)
+            findings.append(finding)
     findings.sort(key=lambda f: f.sort_key)
     return findings
+
+
+def _tags(resource: Resource) -> Mapping[str, Any] | None:
+    """The resource's tags when they were read, else None (unknown, not "no tags")."""
+    if TAGS in resource.unreadable or TAGS not in resource.data:
+        return None
+    tags = resource.data[TAGS]
+    return tags if isinstance(tags, Mapping) else None
 
 
 def _evaluate_one(policy: Policy, resource: Resource, ctx: EvaluationContext,

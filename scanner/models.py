@@ -41,6 +41,27 @@ class Status(str, Enum):
     FAIL = "fail"
     # The scanner could not determine the answer. Never counted as a pass.
     ERROR = "error"
+    # A fail (or, when the waiver says so, an error) that an unexpired waiver accepts:
+    # neither a pass nor a failure. The finding keeps its evidence and names the waiver.
+    WAIVED = "waived"
+
+
+class Change(str, Enum):
+    """How a failing or unreadable finding compares with a baseline report."""
+
+    NEW = "new"
+    UNCHANGED = "unchanged"
+    FIXED = "fixed"  # only in ScanResult.baseline.fixed: the baseline's failures now gone
+
+
+FindingKey = tuple[str, str, str, str, str]
+
+
+def finding_key(policy_id: str, account_id: str, region: str, resource_type: str,
+                resource_id: str) -> FindingKey:
+    """The stable identity of a (policy, resource) pair across scans: no message, time or
+    status in it. SARIF's fingerprint, the baseline and merging all use this one key."""
+    return (policy_id, account_id, region, resource_type, resource_id)
 
 
 @dataclass(frozen=True)
@@ -125,6 +146,27 @@ class CollectionError:
 
 
 @dataclass(frozen=True)
+class AppliedWaiver:
+    """The waiver that accepted a finding, as the finding carries it in every report."""
+
+    id: str
+    reason: str
+    owner: str
+    expires: str  # ISO date; the waiver applies through the end of that day (UTC)
+    status: Status  # what the finding would have been without it: fail or error
+    source: str = ""  # file:line of the waiver
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "reason": self.reason, "owner": self.owner,
+                "expires": self.expires, "status": self.status.value, "source": self.source}
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> AppliedWaiver:
+        return cls(raw["id"], raw["reason"], raw["owner"], raw["expires"], Status(raw["status"]),
+                   raw.get("source", ""))
+
+
+@dataclass(frozen=True)
 class Finding:
     policy_id: str
     status: Status
@@ -134,14 +176,25 @@ class Finding:
     evidence: dict[str, Any]
     runbook: str
     remediation: tuple[str, ...] = ()
+    waiver: AppliedWaiver | None = None  # set when status is WAIVED
+    change: Change | None = None  # new/unchanged against a baseline (fail and error only)
 
     @property
     def sort_key(self) -> tuple[str, ...]:
+        return self.key
+
+    @property
+    def key(self) -> FindingKey:
         r = self.resource
-        return (self.policy_id, r.account_id, r.region, r.type, r.id)
+        return finding_key(self.policy_id, r.account_id, r.region, r.type, r.id)
+
+    @property
+    def underlying_status(self) -> Status:
+        """The verdict before any waiver: a waived finding's fail or error."""
+        return self.waiver.status if self.waiver is not None else self.status
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "policy_id": self.policy_id,
             "status": self.status.value,
             "severity": self.severity.value,
@@ -151,6 +204,11 @@ class Finding:
             "runbook": self.runbook,
             "remediation": list(self.remediation),
         }
+        if self.waiver is not None:
+            out["waiver"] = self.waiver.to_dict()
+        if self.change is not None:
+            out["change"] = self.change.value
+        return out
 
 
 @dataclass(frozen=True)
@@ -191,6 +249,52 @@ class RunbookExcerpt:
 
 
 @dataclass(frozen=True)
+class WaiverOutcome:
+    """One waiver of the waivers file and what it did in this scan."""
+
+    id: str
+    reason: str
+    owner: str
+    expires: str
+    policies: tuple[str, ...]
+    source: str  # file:line
+    state: str  # "applied", "expired" or "unused"
+    matched: int = 0  # findings it waived (applied) or would have waived (expired)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "reason": self.reason, "owner": self.owner,
+                "expires": self.expires, "policies": list(self.policies),
+                "source": self.source, "matched": self.matched}
+
+
+@dataclass(frozen=True)
+class WaiverReport:
+    """What the waivers file did: applied, expired (no longer applied: their findings count
+    again) and unused (matched nothing: delete them)."""
+
+    source: str
+    digest: str
+    max_days: int
+    waivers: tuple[WaiverOutcome, ...] = ()
+
+    def in_state(self, state: str) -> list[WaiverOutcome]:
+        return [w for w in self.waivers if w.state == state]
+
+
+@dataclass(frozen=True)
+class BaselineReport:
+    """The comparison with an earlier report: counts, and the baseline's failures that are
+    gone now (they are not among the current findings, so they are carried here)."""
+
+    source: str
+    started_at: str
+    tool_version: str
+    new: int
+    unchanged: int
+    fixed: tuple[Finding, ...] = ()
+
+
+@dataclass(frozen=True)
 class ScanResult:
     tool_version: str
     started_at: str
@@ -202,10 +306,17 @@ class ScanResult:
     errors: tuple[CollectionError, ...]
     api_calls: int = 0
     runbooks: tuple[RunbookExcerpt, ...] = ()
+    waivers: WaiverReport | None = None
+    baseline: BaselineReport | None = None
+    shard: tuple[int, int] | None = None  # (K, N) of `scan --shard K/N`
+    policy_set: str = ""  # digest of the policies, their overrides and parameters
 
     def count(self, status: Status) -> int:
         return sum(1 for f in self.findings if f.status is status)
 
     @property
     def incomplete(self) -> bool:
-        return bool(self.errors) or self.count(Status.ERROR) > 0
+        """Something could not be read: a read error, or a finding without an answer (a
+        waived error included: a waiver accepts the gap, it does not fill it)."""
+        return bool(self.errors) or any(f.underlying_status is Status.ERROR
+                                        for f in self.findings)

@@ -6,13 +6,21 @@ import json
 import logging
 import sys
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from reports.text import inert
+
 from .config import load_config
-from .models import ScanResult, Severity
+from .models import ScanResult, Severity, Status
 from .output import write_atomic
+from .shard import Shard
+
+if TYPE_CHECKING:
+    from .waivers import WaiverFile
 
 
 def _progress(done: int, submitted: int) -> None:
@@ -20,8 +28,11 @@ def _progress(done: int, submitted: int) -> None:
 
 
 def configure_logging(verbose: bool = False) -> None:
+    from reports.text import InertFormatter
+
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("preflight: %(levelname)s %(message)s"))
+    # Log messages quote AWS's answers: no escape sequence reaches the terminal.
+    handler.setFormatter(InertFormatter("preflight: %(levelname)s %(message)s"))
     root = logging.getLogger("preflight")
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO if verbose else logging.ERROR)
@@ -45,34 +56,116 @@ def write_report(result: ScanResult, out_dir: Path) -> Path:
     return write_reports(result, out_dir, ["json"])[0]
 
 
+@dataclass(frozen=True)
+class Gate:
+    """What decides the exit code: --fail-on, --fail-on-new, --fail-on-error."""
+
+    fail_on: Severity = Severity.LOW
+    fail_on_new: bool = False
+    fail_on_error: bool = True
+
+
+@dataclass(frozen=True)
+class CiOptions:
+    """The CI-facing options of `scan`: waivers, baseline, shard."""
+
+    waivers: str | None = None
+    max_waiver_days: int | None = None
+    baseline: str | None = None
+    shard: Shard | None = None
+    history: str | None = None  # record the scan in this SQLite store (default: config's)
+
+
 def scan_and_report(config_path: str | None, policy_paths: Sequence[str], regions: Sequence[str],
                     out_dir: Path, fail_on: Severity, max_workers: int | None,
-                    formats: Sequence[str] = ("json",)) -> int:
+                    formats: Sequence[str] = ("json",), *, gate: Gate | None = None,
+                    ci: CiOptions | None = None) -> int:
     import dataclasses
 
-    from reports import load_renderers, parse_formats, terminal
+    from reports import load_renderers, parse_formats
 
-    from .exitcodes import exit_code
     from .policy import load_policies
     from .scan import run_scan
 
     configure_logging()
+    gate = dataclasses.replace(gate or Gate(), fail_on=fail_on)
+    ci = ci or CiOptions()
     formats = parse_formats(formats, always=["json"])  # json first, always
     load_renderers(formats)  # a missing renderer fails here, before any AWS call
     config = load_config(config_path)
     if max_workers:
         config = dataclasses.replace(config, max_workers=max_workers)
     policies = load_policies(list(policy_paths) or None, runbooks=config.runbooks())
+    waivers = _load_waivers(ci.waivers)
+    baseline = _load_baseline(ci.baseline)  # both checked before any AWS call
     interactive = sys.stderr.isatty()
     result = run_scan(config, policies, regions=regions,
-                      progress=_progress if interactive else None)
+                      progress=_progress if interactive else None, waivers=waivers,
+                      max_waiver_days=ci.max_waiver_days, shard=ci.shard)
     if interactive:
         click.echo("", err=True)
+    history_db = ci.history or config.history
+    if history_db:
+        from .history import record
+
+        record(result, history_db)
+    return finish(result, out_dir, formats, gate, baseline)
+
+
+def _load_waivers(path: str | None) -> WaiverFile | None:
+    if path is None:
+        return None
+    from .waivers import load_waivers
+
+    return load_waivers(path)
+
+
+def _load_baseline(path: str | None) -> tuple[str, ScanResult] | None:
+    if path is None:
+        return None
+    return path, load_saved_report(Path(path))
+
+
+def finish(result: ScanResult, out_dir: Path, formats: Sequence[str], gate: Gate,
+           baseline: tuple[str, ScanResult] | None) -> int:
+    """Compare with the baseline, write every format, print the summary, apply the gate."""
+    from reports import terminal
+
+    from .baseline import compare
+    from .exitcodes import exit_code
+
+    if baseline is not None:
+        result = compare(result, baseline[1], baseline[0])
+    elif gate.fail_on_new:
+        click.echo("preflight: --fail-on-new without --baseline: every failure counts as new",
+                   err=True)
     paths = write_reports(result, out_dir, formats)
     click.echo(terminal.render(result), nl=False)
+    for line in ci_summary(result):
+        click.echo(inert(line))
     for path in paths:
         click.echo(f"report: {path}")
-    return exit_code(result, fail_on)
+    return exit_code(result, gate.fail_on, fail_on_new=gate.fail_on_new,
+                     fail_on_error=gate.fail_on_error)
+
+
+def ci_summary(result: ScanResult) -> list[str]:
+    """Lines about waivers and the baseline, printed after the terminal summary."""
+    lines = []
+    waived = result.count(Status.WAIVED)
+    if waived or result.waivers is not None:
+        lines.append(f"{waived} waived finding(s)")
+    if result.waivers is not None:
+        for w in result.waivers.in_state("expired"):
+            lines.append(f"waiver {w.id} expired on {w.expires} ({w.owner}): {w.matched} "
+                         f"finding(s) count again; renew or remove it ({w.source})")
+        for w in result.waivers.in_state("unused"):
+            lines.append(f"waiver {w.id} matched nothing: remove it ({w.source})")
+    if result.baseline is not None:
+        b = result.baseline
+        lines.append(f"against the baseline from {b.started_at}: {b.new} new, {b.unchanged} "
+                     f"unchanged, {len(b.fixed)} fixed")
+    return lines
 
 
 MAX_PROBLEMS = 20
@@ -83,7 +176,7 @@ def load_saved_report(path: Path) -> ScanResult:
     and every problem raised as an InputError naming the file (never a traceback)."""
     from jsonschema import Draft202012Validator
 
-    from reports.json_report import SCHEMA_VERSION, from_document, schema
+    from reports.json_report import READABLE_VERSIONS, from_document, schema
 
     from .errors import InputError, Problem
 
@@ -110,10 +203,10 @@ def load_saved_report(path: Path) -> ScanResult:
     except RecursionError:
         raise fail("not valid JSON: nested too deeply") from None
     version = document.get("schema_version") if isinstance(document, dict) else None
-    if version is not None and version != SCHEMA_VERSION:
+    if version is not None and version not in READABLE_VERSIONS:
         raise fail(f"schema_version {version!r} is not one this Preflight reads "
-                   f"({SCHEMA_VERSION!r}); re-render it with the Preflight that wrote it",
-                   with_hint=False)
+                   f"({', '.join(map(repr, READABLE_VERSIONS))}); re-render it with the "
+                   "Preflight that wrote it", with_hint=False)
     errors = sorted(Draft202012Validator(schema()).iter_errors(document),
                     key=lambda e: [str(p) for p in e.absolute_path])
     if errors:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -18,6 +22,10 @@ from .evaluate import TAGS, EvaluationContext, evaluate
 from .models import PolicySummary, RunbookExcerpt, ScanResult
 from .policy.model import Policy, Scope
 from .runbooks import RunbookLibrary
+
+if TYPE_CHECKING:
+    from .shard import Shard
+    from .waivers import WaiverFile
 
 Clock = Callable[[], datetime]
 
@@ -111,11 +119,35 @@ def plan_attributes(policies: Sequence[Policy], config: Config) -> dict[str, set
     return needs
 
 
+def policy_set_digest(policies: Sequence[Policy], config: Config) -> str:
+    """What makes two scans' verdicts comparable: each policy's file content as loaded, the
+    config's overrides of it (severity, scope, enabled) and the parameter overrides.
+    Merging shard results requires equal digests."""
+    items = []
+    for policy in sorted(policies, key=lambda p: p.id):
+        try:
+            content = hashlib.sha256(Path(policy.source).read_bytes()).hexdigest() \
+                if policy.source else ""
+        except OSError:
+            content = ""
+        items.append([policy.id, content or repr(policy.check), policy.severity.value,
+                      policy.scope.to_dict(), sorted(policy.resources)])
+    canonical = json.dumps([items, config.parameters], sort_keys=True, default=str,
+                           separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
 def run_scan(config: Config, policies: Sequence[Policy], *, regions: Sequence[str] = (),
              sessions: Sessions | None = None, progress: Progress | None = None,
-             clock: Clock = utcnow) -> ScanResult:
+             clock: Clock = utcnow, waivers: WaiverFile | None = None,
+             max_waiver_days: int | None = None, shard: Shard | None = None) -> ScanResult:
+    """Scan; with ``waivers``, accepted risks become ``waived`` (expiry judged by ``clock``);
+    with ``shard``, only the accounts that shard owns are scanned."""
     started = clock()
     policies = configure_policies(policies, config)
+    # Before any AWS call: a waiver that runs too far ahead is an input error.
+    matcher = waivers.matcher(started.astimezone(timezone.utc).date(), max_waiver_days) \
+        if waivers is not None else None
     sessions = sessions or Sessions(max_workers=config.max_workers)
     try:
         accounts = resolve_accounts(config, sessions)
@@ -123,14 +155,24 @@ def run_scan(config: Config, policies: Sequence[Policy], *, regions: Sequence[st
         raise SetupError(f"cannot determine the accounts to scan: {exc}. "
                          "Check the credentials (aws sts get-caller-identity) and, with "
                          "organization: true, organizations:ListAccounts permission.") from None
+    if shard is not None:
+        accounts = shard.select(accounts)
     scan_regions = tuple(regions or config.regions or (sessions.default_region,))
     needs = plan_attributes(policies, config)
+    tags_read = {t: TAGS in attrs for t, attrs in needs.items()}
+    if waivers is not None:  # a waiver that narrows by tags needs its policies' tags
+        from .waivers import policies_needing_tags
+
+        wanted = policies_needing_tags(waivers, [p.id for p in policies])
+        for policy in policies:
+            if policy.id in wanted:
+                for type_name in policy.resources:
+                    needs.setdefault(type_name, set()).add(TAGS)
     inventory = Collector(sessions, accounts, scan_regions, make_plan(needs),
                           max_workers=config.max_workers, progress=progress, now=started).run()
     ctx = EvaluationContext(config.environment_tag, config.parameters_for,
                             started.isoformat(timespec="seconds"))
-    findings = evaluate(policies, inventory.resources, inventory.gaps, ctx,
-                        {t: TAGS in attrs for t, attrs in needs.items()})
+    findings = evaluate(policies, inventory.resources, inventory.gaps, ctx, tags_read, matcher)
     return ScanResult(
         tool_version=__version__,
         started_at=started.isoformat(timespec="seconds"),
@@ -144,6 +186,9 @@ def run_scan(config: Config, policies: Sequence[Policy], *, regions: Sequence[st
             e.operation))),
         api_calls=sessions.call_log.total,
         runbooks=_excerpts(policies, config.runbooks()),
+        waivers=matcher.report() if matcher is not None else None,
+        shard=(shard.index, shard.count) if shard is not None else None,
+        policy_set=policy_set_digest(policies, config),
     )
 
 

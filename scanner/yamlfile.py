@@ -41,6 +41,8 @@ class YamlDocument:
 
     def problem(self, pointer: Pointer, message: str, hint: str = "") -> Problem:
         line, column = self.locate(pointer)
+        if line is None and not self.locations:  # an empty document: its first line
+            line, column = 1, 1
         return Problem(self.path, line, column, message, hint)
 
 
@@ -57,15 +59,26 @@ def load_yaml(path: Path | str, text: str | None = None) -> YamlDocument:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
+            line = raw.count(b"\n", 0, exc.start) + 1
+            column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
             raise InputError(
-                [Problem(name, None, None, f"not UTF-8 text ({exc.reason})", "save the file as UTF-8")]
+                [Problem(name, line, column, f"not UTF-8 text ({exc.reason})",
+                         "save the file as UTF-8")]
             ) from None
     try:
+        _check_depth(text, name)  # before composing, which recurses once per level
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
         raise InputError([Problem(name, line, col, f"invalid YAML: {exc.problem or exc}")]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise InputError([Problem(name, line, column, f"invalid YAML: character U+{char:04X} "
+                                  "is not allowed in YAML", "remove it or write it as an escape "
+                                  "in a double-quoted string")]) from None
     except yaml.YAMLError as exc:
         raise InputError([Problem(name, None, None, f"invalid YAML: {exc}")]) from None
     except RecursionError:  # PyYAML's composer recurses once per nesting level
@@ -82,7 +95,27 @@ _TOO_DEEP = f"document is nested more than {MAX_DEPTH} levels deep"
 _TOO_DEEP_HINT = "flatten the document"
 
 
-class _Loader(yaml.SafeLoader):
+def _check_depth(text: str, name: str) -> None:
+    """Reject nesting far past MAX_DEPTH from the event stream (which does not recurse),
+    with the line where it happens; the converter checks the exact limit."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH + 1:
+                mark = event.start_mark
+                raise InputError([Problem(name, mark.line + 1, mark.column + 1, _TOO_DEEP,
+                                          _TOO_DEEP_HINT)])
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
+# libyaml's parser when PyYAML has it (several times faster on a large hostile file), the
+# pure-Python one otherwise; both safe: only plain data is constructed.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeLoader):  # type: ignore[valid-type,misc]
     """SafeLoader with YAML 1.2 booleans: only true/false are booleans.
 
     Under YAML 1.1, `equals: ON` would compare Cognito's "ON" with the boolean true and
@@ -91,7 +124,7 @@ class _Loader(yaml.SafeLoader):
 
     yaml_implicit_resolvers = {
         first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+        for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
     }
 
 
@@ -125,6 +158,9 @@ class _Converter:
             value = self.constructor.construct_object(node)
         except yaml.constructor.ConstructorError as exc:
             raise InputError([self._problem(node, f"invalid value: {exc.problem}")]) from None
+        except (ValueError, OverflowError) as exc:  # 2026-13-45, an integer of 5000 digits
+            raise InputError([self._problem(node, f"invalid value: {exc}",
+                                            "quote it to make it a string")]) from None
         # Dates stay strings: the schemas speak JSON, which has no date type.
         return value.isoformat() if isinstance(value, (date, datetime)) else value
 
@@ -139,6 +175,9 @@ class _Converter:
                 key = str(self.constructor.construct_object(key_node))
             except yaml.constructor.ConstructorError as exc:
                 raise InputError([self._problem(key_node, f"invalid key: {exc.problem}")]) from None
+            except (ValueError, OverflowError) as exc:
+                raise InputError([self._problem(key_node, f"invalid key: {exc}",
+                                                "quote it to make it a string")]) from None
             if key in result:
                 raise InputError(
                     [self._problem(key_node, f"duplicate key {key!r}", "keep only one of them")]

@@ -3,23 +3,40 @@
 The scanner talks to the proxy exactly as it would to AWS (AWS_ENDPOINT_URL), so the
 real botocore path runs: signing, retries, error parsing. Each request is classified by
 service and region (from the SigV4 credential scope), operation (X-Amz-Target, Action,
-or a path pattern for REST APIs) and account (learned from AssumeRole answers), and a
-matching rule answers with an AWS-shaped error instead of forwarding.
+the smithy-rpc-v2-cbor path, or for REST APIs the method and URI template of botocore's
+own service model) and account (learned from AssumeRole answers), and a matching rule
+answers with an AWS-shaped error instead of forwarding, drops the connection, or answers
+late.
+
+- ``probability``: a rule fires on that share of the requests it matches, drawn from the
+  proxy's seeded RNG (``FaultProxy.seed``; ``reset()`` re-seeds), so "30% of calls
+  throttled" is one rule.
+- ``delay``: seconds to wait before answering; with ``status=None`` the request is then
+  forwarded (a slow answer, or one past the client's read timeout), otherwise the error.
+- ``status=0`` closes the connection without an answer (a reset).
+- ``where``: any predicate over the classified Request, e.g. "not an action this IAM
+  policy allows".
+- ``issued``: every credential set AssumeRole handed out, so a test can look for them.
 """
 
 from __future__ import annotations
 
+import functools
 import http.client
 import json
+import random
 import re
 import threading
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 DEFAULT_ACCOUNT = "123456789012"
 _SCOPE = re.compile(r"Credential=([^/]+)/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
+_CBOR_PATH = re.compile(r"^/service/([^/]+)/operation/([^/?]+)")
 
 
 @dataclass
@@ -27,7 +44,7 @@ class Fault:
     """Answer matching requests with an error. Unset fields match anything."""
 
     service: str | None = None  # SigV4 signing name: dynamodb, s3, lambda, apigateway, sts...
-    operation: str | None = None  # X-Amz-Target / Action name, e.g. DescribeContinuousBackups
+    operation: str | None = None  # API operation name, e.g. DescribeContinuousBackups, GetStages
     path: str | None = None  # regex on the URL path, for REST services
     body: str | None = None  # regex on the request body, e.g. a pagination token
     account: str | None = None
@@ -36,6 +53,9 @@ class Fault:
     code: str = "AccessDeniedException"
     message: str = "User is not authorized to perform this action (injected)"
     times: int | None = None  # how many requests to fail; None: all
+    probability: float = 1.0  # share of matching requests that fail (seeded RNG)
+    delay: float = 0.0  # seconds before answering
+    where: Callable[[Request], bool] | None = None  # any further condition
     hits: int = 0
 
     def matches(self, req: Request) -> bool:
@@ -47,6 +67,7 @@ class Fault:
             and self.region in (None, req.region)
             and (self.path is None or re.search(self.path, req.path) is not None)
             and (self.body is None or re.search(self.body, req.body) is not None)
+            and (self.where is None or bool(self.where(req)))
         )
 
 
@@ -54,12 +75,14 @@ class Fault:
 class Request:
     method: str
     path: str
-    service: str
+    service: str  # SigV4 signing name
     region: str
     account: str
     operation: str | None
     protocol: str
     body: str = ""
+    api: str = ""  # botocore service name (apigateway and apigatewayv2 share a signing name)
+    access_key: str = ""
 
 
 @dataclass
@@ -67,8 +90,16 @@ class FaultProxy:
     upstream: str
     faults: list[Fault] = field(default_factory=list)
     seen: Counter[str] = field(default_factory=Counter)
+    # botocore service:Operation of every request, REST ones included
+    operations: Counter[str] = field(default_factory=Counter)
+    # credentials handed out by AssumeRole: AccessKeyId, SecretAccessKey, SessionToken
+    issued: list[dict[str, str]] = field(default_factory=list)
+    seed: int = 20260101
     _keys: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
 
     def start(self) -> str:
         proxy = self
@@ -99,6 +130,9 @@ class FaultProxy:
         with self._lock:
             self.faults.clear()
             self.seen.clear()
+            self.operations.clear()
+            self.issued.clear()
+            self.rng = random.Random(self.seed)
 
     # --- request handling -----------------------------------------------------------
 
@@ -106,24 +140,36 @@ class FaultProxy:
         body = h.rfile.read(int(h.headers.get("Content-Length") or 0))
         req = self._classify(h, body)
         with self._lock:
-            self.seen[f"{req.service}:{req.operation or req.method + ' ' + req.path}"] += 1
-            fault = next((f for f in self.faults if f.matches(req)), None)
+            label = req.operation if req.protocol != "rest" else None
+            self.seen[f"{req.service}:{label or req.method + ' ' + req.path}"] += 1
+            self.operations[f"{req.api}:{req.operation or req.method + ' ' + req.path}"] += 1
+            fault = None
+            for candidate in self.faults:
+                if candidate.matches(req) and (candidate.probability >= 1.0
+                                               or self.rng.random() < candidate.probability):
+                    fault = candidate
+                    break
             if fault:
                 fault.hits += 1
-        if fault:
-            self._error(h, req, fault)
-            return
-        status, headers, payload = self._forward(h, body)
-        if req.operation == "AssumeRole":
-            self._learn_account(body, payload)
-        h.send_response(status)
-        for key, value in headers:
-            if key.lower() not in ("transfer-encoding", "connection", "content-length"):
-                h.send_header(key, value)
-        h.send_header("Content-Length", str(len(payload)))
-        h.end_headers()
-        if h.command != "HEAD":
-            h.wfile.write(payload)
+        try:
+            if fault and fault.delay:
+                time.sleep(fault.delay)
+            if fault and fault.status is not None:
+                self._error(h, req, fault)
+                return
+            status, headers, payload = self._forward(h, body)
+            if req.operation == "AssumeRole":
+                self._learn_account(body, payload)
+            h.send_response(status)
+            for key, value in headers:
+                if key.lower() not in ("transfer-encoding", "connection", "content-length"):
+                    h.send_header(key, value)
+            h.send_header("Content-Length", str(len(payload)))
+            h.end_headers()
+            if h.command != "HEAD":
+                h.wfile.write(payload)
+        except OSError:  # the client gave up (read timeout), or moto is gone (teardown)
+            h.close_connection = True
 
     def _classify(self, h: BaseHTTPRequestHandler, body: bytes) -> Request:
         scope = _SCOPE.search(h.headers.get("Authorization", ""))
@@ -132,18 +178,24 @@ class FaultProxy:
         url = urlsplit(h.path)
         operation = None
         protocol = "rest"
+        api = _services(service)[0] if service else ""
+        cbor = _CBOR_PATH.match(url.path)
         if target:
             operation, protocol = target.rsplit(".", 1)[-1], "json"
+        elif cbor:
+            operation, protocol = cbor.group(2), "cbor"
         else:
-            params = parse_qs(url.query)
+            params = parse_qs(url.query, keep_blank_values=True)
             if h.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
                 params.update(parse_qs(body.decode("utf-8", "replace")))
             if "Action" in params:
                 operation, protocol = params["Action"][0], "query"
+            else:
+                api, operation = _rest_operation(service, h.command, url.path, params)
         with self._lock:
             account = self._keys.get(key, DEFAULT_ACCOUNT)
         return Request(h.command, url.path, service, region, account, operation, protocol,
-                       body.decode("utf-8", "replace"))
+                       body.decode("utf-8", "replace"), api, key)
 
     def _forward(self, h: BaseHTTPRequestHandler, body: bytes):
         target = urlsplit(self.upstream)
@@ -158,10 +210,15 @@ class FaultProxy:
 
     def _learn_account(self, request_body: bytes, payload: bytes) -> None:
         role = parse_qs(request_body.decode()).get("RoleArn", [""])[0]
-        key = re.search(rb"<AccessKeyId>([A-Z0-9]+)</AccessKeyId>", payload)
+        key = re.search(rb"<AccessKeyId>([^<]+)</AccessKeyId>", payload)
         account = re.search(r"arn:aws[a-z-]*:iam::(\d{12}):", role)
-        if key and account:
-            with self._lock:
+        issued = {name: m.group(1).decode() for name in
+                  ("AccessKeyId", "SecretAccessKey", "SessionToken")
+                  if (m := re.search(rb"<" + name.encode() + rb">([^<]+)</", payload))}
+        with self._lock:
+            if issued:
+                self.issued.append(issued)
+            if key and account:
                 self._keys[key.group(1).decode()] = account.group(1)
 
     def _error(self, h: BaseHTTPRequestHandler, req: Request, fault: Fault) -> None:
@@ -169,9 +226,14 @@ class FaultProxy:
             h.close_connection = True
             h.connection.close()
             return
+        extra: dict[str, str] = {}
         if req.protocol == "json":
             payload = json.dumps({"__type": fault.code, "message": fault.message}).encode()
             content_type = "application/x-amz-json-1.0"
+        elif req.protocol == "cbor":
+            payload = _cbor_map({"__type": fault.code, "message": fault.message})
+            content_type = "application/cbor"
+            extra["smithy-protocol"] = "rpc-v2-cbor"
         elif req.protocol == "query" or req.service == "s3":
             inner = f"<Code>{fault.code}</Code><Message>{fault.message}</Message>"
             payload = (f"<ErrorResponse><Error><Type>Sender</Type>{inner}</Error></ErrorResponse>"
@@ -183,6 +245,88 @@ class FaultProxy:
         h.send_response(fault.status)
         h.send_header("Content-Type", content_type)
         h.send_header("x-amzn-ErrorType", fault.code)
+        for key, value in extra.items():
+            h.send_header(key, value)
         h.send_header("Content-Length", str(len(payload)))
         h.end_headers()
         h.wfile.write(payload)
+
+
+# --- REST operations from botocore's service models -------------------------------------
+
+# Signing names shared by several services: API Gateway v1 and v2 both sign as apigateway.
+# Signing names that differ from the botocore service name are listed here too.
+_SHARED_SIGNING = {"apigateway": ("apigateway", "apigatewayv2"), "monitoring": ("cloudwatch",),
+                   "execute-api": ("apigateway",), "tagging": ("resourcegroupstaggingapi",)}
+
+
+def _services(signing: str) -> tuple[str, ...]:
+    return _SHARED_SIGNING.get(signing, (signing,))
+
+
+@dataclass(frozen=True)
+class _Route:
+    service: str
+    operation: str
+    method: str
+    pattern: re.Pattern[str]
+    query: tuple[tuple[str, str | None], ...]  # required query keys (and values)
+    literal: int
+
+
+@functools.cache
+def _routes(signing: str) -> tuple[_Route, ...]:
+    import botocore.session
+
+    session = botocore.session.get_session()
+    available = set(session.get_available_services())
+    routes = []
+    for name in _services(signing):
+        if name not in available:
+            continue
+        model = session.get_service_model(name)
+        if not model.metadata.get("protocol", "").startswith("rest"):
+            continue
+        for op_name in model.operation_names:
+            http = model.operation_model(op_name).http
+            uri, _, query = http["requestUri"].partition("?")
+            regex = re.escape(uri)
+            regex = re.sub(r"\\\{[^}]+?\\\+\\\}", ".+", regex)  # greedy labels {Key+}
+            regex = re.sub(r"\\\{[^}]+\\\}", "[^/]+", regex)
+            pattern = re.compile("^" + regex.rstrip("/") + "/?$")
+            required = tuple((k, v if sep else None) for part in query.split("&") if part
+                             for k, sep, v in [part.partition("=")])
+            literal = len(re.sub(r"\{[^}]+\}", "", uri)) + 100 * len(required)
+            routes.append(_Route(name, op_name, http["method"], pattern, required, literal))
+    return tuple(sorted(routes, key=lambda r: -r.literal))
+
+
+def _rest_operation(signing: str, method: str, path: str, params: dict[str, list[str]]
+                    ) -> tuple[str, str | None]:
+    """(botocore service, operation) of a REST request; the operation is None if unknown."""
+    decoded = unquote(path)
+    for route in _routes(signing):
+        if route.method != method or not route.pattern.match(decoded):
+            continue
+        if all(key in params and (value is None or value in params[key])
+               for key, value in route.query):
+            return route.service, route.operation
+    return (_services(signing)[0] if signing else ""), None
+
+
+def _cbor_map(values: dict[str, str]) -> bytes:
+    """A CBOR map of text strings (RFC 8949), enough for a smithy-rpc-v2-cbor error body."""
+
+    def head(major: int, length: int) -> bytes:
+        if length < 24:
+            return bytes([major << 5 | length])
+        if length < 256:
+            return bytes([major << 5 | 24, length])
+        return bytes([major << 5 | 25]) + length.to_bytes(2, "big")
+
+    out = bytearray(head(5, len(values)))
+    for key, value in values.items():
+        for text in (key, value):
+            data = text.encode()
+            out += head(3, len(data)) + data
+    return bytes(out)

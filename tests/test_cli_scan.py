@@ -74,3 +74,18 @@ def test_reports_are_ordinary_readable_files(aws, tmp_path):
     mode = stat.S_IMODE((tmp_path / "report.json").stat().st_mode)
     assert mode == 0o666 & ~umask
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp files left
+
+
+def test_scan_history_records_each_run_for_preflight_history(aws, tmp_path, capsys):
+    estate.create_table(boto3.Session(), "us-east-1", "t", pitr=True)
+    config = tmp_path / "preflight.yml"
+    config.write_text("regions: [us-east-1]\nhistory: runs.db\n")
+    args = ["scan", "--config", str(config), "--policies", "policies/dynamodb-pitr-enabled.yml"]
+    assert main([*args, "--out", str(tmp_path / "a")]) == 0
+    assert main([*args, "--out", str(tmp_path / "b"), "--history", str(tmp_path / "other.db")]) == 0
+    capsys.readouterr()
+    assert main(["history", "--db", str(tmp_path / "runs.db"), "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert len(listed) == 1  # the second run went to the store named on the command line
+    assert main(["history", "--db", str(tmp_path / "other.db"), "list", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 1

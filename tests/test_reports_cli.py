@@ -164,7 +164,7 @@ def _bad(tmp_path: Path, name: str, content: bytes | str | None) -> Path:
     ("list.json", "[1, 2]", "list.json: (the document): [1, 2] is not of type 'object'"),
     ("partial.json", '{"schema_version": "1.0"}', "partial.json: (the document): 'tool' is a required"),
     ("other.json", json.dumps({"schema_version": "9"}),
-     "other.json: schema_version '9' is not one this Preflight reads ('1.0')"),
+     "other.json: schema_version '9' is not one this Preflight reads ('1.0', '1.1')"),
 ])
 def test_a_bad_report_file_exits_2_naming_the_file_and_the_reason(capsys, tmp_path, name, content,
                                                                   reason):
@@ -183,7 +183,7 @@ def test_a_report_with_a_wrong_finding_lists_where_in_the_document(capsys, tmp_p
     path = _bad(tmp_path, "report.json", json.dumps(document))
     code, _, err = run(capsys, "report", str(path), "--format", "md")
     assert code == 2
-    assert "/findings/2/status: 'maybe' is not one of ['pass', 'fail', 'error']" in err
+    assert "/findings/2/status: 'maybe' is not one of ['pass', 'fail', 'error', 'waived']" in err
     assert "/findings/3/resource: 'arn' is a required property" in err
     assert "2 problem(s) found" in err
     assert not (tmp_path / "report.md").exists()

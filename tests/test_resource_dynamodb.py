@@ -12,6 +12,7 @@ from typing import Any
 
 import boto3
 
+from scanner.aws import Sessions
 from scanner.demo import estate
 from scanner.models import Status
 from tests.support import by_name, write_probe
@@ -188,10 +189,13 @@ def test_tags_fetched_only_when_scope_depends_on_environment(aws, scan):
     assert {f.resource.environment for f in unscoped.findings} == {"default"}
 
     aws.seen.clear()
+    sessions = Sessions()
     scoped = scan({"regions": ["us-east-1"],
                    "policies": {"dynamodb-pitr-enabled": {"scope": {"environments": ["prod"]}}}},
-                  policies=["dynamodb-pitr-enabled"])
-    assert aws.seen["dynamodb:ListTagsOfResource"] == 2
+                  policies=["dynamodb-pitr-enabled"], sessions=sessions)
+    # Tags come from one Resource Groups Tagging API listing, not one call per table.
+    assert sessions.call_log.counts["resourcegroupstaggingapi:GetResources"] == 1
+    assert aws.seen["dynamodb:ListTagsOfResource"] == 0
     # The Environment tag makes prod-table a prod resource; dev-table is out of scope.
     assert [(f.resource.name, f.resource.environment, f.status) for f in scoped.findings] == \
         [("prod-table", "prod", Status.FAIL)]
@@ -206,8 +210,10 @@ def test_tag_scoped_policy_reads_tags(aws, scan, tmp_path):
                                                         "equals": "ENABLED"},
                             scope={"tags": {"Team": "payments"}})
     aws.seen.clear()
+    sessions = Sessions()
 
-    result = scan({"regions": ["us-east-1"]}, policy_paths=[policies])
+    result = scan({"regions": ["us-east-1"]}, policy_paths=[policies], sessions=sessions)
 
-    assert aws.seen["dynamodb:ListTagsOfResource"] == 3
+    assert sessions.call_log.counts["resourcegroupstaggingapi:GetResources"] == 1
+    assert aws.seen["dynamodb:ListTagsOfResource"] == 0
     assert [(f.resource.name, f.status) for f in result.findings] == [("owned", Status.FAIL)]

@@ -173,7 +173,9 @@ def test_environment_parameters_make_tags_worth_reading(aws, scan):
                    "parameters": {"prod": {"lambda-timeout-bounds": {"max_seconds": 5}}}},
                   policies=["lambda-timeout-bounds"], sessions=sessions)
 
-    assert sessions.call_log.counts["lambda:ListTags"] == 3
+    # One Resource Groups Tagging API listing for the region, not one ListTags per function.
+    assert sessions.call_log.counts["resourcegroupstaggingapi:GetResources"] == 1
+    assert sessions.call_log.counts["lambda:ListTags"] == 0
     # The Environment tag made them prod, so prod's max of 5 s applies to their 10 s.
     assert {(f.resource.environment, f.status) for f in result.findings} == \
         {("prod", Status.FAIL)}

@@ -128,6 +128,8 @@ def test_bucket_tags_fetched_when_scope_depends_on_environment(aws, scan):
                    "policies": {"s3-versioning-enabled": {"scope": {"environments": ["prod"]}}}},
                   policies=["s3-versioning-enabled"], sessions=sessions)
 
-    assert sessions.call_log.counts["s3:GetBucketTagging"] == 3
+    # One Resource Groups Tagging API listing for the region, not one call per bucket.
+    assert sessions.call_log.counts["resourcegroupstaggingapi:GetResources"] == 1
+    assert sessions.call_log.counts["s3:GetBucketTagging"] == 0
     assert [(f.resource.name, f.resource.environment, f.status) for f in result.findings] == \
         [("prod-data", "prod", Status.FAIL)]

@@ -5,13 +5,16 @@
 
   var MARK = '\ue000';
   var PAGE = 100;
-  var STATUS = ['fail', 'error', 'pass'];
-  var STATUS_LABEL = ['fail', 'error', 'pass'];
-  var STATUS_INDEX = { fail: 0, error: 1, pass: 2 };
-  var KEYS = ['status', 'severity', 'env', 'account', 'region', 'policy', 'q'];
+  var STATUS = ['fail', 'error', 'pass', 'waived'];
+  var STATUS_LABEL = ['fail', 'error', 'pass', 'waived'];
+  var STATUS_INDEX = { fail: 0, error: 1, pass: 2, waived: 3 };
+  var CHANGE_INDEX = { 'new': 1, unchanged: 2 };
+  var KEYS = ['status', 'severity', 'env', 'account', 'region', 'policy', 'change', 'q'];
   var ALIASES = { sev: 'severity', environment: 'env', search: 'q', text: 'q' };
   // Row layout, see reports/html.py.
   var P = 0, ST = 1, ACC = 2, REG = 3, ENV = 4, TYP = 5, ID = 6, NAME = 7, ARN = 8, DET = 9, CMD = 10;
+  // Optional, only when set: WAI (index into data.waivers, or -1), CHG (1 new, 2 unchanged).
+  var WAI = 11, CHG = 12;
 
   var data = JSON.parse(document.getElementById('report-data').textContent);
   var rows = data.findings;
@@ -23,7 +26,7 @@
   var copyText = new WeakMap();
 
   var policyIndex = indexOf(data.policies);
-  var policyTotals = data.policies.map(function () { return [0, 0, 0]; });
+  var policyTotals = data.policies.map(function () { return [0, 0, 0, 0]; });
   rows.forEach(function (r) { policyTotals[r[P]][r[ST]]++; });
   var regionIndex = indexOf(data.regions);
   var envIndex = indexOf(data.environments);
@@ -62,6 +65,12 @@
     }
     return out;
   }
+
+  function waiverOf(r) {
+    return r.length > WAI && r[WAI] >= 0 ? (data.waivers || [])[r[WAI]] : null;
+  }
+
+  function changeOf(r) { return r.length > CHG ? r[CHG] : 0; }
 
   function arnOf(r) { return r[ARN] < 0 ? '' : expand(data.strings[r[ARN]], r); }
 
@@ -155,6 +164,7 @@
 
   function predicate(state) {
     var status = lookup(STATUS_INDEX, state.status);
+    var change = lookup(CHANGE_INDEX, state.change);
     var policy = lookup(policyIndex, state.policy);
     var account = lookup(accountIndex, state.account);
     var region = lookup(regionIndex, state.region);
@@ -169,6 +179,7 @@
     }
     return function (r, i) {
       if (status && !status.has(r[ST])) return false;
+      if (change && !change.has(changeOf(r))) return false;
       if (policy && !policy.has(r[P])) return false;
       if (account && !account.has(r[ACC])) return false;
       if (region && !region.has(r[REG])) return false;
@@ -187,7 +198,7 @@
     applied = key;
     var match = predicate(state);
     views = data.policies.map(function () { return { issues: [], passes: [], page: 0, passPage: 0 }; });
-    var totals = [0, 0, 0];
+    var totals = [0, 0, 0, 0];
     for (var i = 0; i < rows.length; i++) {
       var r = rows[i];
       if (!match(r, i)) continue;
@@ -212,7 +223,7 @@
       passRows.textContent = '';
       if (passing.open) renderPasses(p);
     });
-    var total = totals[0] + totals[1] + totals[2];
+    var total = totals[0] + totals[1] + totals[2] + totals[3];
     var summary = document.getElementById('match-summary');
     summary.textContent = '';
     summary.appendChild(el('strong', null, fmt(total)));
@@ -223,6 +234,10 @@
     summary.appendChild(el('span', 'err', fmt(totals[1]) + ' error' + (totals[1] === 1 ? '' : 's')));
     summary.appendChild(document.createTextNode(', '));
     summary.appendChild(el('span', 'ok', fmt(totals[2]) + ' passing'));
+    if (totals[3] || data.waivers.length) {
+      summary.appendChild(document.createTextNode(', '));
+      summary.appendChild(el('span', 'wvd', fmt(totals[3]) + ' waived'));
+    }
     summary.appendChild(document.createTextNode(
       ', in ' + fmt(shown) + ' polic' + (shown === 1 ? 'y' : 'ies') + (key ? ' (filtered)' : '')));
     document.getElementById('empty-state').hidden = total !== 0;
@@ -277,6 +292,7 @@
     var main = el('tr', 'main');
     var statusCell = el('td', 'st');
     statusCell.appendChild(statusBadge(r[ST]));
+    if (changeOf(r) === 1) statusCell.appendChild(el('span', 'change-new', 'new'));
     main.appendChild(statusCell);
     main.appendChild(resourceCell(r, true));
     main.appendChild(accountCell(r));
@@ -288,11 +304,28 @@
     var evidence = JSON.parse(expand(data.strings[detail[1]], r));
     var decisive = new Set(detail[2].map(function (k) { return data.strings[k]; }));
     var commands = commandsOf(r);
-    if (!evidence.length && !commands.length) return body;
+    var waiver = waiverOf(r);
+    if (!evidence.length && !commands.length && !waiver) return body;
     var tr = el('tr', 'detail');
     var td = el('td');
     td.colSpan = 6;
     var grid = el('div', 'detail-grid');
+    if (waiver) {
+      // [id, reason, owner, expires, status without it, source]
+      var wbox = el('div', 'waiver-box');
+      wbox.appendChild(el('div', 'label', 'Waived'));
+      wbox.appendChild(el('p', 'waiver-reason', waiver[1]));
+      var facts = el('dl', 'waiver-facts');
+      [['Owner', waiver[2]], ['Expires', waiver[3]], ['Waiver', waiver[0]],
+        ['Without it', waiver[4]], ['Source', waiver[5]]].forEach(function (pair) {
+        var div = el('div');
+        div.appendChild(el('dt', null, pair[0]));
+        div.appendChild(el('dd', pair[0] === 'Source' || pair[0] === 'Waiver' ? 'mono' : null, pair[1]));
+        facts.appendChild(div);
+      });
+      wbox.appendChild(facts);
+      grid.appendChild(wbox);
+    }
     if (evidence.length) {
       var box = el('div', 'evidence-box');
       box.appendChild(el('div', 'label', 'Evidence'));
@@ -365,12 +398,13 @@
     var box = sections[p].querySelector('[data-counts]');
     box.textContent = '';
     var view = views[p];
-    var now = [0, 0, view.passes.length];
+    var now = [0, 0, view.passes.length, 0];
     view.issues.forEach(function (i) { now[rows[i][ST]]++; });
-    [0, 1, 2].forEach(function (s) {
+    [0, 1, 3, 2].forEach(function (s) {
       var all = policyTotals[p][s];
       if (!all && s !== 2) return;
-      var word = s === 0 ? 'failing' : s === 2 ? 'passing' : all === 1 ? 'error' : 'errors';
+      var word = s === 0 ? 'failing' : s === 2 ? 'passing' : s === 3 ? 'waived'
+        : all === 1 ? 'error' : 'errors';
       var text = (filtered && now[s] !== all ? fmt(now[s]) + ' of ' : '') + fmt(all) + ' ' + word;
       box.appendChild(el('span', 'pill pill-' + STATUS[s], text));
     });
@@ -383,16 +417,18 @@
     var view = views[p];
     var list = view.issues;
     if (!list.length) return;
-    var fails = 0;
+    var fails = 0, waived = 0;
     var withCommands = [];
     list.forEach(function (i) {
       if (rows[i][ST] === 0) fails++;
-      if (data.commands[rows[i][CMD]].length) withCommands.push(i);
+      if (rows[i][ST] === 3) waived++;
+      if (rows[i][ST] === 0 && data.commands[rows[i][CMD]].length) withCommands.push(i);
     });
     var bar = el('div', 'issues-bar');
     var label = [];
     if (fails) label.push(fmt(fails) + ' failing');
-    if (list.length - fails) label.push(fmt(list.length - fails) + ' could not be evaluated');
+    if (list.length - fails - waived) label.push(fmt(list.length - fails - waived) + ' could not be evaluated');
+    if (waived) label.push(fmt(waived) + ' waived');
     bar.appendChild(el('span', 'issues-count', label.join(', ')));
     if (withCommands.length) {
       var all = copyButton('Copy all commands (' + fmt(withCommands.length) + ' resource' +

@@ -1,6 +1,10 @@
 """The CLI's commands, one module per family. A new command: write it, list it here."""
 
 from .catalogue import explain, list_policies, resources, runbook, schema, validate
+from .ci import merge
+from .drill import drill, history
+from .iam import iam_policy
 from .scanning import demo, report, scan
 
-COMMANDS = (scan, report, demo, validate, list_policies, explain, runbook, resources, schema)
+COMMANDS = (scan, report, demo, validate, list_policies, explain, runbook, resources, schema, merge,
+            drill, history, iam_policy)

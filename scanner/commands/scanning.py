@@ -15,6 +15,21 @@ from .options import SEVERITIES, split
 FORMAT_NAMES = tuple(FORMATS)
 
 
+def gate_options(command):
+    """--baseline, --fail-on-new, --fail-on-error/--no-fail-on-error (scan and merge)."""
+    for option in reversed((
+        click.option("--baseline", type=click.Path(dir_okay=False), default=None,
+                     help="An earlier report.json: mark failures new or unchanged, list the "
+                          "fixed ones."),
+        click.option("--fail-on-new", is_flag=True, default=False,
+                     help="Exit 1 only for failures the baseline did not have."),
+        click.option("--fail-on-error/--no-fail-on-error", default=True, show_default=True,
+                     help="Whether an incomplete scan (something unreadable) exits 3."),
+    )):
+        command = option(command)
+    return command
+
+
 @click.command()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="preflight.yml: accounts, regions, environments, parameters.")
@@ -30,14 +45,37 @@ FORMAT_NAMES = tuple(FORMATS)
 @click.option("--format", "formats", multiple=True, metavar="FORMAT[,FORMAT...]",
               help="Report formats to write besides report.json, comma-separated "
                    f"(repeatable): {', '.join(FORMAT_NAMES)}.")
+@gate_options
+@click.option("--waivers", "waivers_path", type=click.Path(dir_okay=False),
+              help="Waivers file: accepted risks with a reason, an owner and an expiry date.")
+@click.option("--max-waiver-days", type=click.IntRange(1, 3650), default=None,
+              help="Reject a waiver that expires more than this many days after the scan "
+                   "(default 90; the waivers file's max_days may only lower it).")
+@click.option("--shard", "shard_spec", default=None, metavar="K/N",
+              help="Scan only shard K of N of the accounts (stable hashing on the account id); "
+                   "merge the shards' reports with `preflight merge`.")
+@click.option("--history", "history_db", type=click.Path(dir_okay=False), default=None,
+              help="Record this scan in a history store (SQLite); default: the config's "
+                   "history: key.")
 def scan(config_path: str | None, policy_paths: tuple[str, ...], regions: tuple[str, ...],
-         out_dir: str, fail_on: str, max_workers: int | None, formats: tuple[str, ...]) -> int:
+         out_dir: str, fail_on: str, max_workers: int | None, formats: tuple[str, ...],
+         baseline: str | None, fail_on_new: bool, fail_on_error: bool,
+         waivers_path: str | None, max_waiver_days: int | None, shard_spec: str | None,
+         history_db: str | None) -> int:
     """Scan the configured accounts and regions; write DIR/report.json (and --format ones)."""
-    from ..runner import scan_and_report
+    from ..runner import CiOptions, Gate, scan_and_report
+    from ..shard import parse_shard
 
     names = _formats(formats, always=["json"])
+    try:
+        shard = parse_shard(shard_spec) if shard_spec is not None else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--shard'") from None
     return scan_and_report(config_path, policy_paths, split(regions), Path(out_dir),
-                           Severity(fail_on), max_workers, names)
+                           Severity(fail_on), max_workers, names,
+                           gate=Gate(Severity(fail_on), fail_on_new, fail_on_error),
+                           ci=CiOptions(waivers_path, max_waiver_days, baseline, shard,
+                                        history_db))
 
 
 def _formats(values: Sequence[str], always: Sequence[str] = ()) -> list[str]:

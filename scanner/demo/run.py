@@ -65,6 +65,9 @@ def _seed_prod(session: Any) -> None:
     estate.enable_guardduty(session, east)  # eu-west-1 has none: fails
     estate.create_budget(session, "shop-prod-monthly")
     estate.create_dashboard(session, east, "shop-prod-dashboard")
+    estate.create_failover_zone(session, "shop.example.com", "app.shop.example.com",
+                                primary="main.d1abc.amplifyapp.com",
+                                secondary="main.d2def.amplifyapp.com")
 
 
 def _prod_tables(session: Any, east: str, west: str) -> None:
@@ -118,6 +121,10 @@ def _seed_staging(session: Any) -> None:
     estate.create_http_api(session, east, "webhooks", [Stage("staging")])
     estate.create_budget(session, "shop-staging-monthly", alert_at_percent=None)
     estate.create_dashboard(session, east, "shop-prod-dashboard")  # not staging's own
+    # No SECONDARY: the failover has nowhere to go.
+    estate.create_failover_zone(session, "staging.shop.example.com",
+                                "app.staging.shop.example.com",
+                                primary="staging.d3ghi.amplifyapp.com", secondary=None)
 
 
 def run_demo(out_dir: Path) -> int:

@@ -18,7 +18,7 @@ import jmespath.exceptions
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, some
 from ..models import Severity
 from ..resources import REGISTRY
 from ..runbooks import RunbookLibrary
@@ -137,7 +137,7 @@ def _explain(doc: YamlDocument, error: ValidationError) -> Problem:
         properties = error.schema.get("properties", {})
         unexpected = [k for k in error.instance if k not in properties]
         if unexpected:  # point at the stray key, not at the mapping that holds it
-            message = f"{where}: unknown key {', '.join(map(repr, unexpected))}"
+            message = f"{where}: unknown key {some(unexpected)}"
             pointer = (*pointer, unexpected[0])
         hint = f"allowed keys here: {', '.join(sorted(properties))}"
     elif error.validator == "enum":

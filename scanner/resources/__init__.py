@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import account, apigateway, awslambda, cognito, dynamodb, s3
+from . import account, apigateway, awslambda, cognito, dynamodb, route53, s3
 from .base import Attribute, Detail, ResourceType
 
 REGISTRY: dict[str, ResourceType] = {
@@ -16,6 +16,7 @@ REGISTRY: dict[str, ResourceType] = {
         awslambda.RESOURCE,
         account.REGION_RESOURCE,
         account.ACCOUNT_RESOURCE,
+        route53.RESOURCE,
     )
 }
 

@@ -31,7 +31,8 @@ def _list_account(ctx: RegionContext):
 def _guardduty(ctx: RegionContext, region: Resource) -> Document:
     client = ctx.client("guardduty")
     detectors = ctx.paginate("guardduty", "list_detectors", "DetectorIds")
-    statuses = [client.get_detector(DetectorId=d).get("Status", "DISABLED") for d in detectors]
+    statuses = ctx.map(lambda d: client.get_detector(DetectorId=d).get("Status", "DISABLED"),
+                       detectors)
     return {"guardduty": {
         "detector_ids": detectors,
         "status": "ENABLED" if "ENABLED" in statuses else ("DISABLED" if detectors else "NONE"),
@@ -42,25 +43,28 @@ def _budgets(ctx: RegionContext, account: Resource) -> Document:
     # The Budgets API has one endpoint per partition, in its first region.
     region = "us-east-1" if ctx.sessions.partition(ctx.region) == "aws" else ctx.region
     client = ctx.sessions.client(ctx.account, "budgets", region)
-    budgets: list[dict[str, Any]] = []
-    for page in client.get_paginator("describe_budgets").paginate(AccountId=ctx.account.id):
-        for budget in page.get("Budgets", []):
-            notes = client.describe_notifications_for_budget(
-                AccountId=ctx.account.id, BudgetName=budget["BudgetName"]
-            ).get("Notifications", [])
-            limit = budget.get("BudgetLimit") or {}
-            budgets.append({
-                "name": budget["BudgetName"],
-                "type": budget.get("BudgetType"),
-                "time_unit": budget.get("TimeUnit"),
-                "limit": float(limit["Amount"]) if limit.get("Amount") else None,
-                "notifications": [
-                    {"type": n.get("NotificationType"), "threshold": n.get("Threshold"),
-                     "comparison": n.get("ComparisonOperator")}
-                    for n in notes
-                ],
-            })
-    return {"budgets": budgets}
+    listed = [budget
+              for page in client.get_paginator("describe_budgets").paginate(AccountId=ctx.account.id)
+              for budget in page.get("Budgets", [])]
+
+    def describe(budget: dict[str, Any]) -> dict[str, Any]:
+        notes = client.describe_notifications_for_budget(
+            AccountId=ctx.account.id, BudgetName=budget["BudgetName"]
+        ).get("Notifications", [])
+        limit = budget.get("BudgetLimit") or {}
+        return {
+            "name": budget["BudgetName"],
+            "type": budget.get("BudgetType"),
+            "time_unit": budget.get("TimeUnit"),
+            "limit": float(limit["Amount"]) if limit.get("Amount") else None,
+            "notifications": [
+                {"type": n.get("NotificationType"), "threshold": n.get("Threshold"),
+                 "comparison": n.get("ComparisonOperator")}
+                for n in notes
+            ],
+        }
+
+    return {"budgets": ctx.map(describe, listed)}
 
 
 def _dashboards(ctx: RegionContext, account: Resource) -> Document:

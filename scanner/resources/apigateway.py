@@ -17,13 +17,15 @@ from . import cloudwatch
 from .base import Attribute, ResourceType
 
 REST_TYPE = "aws.apigateway.stage"
+# GetRestApis and GetResources answer 25 items a page unless asked for up to 500.
+PAGE_SIZE = 500
 HTTP_TYPE = "aws.apigatewayv2.stage"
 
 
 def rest_apis(ctx: RegionContext) -> list[dict[str, Any]]:
     """The region's REST APIs, listed once and shared with other resource types."""
     return ctx.shared("apigateway.rest_apis",
-                      lambda: ctx.paginate("apigateway", "get_rest_apis", "items"))
+                      lambda: ctx.paginate("apigateway", "get_rest_apis", "items", limit=PAGE_SIZE))
 
 
 def http_apis(ctx: RegionContext) -> list[dict[str, Any]]:
@@ -34,8 +36,11 @@ def http_apis(ctx: RegionContext) -> list[dict[str, Any]]:
 def _list_rest(ctx: RegionContext):
     client = ctx.client("apigateway")
     partition = ctx.sessions.partition(ctx.region)
-    for api in rest_apis(ctx):
-        for stage in client.get_stages(restApiId=api["id"]).get("item", []):
+    apis = rest_apis(ctx)
+    # One GetStages per API, spread over idle workers.
+    stages_of = ctx.map(lambda api: client.get_stages(restApiId=api["id"]).get("item", []), apis)
+    for api, stages in zip(apis, stages_of, strict=True):
+        for stage in stages:
             name = stage["stageName"]
             settings = stage.get("methodSettings") or {}
             default = settings.get("*/*", {})
@@ -74,15 +79,19 @@ def _list_rest(ctx: RegionContext):
 def _list_http(ctx: RegionContext):
     client = ctx.client("apigatewayv2")
     partition = ctx.sessions.partition(ctx.region)
-    for api in http_apis(ctx):
+
+    def stages_of(api: dict[str, Any]) -> list[dict[str, Any]]:
         stages = []
         params: dict[str, Any] = {"ApiId": api["ApiId"]}
         while True:  # GetStages has no boto3 paginator
             page = client.get_stages(**params)
             stages.extend(page.get("Items", []))
             if not page.get("NextToken"):
-                break
+                return stages
             params["NextToken"] = page["NextToken"]
+
+    apis = http_apis(ctx)
+    for api, stages in zip(apis, ctx.map(stages_of, apis), strict=True):
         for stage in stages:
             name = stage["StageName"]
             route = stage.get("DefaultRouteSettings") or {}

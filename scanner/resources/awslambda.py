@@ -9,12 +9,10 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from ..aws import RegionContext
 from ..models import Resource
-from . import cloudwatch
-from .apigateway import http_apis, rest_apis
+from . import cloudwatch, tagging
+from .apigateway import PAGE_SIZE, http_apis, rest_apis
 from .base import Attribute, Detail, Document, ResourceType
 
 TYPE = "aws.lambda.function"
@@ -45,10 +43,6 @@ def _concurrency(ctx: RegionContext, fn: Resource) -> Document:
     return {"reserved_concurrency": response.get("ReservedConcurrentExecutions")}
 
 
-def _tags(ctx: RegionContext, fn: Resource) -> Document:
-    return {"tags": dict(ctx.client("lambda").list_tags(Resource=fn.arn).get("Tags") or {})}
-
-
 def _unqualified(function_arn: str) -> str:
     """Drop an alias or version: arn:...:function:NAME[:QUALIFIER] -> arn:...:function:NAME."""
     return ":".join(function_arn.split(":")[:7])
@@ -56,20 +50,26 @@ def _unqualified(function_arn: str) -> str:
 
 def _api_integrations(ctx: RegionContext, functions: list[Resource]) -> dict[str, Document]:
     found: dict[str, list[dict[str, Any]]] = {}
-    for api in rest_apis(ctx):
+
+    def rest_integrations(api: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+        out = []
         for resource in ctx.paginate("apigateway", "get_resources", "items",
-                                     restApiId=api["id"], embed=["methods"]):
+                                     restApiId=api["id"], embed=["methods"], limit=PAGE_SIZE):
             for method, spec in (resource.get("resourceMethods") or {}).items():
                 integration = spec.get("methodIntegration") or {}
                 match = _INVOKE_URI.search(integration.get("uri") or "")
                 if match:
-                    found.setdefault(_unqualified(match.group(1)), []).append({
+                    out.append((_unqualified(match.group(1)), {
                         "api_type": "REST", "api_id": api["id"], "path": resource.get("path"),
                         "method": method,
                         **_timeouts(integration.get("timeoutInMillis", 29000)),
-                    })
+                    }))
+        return out
+
     v2 = ctx.client("apigatewayv2")
-    for api in http_apis(ctx):
+
+    def http_integrations(api: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+        out = []
         params: dict[str, Any] = {"ApiId": api["ApiId"]}
         while True:  # GetIntegrations has no boto3 paginator
             page = v2.get_integrations(**params)
@@ -78,14 +78,21 @@ def _api_integrations(ctx: RegionContext, functions: list[Resource]) -> dict[str
                 match = _INVOKE_URI.search(uri)
                 target = match.group(1) if match else uri
                 if ":lambda:" in target and ":function:" in target:
-                    found.setdefault(_unqualified(target), []).append({
+                    out.append((_unqualified(target), {
                         "api_type": api.get("ProtocolType", "HTTP"), "api_id": api["ApiId"],
                         "path": None, "method": None,
                         **_timeouts(integration.get("TimeoutInMillis", 30000)),
-                    })
+                    }))
             if not page.get("NextToken"):
-                break
+                return out
             params["NextToken"] = page["NextToken"]
+
+    # One call per API, REST and HTTP alike, spread over idle workers; order is kept.
+    jobs = [(rest_integrations, api) for api in rest_apis(ctx)]
+    jobs += [(http_integrations, api) for api in http_apis(ctx)]
+    for pairs in ctx.map(lambda job: job[0](job[1]), jobs):
+        for function_arn, integration in pairs:
+            found.setdefault(function_arn, []).append(integration)
     return {fn.id: {"api_integrations": found.get(_unqualified(fn.arn or ""), [])}
             for fn in functions}
 
@@ -147,6 +154,8 @@ def _duration(ctx: RegionContext, functions: list[Resource]) -> dict[str, Docume
             maxima.setdefault(fn_id, None)
         for result in results:  # a query's values may continue on later pages
             if result.get("StatusCode") in ("InternalError", "Forbidden"):
+                from botocore.exceptions import ClientError
+
                 raise ClientError({"Error": {
                     "Code": result["StatusCode"],
                     "Message": f"GetMetricData could not read Duration of "
@@ -171,6 +180,8 @@ def _duration(ctx: RegionContext, functions: list[Resource]) -> dict[str, Docume
 def _not_found_is_none(fetch):
     """GetFunctionConcurrency answers 404 on some endpoints when nothing is reserved."""
     def wrapper(ctx: RegionContext, fn: Resource) -> Document:
+        from botocore.exceptions import ClientError
+
         try:
             return fetch(ctx, fn)
         except ClientError as exc:
@@ -200,12 +211,7 @@ RESOURCE = ResourceType(
                        50),),
             fetch_one=_not_found_is_none(_concurrency),
         ),
-        Detail(
-            "tags",
-            ("lambda:ListTags",),
-            (Attribute("tags", "Resource tags as a mapping", {"Environment": "prod"}),),
-            fetch_one=_tags,
-        ),
+        tagging.tags_detail("lambda:function"),
         Detail(
             "api_integrations",
             ("apigateway:GetRestApis", "apigateway:GetResources",

@@ -43,6 +43,9 @@ class Detail:
     attributes: tuple[Attribute, ...]
     fetch_one: FetchOne | None = None
     fetch_batch: FetchBatch | None = None
+    # Set when the detail reads the shared Resource Groups Tagging API listing: the
+    # type's filter there (e.g. dynamodb:table), so one listing serves every such type.
+    tagging_filter: str | None = None
 
     @property
     def per_resource(self) -> bool:

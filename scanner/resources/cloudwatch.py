@@ -21,7 +21,8 @@ def alarms(ctx: RegionContext) -> list[dict[str, Any]]:
     """Every metric alarm in the account-region, normalised; listed once per scan."""
     return ctx.shared("cloudwatch.alarms", lambda: [
         _normalise(alarm)
-        for alarm in ctx.paginate("cloudwatch", "describe_alarms", "MetricAlarms")
+        for alarm in ctx.paginate("cloudwatch", "describe_alarms", "MetricAlarms",
+                                    MaxRecords=100)
     ])
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from ..aws import RegionContext
 from ..models import Resource
-from . import cloudwatch
-from .base import Attribute, Detail, Document, ResourceType, tags_from_list
+from . import cloudwatch, tagging
+from .base import Attribute, Detail, Document, ResourceType
 
 TYPE = "aws.dynamodb.table"
 
@@ -46,24 +46,14 @@ def _continuous_backups(ctx: RegionContext, table: Resource) -> Document:
     }
 
 
-def _tags(ctx: RegionContext, table: Resource) -> Document:
-    client = ctx.client("dynamodb")
-    tags: list[dict[str, str]] = []
-    params: dict[str, Any] = {"ResourceArn": table.arn}
-    while True:  # ListTagsOfResource has no boto3 paginator
-        page = client.list_tags_of_resource(**params)
-        tags.extend(page.get("Tags", []))
-        if not page.get("NextToken"):
-            return {"tags": tags_from_list(tags)}
-        params["NextToken"] = page["NextToken"]
-
-
 def _autoscaling(ctx: RegionContext, tables: list[Resource]) -> dict[str, Document]:
     """One DescribeScalableTargets and one DescribeScalingPolicies for the whole region."""
-    targets = ctx.paginate("application-autoscaling", "describe_scalable_targets",
-                           "ScalableTargets", ServiceNamespace="dynamodb")
-    policies = ctx.paginate("application-autoscaling", "describe_scaling_policies",
-                            "ScalingPolicies", ServiceNamespace="dynamodb")
+    # Both listings at once, 50 a page (their maximum; moto's default is larger).
+    targets, policies = ctx.map(
+        lambda args: ctx.paginate("application-autoscaling", args[0], args[1],
+                                  ServiceNamespace="dynamodb", MaxResults=50),
+        [("describe_scalable_targets", "ScalableTargets"),
+         ("describe_scaling_policies", "ScalingPolicies")])
     by_target: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for policy in policies:
         key = (policy["ResourceId"], policy["ScalableDimension"])
@@ -183,11 +173,6 @@ RESOURCE = ResourceType(
         ),
         cloudwatch.alarm_detail("AWS/DynamoDB", identity=lambda t: {"TableName": t.name},
                                 required={"TableName"}),
-        Detail(
-            "tags",
-            ("dynamodb:ListTagsOfResource",),
-            (Attribute("tags", "Resource tags as a mapping", {"Environment": "prod"}),),
-            fetch_one=_tags,
-        ),
+        tagging.tags_detail("dynamodb:table"),
     ),
 )

@@ -1,4 +1,4 @@
-"""S3 buckets: versioning, MFA delete, tags.
+"""S3 buckets: versioning, MFA delete, tags (from the Resource Groups Tagging API).
 
 Buckets are listed per region with ListBuckets' BucketRegion filter, so a bucket is
 read once, in the region it lives in, and never re-listed for every scanned region.
@@ -6,11 +6,10 @@ read once, in the region it lives in, and never re-listed for every scanned regi
 
 from __future__ import annotations
 
-from botocore.exceptions import ClientError
-
 from ..aws import RegionContext
 from ..models import Resource
-from .base import Attribute, Detail, Document, ResourceType, tags_from_list
+from . import tagging
+from .base import Attribute, Detail, Document, ResourceType
 
 TYPE = "aws.s3.bucket"
 
@@ -31,16 +30,6 @@ def _versioning(ctx: RegionContext, bucket: Resource) -> Document:
     }
 
 
-def _tags(ctx: RegionContext, bucket: Resource) -> Document:
-    try:
-        response = ctx.client("s3").get_bucket_tagging(Bucket=bucket.name)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "NoSuchTagSet":
-            return {"tags": {}}
-        raise
-    return {"tags": tags_from_list(response.get("TagSet"))}
-
-
 RESOURCE = ResourceType(
     name=TYPE,
     description="An S3 bucket, scanned in the region it lives in",
@@ -57,11 +46,6 @@ RESOURCE = ResourceType(
             ),
             fetch_one=_versioning,
         ),
-        Detail(
-            "tags",
-            ("s3:GetBucketTagging",),
-            (Attribute("tags", "Resource tags as a mapping", {"Environment": "prod"}),),
-            fetch_one=_tags,
-        ),
+        tagging.tags_detail("s3"),
     ),
 )

@@ -1,0 +1,339 @@
+"""Scan benchmark: API calls made vs needed, wall time under injected latency, peak memory.
+
+    python benchmarks/run.py --size medium --latency-ms 20
+    python benchmarks/run.py --size large --latency-ms 20 --policies pack
+    python benchmarks/run.py --size medium --latency-ms 20 --c7n /opt/c7n   # with Cloud Custodian
+    python benchmarks/run.py --memory 100000                             # evaluation + reports
+
+What it does: starts moto in a child process (``python -m moto.server``), seeds an
+organisation with the estate of ``--size`` (benchmarks/estate.py) through assumed roles,
+puts its own counting proxy (benchmarks/proxy.py) between the scanner and moto, runs the
+scanner once to warm the proxy's read cache, then runs it again with ``--latency-ms``
+added to every call and reports:
+
+- calls made, by operation, against the minimum the loaded policies need on this estate
+  (benchmarks/minimum.py), and their ratio;
+- wall time against the bound ``calls x latency / workers + start-up`` (start-up: from
+  process start to its first request, plus from its last answer to its exit);
+- peak RSS of the scanner process (its own VmHWM, see benchmarks/hwm.py);
+- that the verdicts are the ones the estate was built to give.
+
+The scanner runs as a subprocess (``python -m scanner scan``), exactly as a user runs it.
+Nothing here is a unit test; tests/test_performance_*.py asserts the call counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import estate as bench_estate  # noqa: E402
+from benchmarks.minimum import minimum_calls, place_counts  # noqa: E402
+from benchmarks.proxy import CountingProxy  # noqa: E402
+
+SIX = ("dynamodb-pitr-enabled", "dynamodb-autoscaling-registered", "s3-versioning-enabled",
+       "cognito-mfa-on-in-prod", "apigateway-stage-throttling", "lambda-timeout-bounds")
+FAKE_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+}
+
+
+# --- moto in a child process -----------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Moto:
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{self.endpoint}/moto-api/", timeout=2).read()
+                return
+            except OSError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    raise RuntimeError("moto server did not start") from None
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+# --- one scanner run ---------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    name: str
+    wall: float
+    calls: Counter[str]
+    rss_mb: float
+    head: float  # process start -> first request
+    tail: float  # last answer -> process exit
+    exit_code: int
+    cache_hits: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def run_process(name: str, argv: list[str], env: dict[str, str], proxy: CountingProxy,
+                cwd: Path | None = None) -> Run:
+    """Run ``argv`` (a Python command: ``[python, ...]``) and measure it.
+
+    Peak memory is the process's own VmHWM, recorded at its exit by benchmarks/hwm.py:
+    wait4's ru_maxrss would include the benchmark process it was spawned from."""
+    proxy.reset_counts()
+    hwm = Path(tempfile.mkstemp(prefix="hwm-")[1])
+    argv = [argv[0], str(ROOT / "benchmarks" / "hwm.py"), str(hwm), *argv[1:]]
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    output = b""
+    assert proc.stdout is not None
+    for chunk in iter(lambda: proc.stdout.read(65536), b""):
+        output += chunk
+    _, status, _usage = os.wait4(proc.pid, 0)
+    ended = time.perf_counter()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    head = (proxy.first_request - started) if proxy.first_request else 0.0
+    tail = (ended - proxy.last_response) if proxy.last_response else 0.0
+    try:
+        rss_mb = int(hwm.read_text() or 0) / 1024
+    except (OSError, ValueError):
+        rss_mb = float("nan")
+    hwm.unlink(missing_ok=True)
+    run = Run(name, ended - started, Counter(proxy.counts), rss_mb, head, tail,
+              proc.returncode, proxy.hits)
+    run.extra["output"] = output.decode("utf-8", "replace")
+    return run
+
+
+def scanner_env(endpoint: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(FAKE_ENV)
+    env["AWS_ENDPOINT_URL"] = endpoint
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def preflight_argv(config: Path, policy_files: list[Path], out: Path, workers: int) -> list[str]:
+    argv = [sys.executable, "-m", "scanner", "scan", "--config", str(config), "--out", str(out),
+            "--max-workers", str(workers)]
+    for path in policy_files:
+        argv += ["--policies", str(path)]
+    return argv
+
+
+# --- the minimum ---------------------------------------------------------------------------
+
+
+def needed_calls(spec, config_path: Path, policy_files: list[Path]) -> Counter[str]:
+    from scanner.collect import make_plan
+    from scanner.config import load_config
+    from scanner.policy import load_policies
+    from scanner.scan import configure_policies, plan_attributes
+
+    config = load_config(config_path)
+    policies = configure_policies(load_policies([str(p) for p in policy_files]), config)
+    plan = {t: [d.name for d in details]
+            for t, details in make_plan(plan_attributes(policies, config)).items()}
+    accounts, places = place_counts(spec)
+    return minimum_calls(plan, accounts, list(spec.regions), places, organization=True)
+
+
+def verdicts(report_path: Path) -> Counter[str]:
+    report = json.loads(report_path.read_text())
+    return Counter(f"{f['policy_id']}:{f['status']}" for f in report["findings"])
+
+
+# --- output --------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                      if line.startswith("MemTotal"))
+    except OSError:
+        mem_kb = 0
+    import boto3
+    import moto
+
+    return (f"{os.cpu_count()} CPU ({cpu}), {mem_kb / 1024 / 1024:.1f} GiB, "
+            f"{platform.system()} {platform.release()}; Python {platform.python_version()}, "
+            f"boto3 {boto3.__version__}, moto {moto.__version__}; "
+            f"{time.strftime('%Y-%m-%d')}")
+
+
+def print_calls(made: Counter[str], needed: Counter[str], out) -> None:
+    width = max((len(k) for k in made | needed), default=10)
+    out(f"  {'operation':{width}}  {'made':>7}  {'needed':>7}")
+    for key in sorted(made | needed):
+        flag = "" if made[key] == needed[key] else "   <-- differs"
+        out(f"  {key:{width}}  {made[key]:7d}  {needed[key]:7d}{flag}")
+
+
+# --- main ----------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=sorted(bench_estate.SIZES), default="medium")
+    parser.add_argument("--latency-ms", type=float, default=20.0)
+    parser.add_argument("--workers", type=int, default=16)
+    parser.add_argument("--policies", choices=("six", "pack"), default="six",
+                        help="the six founding preconditions (default) or the whole pack")
+    parser.add_argument("--runs", type=int, default=1, help="measured runs after the warm-up")
+    parser.add_argument("--c7n", metavar="VENV", default=os.environ.get("PREFLIGHT_BENCH_C7N"),
+                        help="virtual environment with c7n and c7n-org installed: also run "
+                             "Cloud Custodian on the same estate through the same proxy")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="forward every call to moto (measures moto too)")
+    parser.add_argument("--memory", type=int, metavar="N",
+                        help="instead: N synthetic resources through evaluation and every "
+                             "report format, without moto (benchmarks/memory.py)")
+    parser.add_argument("--json", type=Path, help="also write the measurements here")
+    args = parser.parse_args(argv)
+
+    if args.memory:
+        return subprocess.call([sys.executable, str(ROOT / "benchmarks" / "memory.py"),
+                                "--resources", str(args.memory)])
+
+    size = bench_estate.SIZES[args.size]
+    print(f"machine: {machine()}")
+    print(f"estate: {args.size}: {size.accounts} accounts x {size.regions} regions, "
+          f"{size.per_region} resources per account-region, {size.resources:,} resources")
+    for key, value in FAKE_ENV.items():
+        os.environ[key] = value
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    moto = Moto()
+    work = Path(tempfile.mkdtemp(prefix="preflight-bench-"))
+    results: dict = {"size": args.size, "latency_ms": args.latency_ms, "workers": args.workers,
+                     "policies": args.policies, "resources": size.resources}
+    try:
+        started = time.perf_counter()
+        spec = bench_estate.seed(size, moto.endpoint)
+        seeded = time.perf_counter() - started
+        print(f"seeded in {seeded:.1f} s")
+        results["seed_seconds"] = round(seeded, 1)
+
+        config = work / "preflight.yml"
+        import yaml
+
+        cfg = spec.config()
+        cfg["max_workers"] = args.workers
+        config.write_text(yaml.safe_dump(cfg, sort_keys=False))
+        pack = ROOT / "policies"
+        policy_files = ([pack / f"{p}.yml" for p in SIX] if args.policies == "six" else [pack])
+        needed = needed_calls(spec, config, policy_files)
+        results["needed"] = sum(needed.values())
+
+        proxy = CountingProxy(moto.endpoint, cache=not args.no_cache)
+        endpoint = proxy.start()
+        env = scanner_env(endpoint)
+
+        # Warm-up: fills the cache (and the OS page cache); its numbers are not reported.
+        warm = run_process("warm-up", preflight_argv(config, policy_files, work / "warm",
+                                                     args.workers), env, proxy)
+        if warm.exit_code not in (0, 1):
+            print(warm.extra["output"])
+            raise SystemExit(f"warm-up scan failed with exit code {warm.exit_code}")
+        proxy.latency_ms = args.latency_ms
+        runs = []
+        for i in range(args.runs):
+            run = run_process(f"preflight #{i + 1}", preflight_argv(
+                config, policy_files, work / f"run{i}", args.workers), env, proxy)
+            runs.append(run)
+        best = min(runs, key=lambda r: r.wall)
+        made = best.calls
+        report = work / f"run{runs.index(best)}" / "report.json"
+        got = verdicts(report)
+        total = sum(made.values())
+        need = sum(needed.values())
+        print(f"\ncalls by operation (preflight, {args.policies} policies):")
+        print_calls(made, needed, print)
+        ratio = total / need
+        bound_calls = total * args.latency_ms / 1000 / args.workers
+        startup = best.head + best.tail
+        bound = bound_calls + startup
+        print(f"\ncalls made / needed: {total} / {need} = {ratio:.2f}  "
+              f"({total / size.resources:.2f} calls per resource)")
+        print(f"wall time: {best.wall:.2f} s; bound = {total} x {args.latency_ms:g} ms / "
+              f"{args.workers} + start-up {startup:.2f} s (head {best.head:.2f} + tail "
+              f"{best.tail:.2f}) = {bound:.2f} s; wall / bound = {best.wall / bound:.2f}")
+        print(f"peak RSS of the scanner: {best.rss_mb:.0f} MB; proxy cache hits "
+              f"{best.cache_hits}/{total}")
+        results["preflight"] = {
+            "calls": total, "ratio": round(ratio, 3), "wall": round(best.wall, 2),
+            "bound": round(bound, 2), "startup": round(startup, 2), "rss_mb": round(best.rss_mb),
+            "calls_per_resource": round(total / size.resources, 3),
+            "by_operation": dict(sorted(made.items())),
+            "all_walls": [round(r.wall, 2) for r in runs],
+        }
+        if args.policies == "six":
+            expected = spec.expected()
+            ok = all(got[k] == v for k, v in expected.items())
+            print(f"verdicts as built: {'yes' if ok else 'NO'}")
+            if not ok:
+                for key in sorted(expected | got):
+                    if expected[key] != got[key]:
+                        print(f"  {key}: expected {expected[key]}, got {got[key]}")
+            results["preflight"]["verdicts_ok"] = ok
+        if args.c7n:
+            from benchmarks import custodian
+
+            proxy.latency_ms = 0.0
+            c7n = custodian.compare(Path(args.c7n), spec, proxy, work, args.workers,
+                                    args.latency_ms, run_process)
+            if c7n is not None:
+                results["c7n"] = c7n
+                print(f"\nc7n-org: {c7n['calls']} calls ({c7n['calls'] / need:.2f} x needed), "
+                      f"{c7n['wall']:.2f} s wall, peak RSS {c7n['rss_mb']} MB; "
+                      f"preflight is {c7n['wall'] / best.wall:.1f}x faster with "
+                      f"{c7n['calls'] / total:.1f}x fewer calls")
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=2))
+    finally:
+        with contextlib.suppress(NameError, AttributeError):
+            proxy.stop()  # type: ignore[possibly-undefined]
+        moto.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+"""Commands for CI pipelines: merge (the shards of one scan into one report)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..models import Severity
+from .options import SEVERITIES
+from .scanning import FORMAT_NAMES, _formats, gate_options
+
+
+@click.command()
+@click.argument("reports", nargs=-1, required=True, metavar="REPORT_JSON...",
+                type=click.Path(dir_okay=False))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Directory for the merged report.json and the --format ones.")
+@click.option("--format", "formats", multiple=True, metavar="FORMAT[,FORMAT...]",
+              help="Formats to write besides report.json, comma-separated (repeatable): "
+                   f"{', '.join(FORMAT_NAMES)}.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True,
+              help="Exit 1 when a failure at or above this severity exists.")
+@gate_options
+def merge(reports: tuple[str, ...], out_dir: str, formats: tuple[str, ...], fail_on: str,
+          baseline: str | None, fail_on_new: bool, fail_on_error: bool) -> int:
+    """Merge shard results (scan --shard K/N) into one report; exit with the gate's code.
+
+    Results of different Preflight versions, policy sets or waivers files, a shard given
+    twice or a shard missing are rejected (exit 2)."""
+    from ..merge import load_results, merge_results
+    from ..runner import Gate, _load_baseline, configure_logging, finish
+
+    configure_logging()
+    names = _formats(formats, always=["json"])
+    inputs = load_results([Path(p) for p in reports])
+    base = _load_baseline(baseline)
+    result = merge_results(inputs)
+    return finish(result, Path(out_dir), names, Gate(Severity(fail_on), fail_on_new, fail_on_error),
+                  base)

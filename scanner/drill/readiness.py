@@ -1,0 +1,366 @@
+"""Pure computations of the drill report: readiness per step, the score, recovery points,
+drift since the last drill, readiness over the quarters. No I/O, no clock, no AWS.
+
+Everything works on ``Check``: one finding, normalised, whether it comes from this scan's
+ScanResult or from a scan recorded in the history store.
+
+Score (in the style of AWS Resilience Hub): every check of a drill policy on a resource is
+worth one point. ``possible`` counts the checks that are not waived, ``score`` the passing
+ones, ``outstanding`` the failing and unreadable ones (an unreadable check never counts as
+ready); ``waived`` checks are left out of both, and listed with their reasons. ``percent`` is
+score / possible * 100, rounded down to one decimal (so 99.96 is not shown as 100); with a
+target, ``meets_target`` is percent >= target.
+
+Recovery point (RPO) of a table: the time a restore would lose, measured from the scan's
+clock. With point-in-time recovery on it is scan time - latest restorable time; with an
+on-demand backup it is the backup's age, scan time - its creation time; with both the
+smaller; with neither there is no restore point at all (``restorable`` false).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..policy.functions import parse_time
+from .steps import Step
+
+TABLE, BUCKET, ZONE = "aws.dynamodb.table", "aws.s3.bucket", "aws.route53.hosted_zone"
+READY, NOT_READY, UNKNOWN, WAIVED = "ready", "not-ready", "unknown", "waived"
+NOT_OBSERVABLE, NO_RESOURCES = "not-observable", "no-resources"
+_BAD = {"fail": NOT_READY, "error": UNKNOWN}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One finding of a drill policy, normalised."""
+
+    policy_id: str
+    status: str  # pass | fail | error | waived
+    severity: str
+    resource: Mapping[str, Any]  # type, id, name, arn, account_id, region, environment
+    message: str = ""
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    remediation: tuple[str, ...] = ()
+    waiver: str | None = None
+    runbook: str = ""
+
+    @property
+    def resource_key(self) -> str:
+        return resource_key(self.resource)
+
+
+def resource_key(resource: Mapping[str, Any]) -> str:
+    return "|".join((resource["type"], resource["account_id"], resource["region"],
+                     resource["id"]))
+
+
+def checks_from_findings(findings: Iterable[Any]) -> list[Check]:
+    """From scanner.models.Finding (status by value: works with or without WAIVED)."""
+    from ..history import waiver_reason
+
+    return [Check(f.policy_id, f.status.value, f.severity.value, f.resource.to_dict(),
+                  f.message, dict(f.evidence), tuple(f.remediation), waiver_reason(f), f.runbook)
+            for f in findings]
+
+
+def checks_from_history(findings: Iterable[Any]) -> list[Check]:
+    """From scanner.history.StoredFinding."""
+    return [Check(f.policy_id, f.status, f.severity, dict(f.resource), f.message,
+                  dict(f.evidence), (), f.waiver) for f in findings]
+
+
+# -- readiness per step ----------------------------------------------------------------------
+
+def resource_status(checks: Sequence[Check]) -> str:
+    statuses = {c.status for c in checks}
+    if "fail" in statuses:
+        return NOT_READY
+    if "error" in statuses:
+        return UNKNOWN
+    if "pass" in statuses:
+        return READY
+    return WAIVED
+
+
+def step_status(step: Step, statuses: Iterable[str]) -> str:
+    if not step.observable:
+        return NOT_OBSERVABLE
+    found = set(statuses)
+    if not found:
+        return NO_RESOURCES
+    for status in (NOT_READY, UNKNOWN):
+        if status in found:
+            return status
+    return READY
+
+
+def readiness(steps: Sequence[Step], checks: Sequence[Check]) -> list[dict[str, Any]]:
+    """Each step with the resources its policies touch, ready or not, and what blocks them."""
+    out = []
+    for step in steps:
+        mine = [c for c in checks if c.policy_id in step.policies]
+        by_resource: dict[str, list[Check]] = defaultdict(list)
+        for check in mine:
+            by_resource[check.resource_key].append(check)
+        resources = []
+        for key in sorted(by_resource, key=lambda k: _order(by_resource[k][0].resource)):
+            group = sorted(by_resource[key], key=lambda c: c.policy_id)
+            resources.append({
+                "key": key,
+                "resource": dict(group[0].resource),
+                "status": resource_status(group),
+                "blocking": [_blocker(c) for c in group if c.status in _BAD],
+                "waived": [{"policy_id": c.policy_id, "reason": c.waiver or ""}
+                           for c in group if c.status == "waived"],
+                "passing": [c.policy_id for c in group if c.status == "pass"],
+            })
+        counts = Counter(r["status"] for r in resources)
+        out.append({
+            **step.to_dict(),
+            "status": step_status(step, counts),
+            "counts": {s: counts.get(s, 0) for s in (READY, NOT_READY, UNKNOWN, WAIVED)},
+            "resources": resources,
+        })
+    return out
+
+
+def _order(resource: Mapping[str, Any]) -> tuple[str, ...]:
+    return (resource["account_id"], resource["region"], resource["type"], resource["name"],
+            resource["id"])
+
+
+def _blocker(check: Check) -> dict[str, Any]:
+    return {"policy_id": check.policy_id, "status": check.status, "severity": check.severity,
+            "message": check.message, "runbook": check.runbook,
+            "remediation": list(check.remediation)}
+
+
+# -- the score -------------------------------------------------------------------------------
+
+def _tally(checks: Iterable[Check], target: float | None) -> dict[str, Any]:
+    counts = Counter(c.status for c in checks)
+    possible = counts["pass"] + counts["fail"] + counts["error"]
+    percent = None if possible == 0 else math.floor(counts["pass"] * 1000 / possible) / 10
+    return {
+        "score": counts["pass"], "possible": possible,
+        "outstanding": counts["fail"] + counts["error"], "unreadable": counts["error"],
+        "waived": counts["waived"], "percent": percent, "target": target,
+        "meets_target": None if target is None or percent is None else percent >= target,
+    }
+
+
+def score(steps: Sequence[Step], checks: Sequence[Check], accounts: Sequence[Mapping[str, Any]],
+          target: float | None) -> dict[str, Any]:
+    """Overall, per account and per environment; each (policy, resource) counted once."""
+    scored = {p for s in steps if s.observable for p in s.policies}
+    unique = {(c.policy_id, c.resource_key): c for c in checks if c.policy_id in scored}
+    mine = list(unique.values())
+    names = {a["id"]: a for a in accounts}
+    per_account = []
+    for account_id in sorted({c.resource["account_id"] for c in mine} | set(names)):
+        account = names.get(account_id, {})
+        per_account.append({
+            "account_id": account_id, "name": account.get("name", account_id),
+            "environment": account.get("environment", ""),
+            **_tally((c for c in mine if c.resource["account_id"] == account_id), target)})
+    environments = sorted({c.resource["environment"] for c in mine})
+    return {
+        "overall": _tally(mine, target),
+        "accounts": per_account,
+        "environments": [{"environment": env, **_tally(
+            (c for c in mine if c.resource["environment"] == env), target)}
+            for env in environments],
+        "waivers": [{"policy_id": c.policy_id, "resource": dict(c.resource),
+                     "reason": c.waiver or ""}
+                    for c in sorted(mine, key=lambda c: (c.policy_id, _order(c.resource)))
+                    if c.status == "waived"],
+    }
+
+
+# -- recovery points -------------------------------------------------------------------------
+
+def _evidence(checks: Iterable[Check]) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for check in checks:
+        merged.update(check.evidence)
+    return merged
+
+
+def _pick(evidence: Mapping[str, Any], *paths: str) -> Any:
+    """The first value found: an evidence key, or a dotted path into one ("pitr.status"
+    inside the evidence of "pitr")."""
+    for path in paths:
+        if path in evidence and evidence[path] is not None:
+            return evidence[path]
+        head, _, rest = path.partition(".")
+        value = evidence.get(head)
+        for part in rest.split(".") if rest else ():
+            value = value.get(part) if isinstance(value, Mapping) else None
+        if rest and value is not None:
+            return value
+    return None
+
+
+def _seconds(earlier: Any, later: datetime) -> float | None:
+    start = parse_time(earlier)
+    return None if start is None else round((later - start).total_seconds(), 3)
+
+
+def _minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 60, 1)
+
+
+def recovery_points(checks: Sequence[Check], scan_time: str, rpo_minutes: float | None
+                    ) -> dict[str, Any]:
+    now = parse_time(scan_time)
+    assert now is not None, scan_time
+    by_resource: dict[str, list[Check]] = defaultdict(list)
+    for check in checks:
+        if check.resource["type"] in (TABLE, BUCKET) and check.resource["id"] != "*":
+            by_resource[check.resource_key].append(check)
+    tables, buckets = [], []
+    for key in sorted(by_resource, key=lambda k: _order(by_resource[k][0].resource)):
+        group = by_resource[key]
+        resource = dict(group[0].resource)
+        ev = _evidence(group)
+        unreadable = all(c.status == "error" for c in group)
+        if resource["type"] == BUCKET:
+            versioning = _pick(ev, "versioning")
+            buckets.append({"resource": resource, "versioning": versioning,
+                            "versioned": None if versioning is None else versioning == "Enabled",
+                            "unreadable": unreadable and versioning is None})
+            continue
+        pitr_status = _pick(ev, "pitr.status")
+        earliest = _pick(ev, "pitr.earliest_restorable_time")
+        latest = _pick(ev, "pitr.latest_restorable_time")
+        backup_arn = _pick(ev, "latest_backup.arn")
+        backup_at = _pick(ev, "latest_backup.created_at")
+        pitr_lag = _seconds(latest, now) if pitr_status == "ENABLED" else None
+        backup_age = _seconds(backup_at, now)
+        candidates = [(s, src) for s, src in ((pitr_lag, "pitr"), (backup_age, "backup"))
+                      if s is not None]
+        rpo, source = min(candidates) if candidates else (None, None)
+        known = pitr_status is not None or backup_at is not None or "latest_backup" in ev \
+            or "latest_backup.arn" in ev
+        tables.append({
+            "resource": resource,
+            "pitr": {"status": pitr_status, "earliest_restorable_time": earliest,
+                     "latest_restorable_time": latest, "lag_seconds": pitr_lag},
+            "latest_backup": None if backup_at is None and backup_arn is None else {
+                "arn": backup_arn, "created_at": backup_at, "age_seconds": backup_age,
+                "age_minutes": _minutes(backup_age)},
+            "backup_count": _pick(ev, "backup_count"),
+            "rpo_seconds": rpo, "rpo_minutes": _minutes(rpo), "rpo_source": source,
+            "restorable": None if not known else rpo is not None,
+            "meets_rpo": None if rpo_minutes is None or not known
+            else rpo is not None and rpo <= rpo_minutes * 60,
+        })
+    return {"rpo_target_minutes": rpo_minutes, "tables": tables, "buckets": buckets,
+            "worst": _worst(tables, buckets, rpo_minutes)}
+
+
+def _worst_of(tables: Sequence[dict[str, Any]], buckets: Sequence[dict[str, Any]],
+              rpo_minutes: float | None) -> dict[str, Any]:
+    timed = [t for t in tables if t["rpo_seconds"] is not None]
+    worst = max(timed, key=lambda t: t["rpo_seconds"], default=None)
+    without = [t["resource"]["name"] for t in tables if t["restorable"] is False]
+    unknown = [t["resource"]["name"] for t in tables if t["restorable"] is None]
+    return {
+        "tables": len(tables),
+        "worst_rpo_seconds": None if worst is None else worst["rpo_seconds"],
+        "worst_rpo_minutes": None if worst is None else worst["rpo_minutes"],
+        "worst_table": None if worst is None else worst["resource"]["name"],
+        "tables_without_restore_point": without,
+        "tables_unknown": unknown,
+        "buckets": len(buckets),
+        "unversioned_buckets": [b["resource"]["name"] for b in buckets if b["versioned"] is False],
+        # No restore point at all is worse than any age: then the RPO is not met.
+        "meets_rpo": None if rpo_minutes is None or (not tables) else (
+            not without and not unknown and all(t["meets_rpo"] for t in tables)),
+    }
+
+
+def _worst(tables: Sequence[dict[str, Any]], buckets: Sequence[dict[str, Any]],
+           rpo_minutes: float | None) -> dict[str, Any]:
+    def of(pred: Any) -> dict[str, Any]:
+        return _worst_of([t for t in tables if pred(t["resource"])],
+                         [b for b in buckets if pred(b["resource"])], rpo_minutes)
+
+    places = sorted({(r["resource"]["account_id"], r["resource"]["environment"])
+                     for r in (*tables, *buckets)})
+    return {
+        "overall": _worst_of(tables, buckets, rpo_minutes),
+        "accounts": [{"account_id": acct, "environment": env,
+                      **of(lambda r, a=acct, e=env: (r["account_id"], r["environment"]) == (a, e))}
+                     for acct, env in places],
+        "environments": [{"environment": env, **of(lambda r, e=env: r["environment"] == e)}
+                         for env in sorted({e for _, e in places})],
+    }
+
+
+# -- drift -------------------------------------------------------------------------------------
+
+def readiness_map(steps: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(step id, resource key) -> {status, resource}, from readiness() output or a drill.json."""
+    return {(step["id"], r["key"]): {"status": r["status"], "resource": r["resource"]}
+            for step in steps for r in step.get("resources", ())}
+
+
+def drift(current: Sequence[Mapping[str, Any]], previous: Sequence[Mapping[str, Any]],
+          since: Mapping[str, Any]) -> dict[str, Any]:
+    now, before = readiness_map(current), readiness_map(previous)
+    seen_before = {key for _, key in before}
+    seen_now = {key for _, key in now}
+    became_ready, regressed, changed = [], [], []
+    for (step_id, key), entry in sorted(now.items()):
+        old = before.get((step_id, key))
+        if old is None or old["status"] == entry["status"]:
+            continue
+        item = {"step_id": step_id, "resource": entry["resource"], "before": old["status"],
+                "after": entry["status"]}
+        if entry["status"] == READY:
+            became_ready.append(item)
+        elif old["status"] in (READY, WAIVED) and entry["status"] in (NOT_READY, UNKNOWN):
+            regressed.append(item)
+        else:
+            changed.append(item)
+    new_resources = _distinct(now, seen_now - seen_before)
+    removed = _distinct(before, seen_before - seen_now)
+    return {"since": dict(since), "became_ready": became_ready, "regressed": regressed,
+            "changed": changed, "new_resources": new_resources, "removed_resources": removed}
+
+
+def _distinct(entries: Mapping[tuple[str, str], Mapping[str, Any]], keys: set[str]
+              ) -> list[dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for (step_id, key), entry in sorted(entries.items()):
+        if key in keys:
+            item = found.setdefault(key, {"resource": dict(entry["resource"]), "steps": [],
+                                          "status": {}})
+            item["steps"].append(step_id)
+            item["status"][step_id] = entry["status"]
+    return [found[k] for k in sorted(found, key=lambda k: _order(found[k]["resource"]))]
+
+
+# -- readiness over the quarters -----------------------------------------------------------------
+
+def quarter(timestamp: str) -> str:
+    when = parse_time(timestamp)
+    assert when is not None, timestamp
+    return f"{when.year} Q{(when.month - 1) // 3 + 1}"
+
+
+def quarterly(points: Iterable[Mapping[str, Any]], limit: int = 8) -> list[dict[str, Any]]:
+    """The latest point of each quarter, the last ``limit`` quarters, oldest first.
+    A point: {started_at, percent, score, possible, kind, id}."""
+    latest: dict[str, Mapping[str, Any]] = {}
+    for point in sorted(points, key=lambda p: (p["started_at"], str(p.get("id")))):
+        if point.get("percent") is not None:
+            latest[quarter(point["started_at"])] = point
+    ordered = sorted(latest.items(), key=lambda kv: kv[1]["started_at"])[-limit:]
+    return [{"quarter": q, **dict(p)} for q, p in ordered]

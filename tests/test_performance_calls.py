@@ -1,0 +1,117 @@
+"""Call economy on moto: a scan makes exactly the calls its policies need, no more.
+
+The estate is the benchmark's (benchmarks/estate.py, size ``tiny``: an organisation of two
+accounts x two regions), seeded through the fault proxy; the minimum is computed from the
+estate and the plan by benchmarks/minimum.py, independently of the scanner. Counts, not
+timings: deterministic.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from benchmarks import estate as bench_estate
+from benchmarks.minimum import TAGGING_TYPES, minimum_calls, place_counts
+from scanner.aws import Sessions
+from scanner.collect import make_plan
+from scanner.config import load_config
+from scanner.policy import load_policies
+from scanner.resources import REGISTRY
+from scanner.scan import configure_policies, plan_attributes
+
+POLICIES = Path(__file__).resolve().parent.parent / "policies"
+SIX = ("dynamodb-pitr-enabled", "dynamodb-autoscaling-registered", "s3-versioning-enabled",
+       "cognito-mfa-on-in-prod", "apigateway-stage-throttling", "lambda-timeout-bounds")
+
+
+@pytest.fixture
+def tiny(aws, monkeypatch):
+    """The tiny benchmark estate on moto, seeded through the proxy (about a second)."""
+    return bench_estate.seed(bench_estate.SIZES["tiny"], aws.endpoint)  # type: ignore[attr-defined]
+
+
+def _needed(spec, config, policies) -> Counter[str]:
+    plan = {t: [d.name for d in details]
+            for t, details in make_plan(plan_attributes(policies, config)).items()}
+    accounts, places = place_counts(spec)
+    return minimum_calls(plan, accounts, list(spec.regions), places, organization=True)
+
+
+def _scan(scan, spec, write_config, policy_ids, extra=None):
+    config_dict = {**spec.config(), **(extra or {})}
+    loaded = [p for p in load_policies([POLICIES]) if p.id in policy_ids]
+    sessions = Sessions()
+    result = scan(config_dict, policies=list(policy_ids), sessions=sessions)
+    config = load_config(write_config(config_dict))
+    return result, sessions.call_log.counts, _needed(spec, config,
+                                                    configure_policies(loaded, config))
+
+
+def test_the_six_founding_policies_make_exactly_the_calls_they_need(tiny, scan, write_config, aws):
+    """Then the same with tags in play (one seeding serves both: seeding is the slow part)."""
+    aws.seen.clear()
+    result, made, needed = _scan(scan, tiny, write_config, SIX)
+
+    assert not result.errors
+    assert made == needed
+    # The proxy saw what the scanner's own log says: no call escaped the count.
+    assert result.api_calls == sum(made.values()) == sum(aws.seen.values())
+    # And the verdicts are the ones the estate was built to give.
+    got = Counter(f"{f.policy_id}:{f.status.value}" for f in result.findings)
+    assert got == tiny.expected()
+
+    _tags_for_environment_scope_come_from_one_tagging_listing_per_account_region(
+        tiny, scan, write_config)
+
+
+def _tags_for_environment_scope_come_from_one_tagging_listing_per_account_region(
+        tiny, scan, write_config):
+    # Scoping PITR and versioning to prod makes tables', buckets' and functions' tags
+    # matter (the Environment tag overrides the account's environment).
+    extra = {"policies": {p: {"scope": {"environments": ["prod"]}}
+                          for p in ("dynamodb-pitr-enabled", "s3-versioning-enabled",
+                                    "lambda-timeout-bounds")}}
+    result, made, needed = _scan(scan, tiny, write_config, SIX, extra)
+
+    assert not result.errors
+    assert made == needed
+    places = len(tiny.places)
+    assert made["resourcegroupstaggingapi:GetResources"] == places  # not one per resource
+    for per_resource in ("dynamodb:ListTagsOfResource", "s3:GetBucketTagging", "lambda:ListTags"):
+        assert made[per_resource] == 0
+    # Per-resource semantics are kept: a tagged resource has its tags, an untagged one {}.
+    env = {i: e for i, _, e in tiny.accounts}
+    expected = set()
+    for p in tiny.places:
+        for t in p.tables:
+            expected.add(("dynamodb-pitr-enabled", t.name, p.account, p.region,
+                          t.tags.get("Environment", env[p.account])))
+    got = {(f.policy_id, f.resource.name, f.resource.account_id, f.resource.region,
+            f.resource.environment)
+           for f in result.findings if f.policy_id == "dynamodb-pitr-enabled"}
+    assert got == {e for e in expected if e[-1] == "prod"}
+
+
+def test_the_whole_pack_makes_exactly_the_calls_it_needs(tiny, scan, write_config):
+    ids = [p.id for p in load_policies([POLICIES])]
+    _, made, needed = _scan(scan, tiny, write_config, ids)
+
+    assert made == needed
+    assert made["resourcegroupstaggingapi:GetResources"] == len(tiny.places)
+
+
+def test_the_minimum_model_knows_every_detail_and_its_declared_calls():
+    """A new detail must be added to benchmarks/minimum.py, with calls it declares."""
+    from benchmarks import minimum
+
+    for type_name, rtype in REGISTRY.items():
+        assert type_name in minimum.MODELLED_TYPES, type_name
+        for detail in rtype.details:
+            assert detail.name in minimum.MODELLED_TYPES[type_name], (type_name, detail.name)
+        if "tags" in {d.name for d in rtype.details} and rtype.name in TAGGING_TYPES:
+            tags = next(d for d in rtype.details if d.name == "tags")
+            assert tags.tagging_filter == TAGGING_TYPES[type_name]
+            assert not tags.per_resource
