@@ -3,6 +3,8 @@ with tests/data/golden/. After an intended change, regenerate them and review th
 
     pytest tests/test_reports_golden.py --regen-golden     (or PREFLIGHT_REGEN_GOLDEN=1)
 
+Every renderer has one: json, sarif, junit, md and html.
+
 ``sample_result()`` is also the fixture the other test_reports_* modules use.
 """
 
@@ -30,7 +32,7 @@ from scanner.models import (
 )
 
 GOLDEN = Path(__file__).resolve().parent / "data" / "golden"
-GOLDEN_FORMATS = ["json", "sarif", "junit", "md"]  # html's golden file belongs to its own tests
+GOLDEN_FORMATS = ["json", "sarif", "junit", "md", "html"]
 
 PROD, STAGING = "111111111111", "222222222222"
 # A resource name made of Markdown, HTML and table metacharacters.
