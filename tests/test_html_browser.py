@@ -20,6 +20,7 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -72,7 +73,8 @@ class Browser:
              "--disable-default-apps", "--hide-scrollbars", "--mute-audio",
              f"--user-data-dir={profile}", "--remote-debugging-port=0", "--window-size=1400,2000",
              "about:blank"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            start_new_session=True)  # its own process group: close() stops every helper process
         port_file = profile / "DevToolsActivePort"
         deadline = time.monotonic() + 60
         while not (port_file.exists() and len(port_file.read_text().splitlines()) >= 2):
@@ -202,18 +204,23 @@ class Browser:
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.ws.close()
-        self.process.terminate()
+        # Chromium's helper processes outlive the main one and keep writing to the profile;
+        # stop the whole group, so the profile can be removed.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            self.process.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     _require_browser()
-    with tempfile.TemporaryDirectory(prefix="preflight-chromium-") as profile:
+    with tempfile.TemporaryDirectory(prefix="preflight-chromium-",
+                                     ignore_cleanup_errors=True) as profile:
         instance = Browser(Path(profile))
         try:
             yield instance
