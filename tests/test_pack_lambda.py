@@ -506,7 +506,7 @@ def test_apigateway_lambda_timeout_fits(aws, scan):
         f"--resource-id \"$(aws apigateway get-resources --region us-east-1 "
         f"--rest-api-id {long_api} --query 'items[?path=='\"'\"'/items'\"'\"'].id' "
         "--output text)\" --http-method GET "
-        "--patch-operations op=replace,path=/timeoutInMillis,value=29000")
+        f"--patch-operations op=replace,path=/timeoutInMillis,value={29 * 1000}")
     # Relational: both policies share one pass over the region's APIs.
     calls = sessions.call_log.counts
     assert calls["apigateway:GetRestApis"] == 1
