@@ -18,15 +18,19 @@ from scanner.models import (
     RunbookExcerpt,
     ScanResult,
     Severity,
+    SourceLocation,
     Status,
     WaiverOutcome,
     WaiverReport,
 )
 
 SCHEMA_VERSION = "1.1"
+# 1.2 added findings' source locations and the run's notes (pre-deploy scans): a report
+# that uses neither is still written as 1.1, so a live scan's report reads everywhere.
+SCHEMA_VERSION_LOCATIONS = "1.2"
 # Versions this Preflight reads back (re-render, baseline, merge). 1.1 added waived
 # findings, waivers, baseline, shard and policy_set, all optional for a 1.0 report.
-READABLE_VERSIONS = ("1.0", "1.1")
+READABLE_VERSIONS = ("1.0", "1.1", "1.2")
 
 
 def schema() -> dict[str, Any]:
@@ -80,8 +84,9 @@ def to_document(result: ScanResult) -> dict[str, Any]:
         scan["policy_set"] = result.policy_set
     if result.shard is not None:
         scan["shard"] = {"index": result.shard[0], "count": result.shard[1]}
+    located = bool(result.notes) or any(f.location is not None for f in result.findings)
     document: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": SCHEMA_VERSION_LOCATIONS if located else SCHEMA_VERSION,
         "tool": {"name": "preflight", "version": result.tool_version},
         "scan": scan,
         "summary": summary(result),
@@ -93,6 +98,8 @@ def to_document(result: ScanResult) -> dict[str, Any]:
         document["waivers"] = waivers_section(result.waivers)
     if result.baseline is not None:
         document["baseline"] = baseline_section(result.baseline)
+    if result.notes:
+        document["notes"] = list(result.notes)
     return document
 
 
@@ -101,7 +108,8 @@ def _finding(f: dict[str, Any]) -> Finding:
                    ResourceRef(**f["resource"]), f["message"], f["evidence"], f["runbook"],
                    tuple(f["remediation"]),
                    AppliedWaiver.from_dict(f["waiver"]) if f.get("waiver") else None,
-                   Change(f["change"]) if f.get("change") else None)
+                   Change(f["change"]) if f.get("change") else None,
+                   SourceLocation.from_dict(f["location"]) if f.get("location") else None)
 
 
 def _waivers(raw: dict[str, Any] | None) -> WaiverReport | None:
@@ -153,6 +161,7 @@ def from_document(document: dict[str, Any]) -> ScanResult:
         baseline=_baseline(document.get("baseline")),
         shard=(scan["shard"]["index"], scan["shard"]["count"]) if scan.get("shard") else None,
         policy_set=scan.get("policy_set", ""),
+        notes=tuple(document.get("notes", ())),
     )
 
 

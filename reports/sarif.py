@@ -8,6 +8,10 @@
   resource as a logical location; the resource's ARN, account and region are in the
   message (plain text, brackets escaped so no value can form a SARIF embedded link) and,
   unescaped, in ``properties``.
+- A pre-deploy (``preflight iac``) finding carries the file and line of its resource (or of
+  the offending property): its physical location is that file, relative to the repository
+  root, at that line, so GitHub annotates the pull request on it. The run's notes (policies
+  not applicable before deployment) are ``note`` notifications.
 - One result per ``error`` finding, with ``kind: open`` ("the tool could not determine
   whether this passes"; SARIF then requires ``level: none``). An error is never a pass:
   dropping it would let GitHub close an open alert for a resource that merely became
@@ -170,6 +174,8 @@ def _message(finding: Finding, account: Account | None, excerpt: RunbookExcerpt 
         else f"Resource: {r.arn or f'{r.type} {r.id}'}",
         f"Account: {who}, region: {r.region or 'global'}, environment: {r.environment}",
     ]
+    if finding.location is not None:
+        lines.append(f"Declared at: {finding.location.describe()}")
     if finding.remediation:
         lines.append("Fix:")
         lines.extend(f"  {command}" for command in finding.remediation)
@@ -192,11 +198,7 @@ def _result(finding: Finding, rule_index: int, account: Account | None,
         "level": LEVEL[finding.severity] if failed else "none",
         "message": {"text": plain(_message(finding, account, excerpt))},
         "locations": [{
-            "physicalLocation": {
-                "artifactLocation": {"uri": f"policies/{finding.policy_id}.yml",
-                                     "uriBaseId": URI_BASE},
-                "region": {"startLine": 1},
-            },
+            "physicalLocation": _physical(finding),
             "logicalLocations": [logical],
         }],
         "partialFingerprints": {FINGERPRINT: fingerprint(finding)},
@@ -228,6 +230,17 @@ def _result(finding: Finding, rule_index: int, account: Account | None,
         }]
         result["properties"]["waiver"] = w.to_dict()
     return result
+
+
+def _physical(finding: Finding) -> dict[str, Any]:
+    """A pre-deploy finding points at the template line (uri relative to the repository
+    root, so GitHub annotates the pull request there); a live one at its policy file."""
+    if finding.location is not None:
+        return {"artifactLocation": {"uri": finding.location.path},
+                "region": {"startLine": finding.location.line}}
+    return {"artifactLocation": {"uri": f"policies/{finding.policy_id}.yml",
+                                 "uriBaseId": URI_BASE},
+            "region": {"startLine": 1}}
 
 
 def _notification(error: CollectionError) -> dict[str, Any]:
@@ -283,6 +296,8 @@ def to_document(result: ScanResult, max_results: int | None = MAX_RESULTS) -> di
         if value:
             invocation[key] = value
     notifications = [_notification(e) for e in result.errors]
+    notifications.extend({"level": "note", "descriptor": {"id": "NotApplied"},
+                          "message": {"text": plain(note)}} for note in result.notes)
     if left_out:
         notifications.append({
             "level": "warning",

@@ -31,4 +31,12 @@ def render(result: ScanResult) -> str:
     ]
     if result.errors:
         lines.append(f"{len(result.errors)} read error(s): the scan is incomplete, see the report")
+    located = [f for f in result.findings if f.location is not None and f.status is not Status.PASS]
+    if located:  # pre-deploy scans: where each problem is declared
+        lines.append("")
+        for f in sorted(located, key=lambda f: (f.location.path, f.location.line, f.policy_id)):
+            lines.append(inert(f"{f.location.describe()}: {f.status.value} {f.policy_id} "
+                               f"[{f.severity.value}] {f.resource.name}: {f.message}"))
+    for note in result.notes:
+        lines.append(inert(f"note: {note}"))
     return "\n".join(lines) + "\n"

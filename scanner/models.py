@@ -74,6 +74,34 @@ class Account:
 
 
 @dataclass(frozen=True)
+class SourceLocation:
+    """Where, in a file of the repository, a finding's resource is declared: a
+    CloudFormation template, CDK output or Terraform file (pre-deploy scans only; a live
+    finding has none). ``line`` is the line to point at: the offending property when it
+    could be found, else the resource's own line, which ``resource_line`` always holds."""
+
+    path: str  # relative to the directory preflight ran in (the repository root), '/'-separated
+    line: int  # 1-based
+    resource_line: int | None = None
+    property: str | None = None  # e.g. PointInTimeRecoverySpecification, when line points at it
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"path": self.path, "line": self.line}
+        if self.resource_line is not None:
+            out["resource_line"] = self.resource_line
+        if self.property is not None:
+            out["property"] = self.property
+        return out
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> SourceLocation:
+        return cls(raw["path"], raw["line"], raw.get("resource_line"), raw.get("property"))
+
+    def describe(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
 class ResourceRef:
     """Where a resource lives and what it is called: what a finding points at."""
 
@@ -113,6 +141,10 @@ class Resource:
     region: str
     data: dict[str, Any] = field(default_factory=dict)
     unreadable: dict[str, str] = field(default_factory=dict)
+    # Pre-deploy scans: where the resource is declared, and (attribute -> location) the
+    # property each attribute comes from, so a finding points at the offending line.
+    location: SourceLocation | None = None
+    attribute_locations: dict[str, SourceLocation] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -178,6 +210,7 @@ class Finding:
     remediation: tuple[str, ...] = ()
     waiver: AppliedWaiver | None = None  # set when status is WAIVED
     change: Change | None = None  # new/unchanged against a baseline (fail and error only)
+    location: SourceLocation | None = None  # file:line of a planned resource (pre-deploy)
 
     @property
     def sort_key(self) -> tuple[str, ...]:
@@ -208,6 +241,8 @@ class Finding:
             out["waiver"] = self.waiver.to_dict()
         if self.change is not None:
             out["change"] = self.change.value
+        if self.location is not None:
+            out["location"] = self.location.to_dict()
         return out
 
 
@@ -310,6 +345,9 @@ class ScanResult:
     baseline: BaselineReport | None = None
     shard: tuple[int, int] | None = None  # (K, N) of `scan --shard K/N`
     policy_set: str = ""  # digest of the policies, their overrides and parameters
+    # Remarks about the run that are not findings, e.g. the policies a pre-deploy scan
+    # could not apply because they read attributes that exist only after deployment.
+    notes: tuple[str, ...] = ()
 
     def count(self, status: Status) -> int:
         return sum(1 for f in self.findings if f.status is status)

@@ -164,7 +164,7 @@ def _bad(tmp_path: Path, name: str, content: bytes | str | None) -> Path:
     ("list.json", "[1, 2]", "list.json: (the document): [1, 2] is not of type 'object'"),
     ("partial.json", '{"schema_version": "1.0"}', "partial.json: (the document): 'tool' is a required"),
     ("other.json", json.dumps({"schema_version": "9"}),
-     "other.json: schema_version '9' is not one this Preflight reads ('1.0', '1.1')"),
+     "other.json: schema_version '9' is not one this Preflight reads ('1.0', '1.1', '1.2')"),
 ])
 def test_a_bad_report_file_exits_2_naming_the_file_and_the_reason(capsys, tmp_path, name, content,
                                                                   reason):

@@ -1,0 +1,72 @@
+"""`preflight iac`: the policies on CloudFormation, CDK output and Terraform plans."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..models import Severity
+from .options import SEVERITIES
+from .scanning import FORMAT_NAMES, _formats
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--environment", default=None,
+              help="Environment the templates deploy to (default: the config's "
+                   "default_environment); a resource's environment tag still overrides it.")
+@click.option("--parameter", "parameters", multiple=True, metavar="KEY=VALUE",
+              help="A CloudFormation parameter value (repeatable; wins over --parameters-file).")
+@click.option("--parameters-file", "parameter_files", multiple=True,
+              type=click.Path(dir_okay=False, exists=True),
+              help="CloudFormation parameters: a [{ParameterKey, ParameterValue}] list or a "
+                   "{Key: Value} map, JSON or YAML (repeatable).")
+@click.option("--source", "source_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="Directory of the .tf files of the Terraform plans (for lines and "
+                   "`# preflight:waive` comments; default: each plan's directory).")
+@click.option("--region", default="us-east-1", show_default=True,
+              help="Region the templates deploy to (AWS::Region, policy region scopes).")
+@click.option("--account-id", default="000000000000", show_default=True,
+              help="Account the templates deploy to (AWS::AccountId, account scopes).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="preflight.yml: environments, parameters, policy overrides.")
+@click.option("--policies", "policy_paths", multiple=True, type=click.Path(),
+              help="Policy file or directory (repeatable). Default: the built-in pack.")
+@click.option("--out", "out_dir", default="preflight-iac", show_default=True,
+              type=click.Path(file_okay=False), help="Directory for report.json.")
+@click.option("--format", "formats", multiple=True, metavar="FORMAT[,FORMAT...]",
+              help="Report formats besides report.json, comma-separated (repeatable): "
+                   f"{', '.join(FORMAT_NAMES)}.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True,
+              help="Exit 1 when a failure at or above this severity exists.")
+@click.option("--fail-on-error/--no-fail-on-error", default=True, show_default=True,
+              help="Whether a value unknown before deployment (an error finding) exits 3.")
+@click.option("--waivers", "waivers_path", type=click.Path(dir_okay=False),
+              help="Waivers file (as for scan), besides the waivers written in the templates.")
+def iac(paths: tuple[str, ...], environment: str | None, parameters: tuple[str, ...],
+        parameter_files: tuple[str, ...], source_dirs: tuple[str, ...], region: str,
+        account_id: str, config_path: str | None, policy_paths: tuple[str, ...], out_dir: str,
+        formats: tuple[str, ...], fail_on: str, fail_on_error: bool,
+        waivers_path: str | None) -> int:
+    """Check CloudFormation templates, CDK output (cdk.out) and Terraform plans
+    (terraform show -json) before they deploy; findings point at file:line."""
+    from ..config import load_config
+    from ..iac.run import parse_parameters, run_iac
+    from ..policy import load_policies
+    from ..runner import Gate, configure_logging, finish
+
+    configure_logging()
+    names = _formats(formats, always=["json"])
+    config = load_config(config_path)
+    policies = load_policies(list(policy_paths) or None, runbooks=config.runbooks())
+    waivers = None
+    if waivers_path:
+        from ..waivers import load_waivers
+
+        waivers = load_waivers(waivers_path)
+    result = run_iac(paths, config, policies, environment=environment,
+                     parameters=parse_parameters(parameters, parameter_files), region=region,
+                     account_id=account_id, source_dirs=source_dirs, waivers=waivers)
+    return finish(result, Path(out_dir), names,
+                  Gate(Severity(fail_on), False, fail_on_error), None)

@@ -1,0 +1,290 @@
+"""`preflight iac`: the same policies on what is about to be deployed.
+
+Files (or directories, walked) are recognised by content: CloudFormation templates (YAML or
+JSON, CDK's ``cdk.out/*.template.json`` included) and Terraform plans
+(``terraform show -json plan.out``). Each planned resource becomes a scanner ``Resource``
+of the type and attribute names the live collectors produce, and the ordinary evaluator
+judges it, so a policy cannot tell a planned resource from a live one.
+
+Decisions:
+- A value that cannot be known before deployment makes the attribute *unreadable*: a policy
+  reading it yields ``error`` with the reason (never a pass).
+- A policy reading an attribute no template can express (alarms, backups, aliases, recent
+  durations...) does not apply before deployment: it is left out of the run and named in
+  the report's ``notes``, never counted as a pass.
+- Waivers written next to a resource (CloudFormation ``Metadata.preflight.waive``, a
+  Terraform ``# preflight:waive POLICY reason`` comment) turn its fail/error into ``waived``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..config import Config
+from ..errors import InputError, Problem
+from ..evaluate import TAGS, EvaluationContext, evaluate
+from ..models import Account, AppliedWaiver, Finding, Resource, ScanResult, Status
+from ..policy.model import Policy
+from ..scan import _excerpts, _summary, configure_policies, plan_attributes, policy_set_digest
+from . import cfn, terraform
+from .model import COMMON, PLANNABLE, InlineWaiver, Planned
+
+SKIP_DIRS = {".git", "node_modules", ".terraform", "__pycache__", ".venv", "venv"}
+SUFFIXES = {".json", ".yaml", ".yml", ".template"}
+NO_EXPIRY = "9999-12-31"
+
+
+def relative(path: Path) -> str:
+    """As findings show it: relative to the current directory (the repository root in CI)."""
+    try:
+        return Path(os.path.relpath(path.resolve(), Path.cwd())).as_posix()
+    except ValueError:  # another drive
+        return path.resolve().as_posix()
+
+
+def discover(paths: Sequence[str]) -> list[Path]:
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for root, dirs, names in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+                files.extend(Path(root) / n for n in sorted(names)
+                             if Path(n).suffix.lower() in SUFFIXES)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise InputError([Problem(raw, None, None, "no such file or directory")])
+    return list(dict.fromkeys(files))
+
+
+def kind_of(path: Path) -> str | None:
+    """"cloudformation", "terraform" or None (not an infrastructure file), by content."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if path.suffix.lower() == ".json":
+        try:
+            document = json.loads(text)
+        except ValueError:
+            return None
+        if not isinstance(document, dict):
+            return None
+        if "resource_changes" in document or ("planned_values" in document
+                                              and "format_version" in document):
+            return "terraform"
+        resources = document.get("Resources")
+        if isinstance(resources, dict) and any(isinstance(r, dict) and "Type" in r
+                                               for r in resources.values()):
+            return "cloudformation"
+        return None
+    if re.search(r"^Resources:\s*$", text, re.MULTILINE) and \
+            re.search(r"^\s+Type:\s*['\"]?AWS::", text, re.MULTILINE):
+        return "cloudformation"
+    return None
+
+
+def parse_parameters(pairs: Sequence[str], files: Sequence[str]) -> dict[str, str]:
+    """--parameters-file (CloudFormation's [{ParameterKey, ParameterValue}] list or a
+    {Key: Value} map, JSON or YAML), then --parameter Key=Value, later ones winning."""
+    import yaml
+
+    values: dict[str, str] = {}
+    for name in files:
+        try:
+            raw = yaml.safe_load(Path(name).read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise InputError([Problem(name, None, None, f"cannot read parameters: {exc}")]) \
+                from None
+        if isinstance(raw, dict) and isinstance(raw.get("Parameters"), (dict, list)):
+            raw = raw["Parameters"]  # `aws cloudformation deploy`'s {"Parameters": {...}}
+        if isinstance(raw, list) and all(isinstance(i, dict) and "ParameterKey" in i for i in raw):
+            values.update({str(i["ParameterKey"]): _text(i.get("ParameterValue", ""))
+                           for i in raw})
+        elif isinstance(raw, dict):
+            values.update({str(k): _text(v) for k, v in raw.items()})
+        else:
+            raise InputError([Problem(name, None, None, "parameters must be a "
+                             "[{ParameterKey, ParameterValue}] list or a {Key: Value} map")])
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise InputError([Problem("--parameter", None, None,
+                                      f"{pair!r} is not Key=Value")])
+        values[key] = value
+    return values
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def load_planned(paths: Sequence[str], parameters: Mapping[str, str], region: str,
+                 account_id: str, source_dirs: Sequence[str] = ()) -> list[Planned]:
+    files = discover(paths)
+    kinds = {f: kind_of(f) for f in files}
+    templates = {f: cfn.decode(f) for f, k in kinds.items() if k == "cloudformation"}
+    nested: set[Path] = set()
+    for path, body in templates.items():
+        for resource in (body.get("Resources") or {}).values():
+            if isinstance(resource, dict) and resource.get("Type") == "AWS::CloudFormation::Stack":
+                asset = cfn.nested_asset(resource, path.parent)
+                if asset is not None:
+                    nested.add(asset.resolve())
+    planned: list[Planned] = []
+    for path, body in templates.items():
+        if path.resolve() not in nested:  # nested ones are read with their parent's values
+            planned.extend(_template(path, body, parameters, region, account_id, 0))
+    for path, kind in kinds.items():
+        if kind == "terraform":
+            planned.extend(terraform.load(path, relative, list(source_dirs)))
+    return planned
+
+
+def _template(path: Path, body: dict[str, Any], supplied: Mapping[str, Any], region: str,
+              account_id: str, depth: int) -> list[Planned]:
+    ctx = cfn.Context(cfn.parameter_values(body, supplied), body.get("Resources") or {},
+                      body.get("Conditions") or {}, body.get("Mappings") or {}, region,
+                      account_id)
+    mapper = cfn.Mapper(cfn.Template(path, relative(path), body, ctx))
+    planned = mapper.run()
+    if depth >= 8:
+        return planned
+    for _, stack in mapper.of_type("AWS::CloudFormation::Stack"):
+        asset = cfn.nested_asset(stack, path.parent)
+        if asset is None or mapper.created(stack) is False:
+            continue
+        values = ctx.resolve((stack.get("Properties") or {}).get("Parameters") or {})
+        passed = {k: v for k, v in values.items()} if isinstance(values, dict) else {}
+        planned.extend(_template(asset, cfn.decode(asset), passed, region, account_id,
+                                 depth + 1))
+    return planned
+
+
+def split_policies(policies: Sequence[Policy]) -> tuple[list[Policy], list[str]]:
+    """Policies narrowed to the types whose attributes they read can be planned, and a note
+    for each (policy, type) left out."""
+    kept: list[Policy] = []
+    notes: list[str] = []
+    for policy in policies:
+        types = []
+        for type_name in policy.resources:
+            plannable = PLANNABLE.get(type_name)
+            missing = sorted(policy.attributes() - COMMON - (plannable or frozenset()))
+            if plannable is None:
+                notes.append(f"{policy.id}: not applied before deployment: templates and plans "
+                             f"do not describe {type_name} resources")
+            elif missing:
+                notes.append(f"{policy.id}: not applied to {type_name} before deployment: it "
+                             f"reads {', '.join(missing)}, which exist only once deployed")
+            else:
+                types.append(type_name)
+        if types:
+            kept.append(dataclasses.replace(policy, resources=tuple(types)))
+    return kept, notes
+
+
+def run_iac(paths: Sequence[str], config: Config, policies: Sequence[Policy], *,
+            environment: str | None = None, parameters: Mapping[str, str] | None = None,
+            region: str = "us-east-1", account_id: str = "000000000000",
+            source_dirs: Sequence[str] = (), waivers: Any = None,
+            max_waiver_days: int | None = None,
+            clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> ScanResult:
+    started = clock()
+    today = started.astimezone(timezone.utc).date()
+    configured = configure_policies(policies, config)
+    applicable, notes = split_policies(configured)
+    matcher = waivers.matcher(today, max_waiver_days) if waivers is not None else None
+    planned = load_planned(paths, parameters or {}, region, account_id, source_dirs)
+    account = Account(account_id, "iac", environment or config.default_environment)
+    resources = [p.to_resource(account, region) for p in planned]
+    needs = plan_attributes(applicable, config)
+    tags_read = {t: TAGS in attrs for t, attrs in needs.items()}
+    ctx = EvaluationContext(config.environment_tag, config.parameters_for,
+                            started.isoformat(timespec="seconds"))
+    findings = evaluate(applicable, resources, [], ctx, tags_read, matcher)
+    by_key = {(r.type, r.id): (r, p) for r, p in zip(resources, planned, strict=True)}
+    by_policy = {p.id: p for p in applicable}
+    known = {p.id for p in policies}
+    used: set[tuple[str, int]] = set()
+    located = []
+    for finding in findings:
+        resource, plan = by_key[(finding.resource.type, finding.resource.id)]
+        finding = _locate(finding, resource, by_policy[finding.policy_id])
+        finding = _inline_waiver(finding, plan.waivers, today, used, notes)
+        located.append(finding)
+    for plan in planned:
+        for w in plan.waivers:
+            if w.policy not in known:
+                notes.append(f"waiver at {w.source.describe()} names no loaded policy "
+                             f"{w.policy!r}")
+            elif (w.policy, id(w)) not in used and w.policy in by_policy:
+                notes.append(f"waiver of {w.policy} at {w.source.describe()} matched nothing "
+                             f"(the resource passes or is out of scope): remove it")
+    return ScanResult(
+        tool_version=__version__,
+        started_at=started.isoformat(timespec="seconds"),
+        finished_at=clock().isoformat(timespec="seconds"),
+        accounts=(account,),
+        regions=(region,),
+        policies=tuple(_summary(p) for p in applicable),
+        findings=tuple(located),
+        errors=(),
+        api_calls=0,
+        runbooks=_excerpts(applicable, config.runbooks()),
+        waivers=matcher.report() if matcher is not None else None,
+        policy_set=policy_set_digest(applicable, config),
+        notes=tuple(dict.fromkeys(notes)),
+    )
+
+
+def _locate(finding: Finding, resource: Resource, policy: Policy) -> Finding:
+    """The resource's line, or the offending property's when the verdict is not a pass and
+    the attribute it read came from one."""
+    location = resource.location
+    if finding.underlying_status is not Status.PASS:
+        attributes = sorted(policy.attributes())
+        unreadable = [a for a in attributes if a in resource.unreadable]
+        for attribute in unreadable or attributes:
+            if attribute in resource.attribute_locations:
+                location = resource.attribute_locations[attribute]
+                break
+    return dataclasses.replace(finding, location=location)
+
+
+def _inline_waiver(finding: Finding, waivers: list[InlineWaiver], today: date,
+                   used: set[tuple[str, int]], notes: list[str]) -> Finding:
+    if finding.status not in (Status.FAIL, Status.ERROR):
+        return finding
+    for w in waivers:
+        if w.policy != finding.policy_id:
+            continue
+        used.add((w.policy, id(w)))
+        expires = w.expires or NO_EXPIRY
+        try:
+            expired = date.fromisoformat(expires) < today
+        except ValueError:
+            raise InputError([Problem(w.source.path, w.source.line, None,
+                                      f"waiver expires {expires!r} is not a date (YYYY-MM-DD)")]
+                             ) from None
+        if expired:
+            notes.append(f"waiver of {w.policy} at {w.source.describe()} expired on {expires}: "
+                         "the finding counts again; renew or remove it")
+            continue
+        applied = AppliedWaiver(f"inline:{w.policy}", w.reason, w.owner or "(in the source)",
+                                expires, finding.status, w.source.describe())
+        return dataclasses.replace(finding, status=Status.WAIVED, waiver=applied)
+    return finding
