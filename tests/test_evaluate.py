@@ -124,3 +124,15 @@ def test_evidence_includes_attributes_read_as_operands(tmp_path):
     assert finding.status is Status.FAIL
     assert finding.evidence == {"autoscaling.read.max_capacity": 5,
                                 "autoscaling.read.min_capacity": 5}
+
+
+def test_time_functions_measure_against_iso_timestamps():
+    from scanner.policy.conditions import search
+
+    doc = {"made": "2026-01-01T00:00:00Z", "scan_time": "2026-01-08T12:00:00+00:00",
+           "naive": "2026-01-08T12:00:00", "missing": None}
+    assert search("days_between(made, scan_time)", doc) == 7.5
+    assert search("hours_between(made, scan_time)", doc) == 180.0
+    assert search("days_between(made, naive)", doc) == 7.5  # no zone given: UTC
+    assert search("days_between(missing, scan_time)", doc) is None
+    assert search("hours_between(made, 'not a time')", doc) is None

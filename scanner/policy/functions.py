@@ -24,22 +24,23 @@ def parse_time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
+def _between(earlier: str | None, later: str | None, unit_seconds: int) -> float | None:
+    start, end = parse_time(earlier), parse_time(later)
+    if start is None or end is None:
+        return None
+    return round((end - start).total_seconds() / unit_seconds, 4)
+
+
 class PreflightFunctions(functions.Functions):
     @functions.signature({"types": ["string", "null"]}, {"types": ["string", "null"]})
     def _func_days_between(self, earlier: str | None, later: str | None) -> float | None:
         """days_between(earlier, later): days from one ISO timestamp to another; null if either is missing."""
-        start, end = parse_time(earlier), parse_time(later)
-        if start is None or end is None:
-            return None
-        return round((end - start).total_seconds() / 86400, 4)
+        return _between(earlier, later, 86400)
 
     @functions.signature({"types": ["string", "null"]}, {"types": ["string", "null"]})
     def _func_hours_between(self, earlier: str | None, later: str | None) -> float | None:
         """hours_between(earlier, later): like days_between, in hours."""
-        start, end = parse_time(earlier), parse_time(later)
-        if start is None or end is None:
-            return None
-        return round((end - start).total_seconds() / 3600, 4)
+        return _between(earlier, later, 3600)
 
 
 OPTIONS = jmespath.Options(custom_functions=PreflightFunctions())
