@@ -16,11 +16,11 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from .drill.schema import DRILL_CONFIG_SCHEMA, HISTORY_CONFIG_SCHEMA
-from .errors import InputError, Problem, some
+from .errors import InputError, Problem
 from .models import Severity
 from .policy.schema import scope_schema
 from .runbooks import RunbookLibrary
-from .yamlfile import Pointer, YamlDocument, load_yaml
+from .yamlfile import Pointer, YamlDocument, load_yaml, stray_key_problem
 
 ACCOUNT_ID = r"^[0-9]{12}$"
 REGION = r"^[a-z]{2}(-[a-z]+)+-[0-9]+$"
@@ -162,13 +162,9 @@ def _validator() -> Draft202012Validator:
 def _explain(doc: YamlDocument, error: ValidationError) -> Problem:
     pointer: Pointer = tuple(error.absolute_path)
     where = "/".join(map(str, pointer)) or "config"
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        properties = error.schema.get("properties", {})
-        unexpected = [k for k in error.instance if k not in properties]
-        if unexpected:  # point at the stray key, not at the mapping that holds it
-            return doc.problem((*pointer, unexpected[0]),
-                               f"{where}: unknown key {some(unexpected)}",
-                               f"allowed keys here: {', '.join(sorted(properties))}")
+    stray = stray_key_problem(doc, error, where)
+    if stray is not None:
+        return stray
     return doc.problem(pointer, f"{where}: {error.message}", "see the README's configuration section")
 
 

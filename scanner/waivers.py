@@ -35,9 +35,9 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from .errors import InputError, Problem, some
+from .errors import InputError, Problem
 from .models import AppliedWaiver, Finding, Status, WaiverOutcome, WaiverReport
-from .yamlfile import Pointer, YamlDocument, load_yaml
+from .yamlfile import Pointer, YamlDocument, load_yaml, stray_key_problem
 
 DEFAULT_MAX_DAYS = 90
 HINT = "see docs/ci.md#waivers (`reports/schemas/waivers.schema.json` is the schema)"
@@ -250,13 +250,9 @@ def load_waivers(path: Path | str) -> WaiverFile:
 def _explain(doc: YamlDocument, error: ValidationError) -> Problem:
     pointer: Pointer = tuple(error.absolute_path)
     where = "/".join(map(str, pointer)) or "waivers file"
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        properties = error.schema.get("properties", {})
-        unexpected = [k for k in error.instance if k not in properties]
-        if unexpected:
-            return doc.problem((*pointer, unexpected[0]),
-                               f"{where}: unknown key {some(unexpected)}",
-                               f"allowed keys here: {', '.join(sorted(properties))}")
+    stray = stray_key_problem(doc, error, where)
+    if stray is not None:
+        return stray
     if error.validator == "required" and isinstance(error.instance, dict):
         return doc.problem(pointer, f"{where}: {error.message}",
                            "every waiver needs policies, a reason, an owner and an expires date")

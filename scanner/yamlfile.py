@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from .errors import InputError, Problem
+from .errors import InputError, Problem, some
 
 MAX_BYTES = 1_000_000
 MAX_NODES = 100_000
@@ -192,3 +192,17 @@ class _Converter:
     def _problem(self, node: yaml.Node, message: str, hint: str = "") -> Problem:
         mark = node.start_mark
         return Problem(self.doc.path, mark.line + 1, mark.column + 1, message, hint)
+
+
+def stray_key_problem(doc: YamlDocument, error: Any, where: str) -> Problem | None:
+    """A JSON Schema `additionalProperties` error, pointed at the stray key itself rather
+    than at the mapping that holds it; None for any other error."""
+    if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
+        return None
+    properties = error.schema.get("properties", {})
+    unexpected = [k for k in error.instance if k not in properties]
+    if not unexpected:
+        return None
+    return doc.problem((*tuple(error.absolute_path), unexpected[0]),
+                       f"{where}: unknown key {some(unexpected)}",
+                       f"allowed keys here: {', '.join(sorted(properties))}")

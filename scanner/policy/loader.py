@@ -18,11 +18,11 @@ import jmespath.exceptions
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from ..errors import InputError, Problem, some
+from ..errors import InputError, Problem
 from ..models import Severity
 from ..resources import REGISTRY
 from ..runbooks import RunbookLibrary
-from ..yamlfile import Pointer, YamlDocument, load_yaml
+from ..yamlfile import Pointer, YamlDocument, load_yaml, stray_key_problem
 from .conditions import All, AnyOf, AttrRef, Condition, Leaf, Not, ParamRef, TemplateRef, root_attributes
 from .model import Parameter, Policy, Scope
 from .operators import OPERATORS, compile_regex
@@ -134,12 +134,10 @@ def _explain(doc: YamlDocument, error: ValidationError) -> Problem:
     if error.validator == "required":
         hint = "add the missing key"
     elif error.validator == "additionalProperties":
-        properties = error.schema.get("properties", {})
-        unexpected = [k for k in error.instance if k not in properties]
-        if unexpected:  # point at the stray key, not at the mapping that holds it
-            message = f"{where}: unknown key {some(unexpected)}"
-            pointer = (*pointer, unexpected[0])
-        hint = f"allowed keys here: {', '.join(sorted(properties))}"
+        stray = stray_key_problem(doc, error, where)
+        if stray is not None:
+            return stray
+        hint = f"allowed keys here: {', '.join(sorted(error.schema.get('properties', {})))}"
     elif error.validator == "enum":
         hint = "use one of: " + ", ".join(map(str, error.validator_value))
     elif error.validator == "pattern" and pointer[-1:] == ("id",):
