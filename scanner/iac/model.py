@@ -8,30 +8,7 @@ from typing import Any
 from ..models import Account, Resource, SourceLocation
 from .values import Unknown, first_unknown, plain
 
-DYNAMODB = "aws.dynamodb.table"
-S3 = "aws.s3.bucket"
-COGNITO = "aws.cognito.user_pool"
-REST_STAGE = "aws.apigateway.stage"
-HTTP_STAGE = "aws.apigatewayv2.stage"
-LAMBDA = "aws.lambda.function"
-
-_STAGE = {"api_id", "api_name", "stage_name", "throttling", "access_log_destination", "tags"}
-
-# The attributes a template or plan can express, per type: the same names the live collectors
-# produce. Anything else (alarms, backups, aliases, recent durations...) exists only after
-# deployment; a policy reading it does not apply before deployment (see scanner.iac.run).
-PLANNABLE: dict[str, frozenset[str]] = {
-    DYNAMODB: frozenset({"billing_mode", "provisioned_throughput", "deletion_protection", "pitr",
-                         "autoscaling", "tags"}),
-    S3: frozenset({"versioning", "mfa_delete", "tags"}),
-    COGNITO: frozenset({"mfa_configuration", "deletion_protection", "tags"}),
-    REST_STAGE: frozenset(_STAGE | {"logging_level", "metrics_enabled", "method_settings",
-                                    "tracing_enabled", "web_acl_arn"}),
-    HTTP_STAGE: frozenset(_STAGE | {"protocol_type"}),
-    LAMBDA: frozenset({"timeout", "memory_size", "runtime", "package_type", "architectures",
-                       "reserved_concurrency", "tags", "api_integrations"}),
-}
-# Every document has these (scanner.evaluate.document).
+# Every document has these (scanner.evaluate.document), planned or live.
 COMMON = frozenset({"id", "name", "arn", "account_id", "region", "environment", "scan_time"})
 
 

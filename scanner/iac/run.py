@@ -34,8 +34,9 @@ from ..evaluate import TAGS, EvaluationContext, evaluate
 from ..models import Account, AppliedWaiver, Finding, Resource, ScanResult, Status
 from ..policy.model import Policy
 from ..scan import _excerpts, _summary, configure_policies, plan_attributes, policy_set_digest
-from . import cfn, terraform
-from .model import COMMON, PLANNABLE, InlineWaiver, Planned
+from . import cloudformation, terraform
+from .mappings import PLANNABLE
+from .model import COMMON, InlineWaiver, Planned
 
 SKIP_DIRS = {".git", "node_modules", ".terraform", "__pycache__", ".venv", "venv"}
 SUFFIXES = {".json", ".yaml", ".yml", ".template"}
@@ -136,41 +137,11 @@ def load_planned(paths: Sequence[str], parameters: Mapping[str, str], region: st
                  account_id: str, source_dirs: Sequence[str] = ()) -> list[Planned]:
     files = discover(paths)
     kinds = {f: kind_of(f) for f in files}
-    templates = {f: cfn.decode(f) for f, k in kinds.items() if k == "cloudformation"}
-    nested: set[Path] = set()
-    for path, body in templates.items():
-        for resource in (body.get("Resources") or {}).values():
-            if isinstance(resource, dict) and resource.get("Type") == "AWS::CloudFormation::Stack":
-                asset = cfn.nested_asset(resource, path.parent)
-                if asset is not None:
-                    nested.add(asset.resolve())
-    planned: list[Planned] = []
-    for path, body in templates.items():
-        if path.resolve() not in nested:  # nested ones are read with their parent's values
-            planned.extend(_template(path, body, parameters, region, account_id, 0))
+    templates = {f: cloudformation.decode(f) for f, k in kinds.items() if k == "cloudformation"}
+    planned = cloudformation.load(templates, relative, parameters, region, account_id)
     for path, kind in kinds.items():
         if kind == "terraform":
             planned.extend(terraform.load(path, relative, list(source_dirs)))
-    return planned
-
-
-def _template(path: Path, body: dict[str, Any], supplied: Mapping[str, Any], region: str,
-              account_id: str, depth: int) -> list[Planned]:
-    ctx = cfn.Context(cfn.parameter_values(body, supplied), body.get("Resources") or {},
-                      body.get("Conditions") or {}, body.get("Mappings") or {}, region,
-                      account_id)
-    mapper = cfn.Mapper(cfn.Template(path, relative(path), body, ctx))
-    planned = mapper.run()
-    if depth >= 8:
-        return planned
-    for _, stack in mapper.of_type("AWS::CloudFormation::Stack"):
-        asset = cfn.nested_asset(stack, path.parent)
-        if asset is None or mapper.created(stack) is False:
-            continue
-        values = ctx.resolve((stack.get("Properties") or {}).get("Parameters") or {})
-        passed = {k: v for k, v in values.items()} if isinstance(values, dict) else {}
-        planned.extend(_template(asset, cfn.decode(asset), passed, region, account_id,
-                                 depth + 1))
     return planned
 
 

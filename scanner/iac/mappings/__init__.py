@@ -1,0 +1,29 @@
+"""What templates and plans become: one module per resource family maps CloudFormation
+(and SAM) resource types and Terraform resource types into the live collectors' types and
+attribute names. Adding a type: write its module (TYPE, PLANNABLE, CLOUDFORMATION,
+TERRAFORM), list it here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from . import apigateway, awslambda, cognito, dynamodb, s3
+
+if TYPE_CHECKING:
+    from ..cloudformation import Template
+    from ..model import Planned
+    from ..terraform import Change, Plan
+
+_FAMILIES = (dynamodb, s3, cognito, apigateway, awslambda)
+
+# The attributes a template or plan can express, per type: the same names the live
+# collectors produce. Anything else (alarms, backups, aliases, recent durations...) exists
+# only after deployment; a policy reading it does not apply before deployment.
+PLANNABLE: dict[str, frozenset[str]] = {
+    name: attributes for family in _FAMILIES for name, attributes in family.PLANNABLE.items()}
+# CloudFormation/SAM resource type -> its mapping (None: the resource creates nothing mapped)
+CLOUDFORMATION: dict[str, Callable[[Template, str, dict[str, Any]], Planned | None]] = {
+    kind: build for family in _FAMILIES for kind, build in family.CLOUDFORMATION.items()}
+TERRAFORM: dict[str, Callable[[Plan, Change], Planned]] = {
+    kind: build for family in _FAMILIES for kind, build in family.TERRAFORM.items()}

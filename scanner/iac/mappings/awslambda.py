@@ -1,0 +1,178 @@
+"""aws.lambda.function from AWS::Lambda::Function, SAM's AWS::Serverless::Function and
+aws_lambda_function, with ``api_integrations``: the API Gateway integrations that invoke the
+function (REST methods, HTTP API integrations, SAM Api/HttpApi events) and their timeouts."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .. import sam
+from ..intrinsics import references
+from ..model import Planned
+from ..terraform import tags as plan_tags
+from ..terraform import unset
+from ..values import as_number
+
+if TYPE_CHECKING:
+    from ..cloudformation import Template
+    from ..terraform import Change, Plan
+
+TYPE = "aws.lambda.function"
+PLANNABLE = {TYPE: frozenset({"timeout", "memory_size", "runtime", "package_type",
+                              "architectures", "reserved_concurrency", "tags",
+                              "api_integrations"})}
+REST_DEFAULT_TIMEOUT_MS = 29000  # API Gateway's defaults when an integration sets none
+HTTP_DEFAULT_TIMEOUT_MS = 30000
+_PROPS = {"timeout": "Timeout", "memory_size": "MemorySize", "runtime": "Runtime",
+          "reserved_concurrency": "ReservedConcurrentExecutions", "tags": "Tags",
+          "package_type": "PackageType", "architectures": "Architectures"}
+
+
+def integration(api_type: Any, api_id: Any, path: Any, method: Any, timeout_ms: Any
+                ) -> dict[str, Any]:
+    """One entry of ``api_integrations``, as the live collector writes it."""
+    seconds = timeout_ms / 1000 if isinstance(timeout_ms, (int, float)) else timeout_ms
+    return {"api_type": api_type, "api_id": api_id, "path": path, "method": method,
+            "timeout_ms": timeout_ms, "timeout_seconds": seconds}
+
+
+# -- CloudFormation ----------------------------------------------------------------------
+
+def function_from_template(t: Template, logical_id: str, r: dict[str, Any]) -> Planned:
+    data = {
+        "timeout": as_number(t.value(r, "Timeout", default=3), "Timeout"),
+        "memory_size": as_number(t.value(r, "MemorySize", default=128), "MemorySize"),
+        "runtime": t.value(r, "Runtime"),
+        "package_type": t.value(r, "PackageType", default="Zip"),
+        "architectures": t.value(r, "Architectures", default=["x86_64"]),
+        "reserved_concurrency": as_number(t.value(r, "ReservedConcurrentExecutions"),
+                                          "ReservedConcurrentExecutions"),
+        "tags": t.tags(r),
+        "api_integrations": _template_integrations(t, logical_id)
+        + _sam_event_integrations(t, r),
+    }
+    return t.planned(logical_id, r, TYPE, t.value(r, "FunctionName"), data, _PROPS)
+
+
+def _template_integrations(t: Template, function_id: str) -> list[dict[str, Any]]:
+    """REST methods and HTTP API integrations whose URI names this function."""
+    found = []
+    for method_id, method in t.of_type("AWS::ApiGateway::Method"):
+        spec = t.props(method).get("Integration") or {}
+        if not isinstance(spec, dict) or function_id not in references(spec.get("Uri")):
+            continue
+        found.append(integration(
+            "REST", t.ctx.resolve(t.props(method).get("RestApiId")),
+            _rest_path(t, t.props(method).get("ResourceId")),
+            t.value(method, "HttpMethod", default=method_id),
+            as_number(t.value(method, "Integration", "TimeoutInMillis",
+                              default=REST_DEFAULT_TIMEOUT_MS), "TimeoutInMillis")))
+    for _, spec in t.of_type("AWS::ApiGatewayV2::Integration"):
+        if function_id not in references(t.props(spec).get("IntegrationUri")):
+            continue
+        api_ref = t.props(spec).get("ApiId")
+        api = next((t.resources[ref] for ref in references(api_ref) if ref in t.resources), None)
+        found.append(integration(
+            t.value(api, "ProtocolType", default="HTTP") if api else "HTTP",
+            t.ctx.resolve(api_ref), None, None,
+            as_number(t.value(spec, "TimeoutInMillis", default=HTTP_DEFAULT_TIMEOUT_MS),
+                      "TimeoutInMillis")))
+    return found
+
+
+def _sam_event_integrations(t: Template, r: dict[str, Any]) -> list[dict[str, Any]]:
+    """A SAM function's Api / HttpApi events (on the implicit API when they name none)."""
+    found = []
+    for _, event in sam.events(r, "Api"):
+        api = event.get("RestApiId", {"Ref": sam.IMPLICIT_REST_API})
+        found.append(integration(
+            "REST", t.ctx.resolve(api), t.ctx.resolve(event.get("Path")),
+            str(t.ctx.resolve(event.get("Method", "ANY"))).upper(),
+            as_number(t.ctx.resolve(event.get("TimeoutInMillis", REST_DEFAULT_TIMEOUT_MS)),
+                      "TimeoutInMillis")))
+    for _, event in sam.events(r, "HttpApi"):
+        api = event.get("ApiId", {"Ref": sam.IMPLICIT_HTTP_API})
+        # as live: an HTTP API integration is not tied to one route
+        found.append(integration(
+            "HTTP", t.ctx.resolve(api), None, None,
+            as_number(t.ctx.resolve(event.get("TimeoutInMillis", HTTP_DEFAULT_TIMEOUT_MS)),
+                      "TimeoutInMillis")))
+    return found
+
+
+def _rest_path(t: Template, raw_resource_id: Any) -> str | None:
+    """/orders/{id} from a chain of AWS::ApiGateway::Resource PathParts."""
+    parts: list[str] = []
+    node = raw_resource_id
+    for _ in range(32):
+        refs = [ref for ref in references(node) if ref in t.resources]
+        resource = t.resources[refs[0]] if refs else None
+        if resource is None or resource.get("Type") != "AWS::ApiGateway::Resource":
+            return "/" + "/".join(reversed(parts))  # the API's root (!GetAtt Api.RootResourceId)
+        parts.append(str(t.value(resource, "PathPart", default="")))
+        node = t.props(resource).get("ParentId")
+    return None
+
+
+# -- Terraform ---------------------------------------------------------------------------
+
+def function_from_plan(p: Plan, c: Change) -> Planned:
+    data = {
+        "timeout": c.get("timeout", default=3),
+        "memory_size": c.get("memory_size", default=128),
+        "runtime": c.get("runtime"),
+        "package_type": c.get("package_type", default="Zip"),
+        "architectures": c.get("architectures", default=["x86_64"]),
+        "reserved_concurrency": unset(c.get("reserved_concurrent_executions")),
+        "tags": plan_tags(c),
+        "api_integrations": _plan_integrations(p, c),
+    }
+    return p.planned(c, TYPE, c.get("function_name"), data, {
+        "timeout": "timeout", "memory_size": "memory_size", "runtime": "runtime",
+        "tags": "tags", "reserved_concurrency": "reserved_concurrent_executions"})
+
+
+def _plan_integrations(p: Plan, function: Change) -> list[dict[str, Any]]:
+    found = [integration("REST", i.get("rest_api_id"), _plan_rest_path(p, i),
+                         i.get("http_method"),
+                         i.get("timeout_milliseconds", default=REST_DEFAULT_TIMEOUT_MS))
+             for i in p.of_type("aws_api_gateway_integration")
+             if i.refers_to_change("uri", function)]
+    found += [integration("HTTP", i.get("api_id"), None, None,
+                          i.get("timeout_milliseconds", default=HTTP_DEFAULT_TIMEOUT_MS))
+              for i in p.of_type("aws_apigatewayv2_integration")
+              if i.refers_to_change("integration_uri", function)]
+    return found
+
+
+def _plan_rest_path(p: Plan, start: Change) -> str | None:
+    """/orders/{id}: the aws_api_gateway_resource chain an integration's resource_id names,
+    by reference (or by id, for resources that exist already); None when it leads
+    elsewhere than the API's root_resource_id."""
+    parts: list[str] = []
+    node, argument = start, "resource_id"
+    for _ in range(32):
+        value = node.get(argument)
+        resource = next((r for r in p.of_type("aws_api_gateway_resource")
+                         if node.refers_to_change(argument, r)
+                         or (isinstance(value, str) and value and r.get("id") == value)), None)
+        if resource is None:
+            at_root = any(ref.endswith(".root_resource_id")
+                          for ref in node.references.get(argument, ())) or any(
+                isinstance(value, str) and value and api.get("root_resource_id") == value
+                for api in p.of_type("aws_api_gateway_rest_api"))
+            return "/" + "/".join(reversed(parts)) if at_root else None
+        path = resource.get("path")
+        if isinstance(path, str) and path:  # known when the resource exists already
+            return path.rstrip("/") + "".join("/" + part for part in reversed(parts))
+        part = resource.get("path_part")
+        if not isinstance(part, str):  # unknown: the path is informative, not worth an error
+            return None
+        parts.append(part)
+        node, argument = resource, "parent_id"
+    return None
+
+
+CLOUDFORMATION = {"AWS::Lambda::Function": function_from_template,
+                  sam.FUNCTION: function_from_template}
+TERRAFORM = {"aws_lambda_function": function_from_plan}

@@ -1,0 +1,41 @@
+"""aws.cognito.user_pool from AWS::Cognito::UserPool and aws_cognito_user_pool."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..model import Planned
+from ..terraform import tags as plan_tags
+
+if TYPE_CHECKING:
+    from ..cloudformation import Template
+    from ..terraform import Change, Plan
+
+TYPE = "aws.cognito.user_pool"
+PLANNABLE = {TYPE: frozenset({"mfa_configuration", "deletion_protection", "tags"})}
+
+
+def user_pool_from_template(t: Template, logical_id: str, r: dict[str, Any]) -> Planned:
+    data = {
+        "mfa_configuration": t.value(r, "MfaConfiguration", default="OFF"),
+        "deletion_protection": t.value(r, "DeletionProtection", default="INACTIVE"),
+        "tags": t.tags(r, "UserPoolTags"),
+    }
+    return t.planned(logical_id, r, TYPE, t.value(r, "UserPoolName"), data, {
+        "mfa_configuration": "MfaConfiguration", "deletion_protection": "DeletionProtection",
+        "tags": "UserPoolTags"})
+
+
+def user_pool_from_plan(p: Plan, c: Change) -> Planned:
+    data = {
+        "mfa_configuration": c.get("mfa_configuration", default="OFF"),
+        "deletion_protection": c.get("deletion_protection", default="INACTIVE"),
+        "tags": plan_tags(c),
+    }
+    return p.planned(c, TYPE, c.get("name"), data, {
+        "mfa_configuration": "mfa_configuration", "deletion_protection": "deletion_protection",
+        "tags": "tags"})
+
+
+CLOUDFORMATION = {"AWS::Cognito::UserPool": user_pool_from_template}
+TERRAFORM = {"aws_cognito_user_pool": user_pool_from_plan}

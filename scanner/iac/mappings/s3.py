@@ -1,0 +1,53 @@
+"""aws.s3.bucket from AWS::S3::Bucket and aws_s3_bucket (with the provider's separate
+aws_s3_bucket_versioning resource joined in)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..model import Planned
+from ..terraform import tags as plan_tags
+from ..values import Unknown
+
+if TYPE_CHECKING:
+    from ..cloudformation import Template
+    from ..terraform import Change, Plan
+
+TYPE = "aws.s3.bucket"
+PLANNABLE = {TYPE: frozenset({"versioning", "mfa_delete", "tags"})}
+# Neither CloudFormation nor Terraform can turn MFA delete on (only the root user's API
+# call can): a new bucket has it off.
+MFA_DELETE = "Disabled"
+
+
+def bucket_from_template(t: Template, logical_id: str, r: dict[str, Any]) -> Planned:
+    data = {
+        "versioning": t.value(r, "VersioningConfiguration", "Status", default="Disabled"),
+        "mfa_delete": MFA_DELETE,
+        "tags": t.tags(r),
+    }
+    return t.planned(logical_id, r, TYPE, t.value(r, "BucketName"), data,
+                     {"versioning": "VersioningConfiguration", "tags": "Tags"})
+
+
+def bucket_from_plan(p: Plan, c: Change) -> Planned:
+    name = c.get("bucket")
+    versioning: Any = "Disabled"
+    legacy = c.block("versioning").get("enabled")  # the provider's v3 inline block
+    if legacy is not None:
+        versioning = legacy if isinstance(legacy, Unknown) else \
+            ("Enabled" if legacy else "Disabled")
+    elsewhere = {}
+    for v in p.of_type("aws_s3_bucket_versioning"):
+        bucket = v.get("bucket")
+        if (bucket == name and not isinstance(name, Unknown)) or (
+                isinstance(bucket, Unknown) and v.refers_to_change("bucket", c)):
+            versioning = v.block("versioning_configuration").get("status", default="Disabled")
+            elsewhere["versioning"] = p.location(v)[0]
+    data = {"versioning": versioning, "mfa_delete": MFA_DELETE, "tags": plan_tags(c)}
+    return p.planned(c, TYPE, name, data, {"versioning": "versioning", "tags": "tags"},
+                     elsewhere)
+
+
+CLOUDFORMATION = {"AWS::S3::Bucket": bucket_from_template}
+TERRAFORM = {"aws_s3_bucket": bucket_from_plan}
