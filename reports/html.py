@@ -29,9 +29,10 @@ The JSON (``<script type="application/json" id="report-data">``) is shaped for s
   ``[policy, status, account, region, environment, type, id, name, arn, detail, commands]``
   where policy/account/region/environment/type index the tables beside them, ``status`` is
   0 fail, 1 error, 2 pass, 3 waived, ``name`` is 0 when it equals the id, ``arn`` is -1 when
-  there is none. Two optional fields follow, only when set: ``waiver`` (an index into
-  ``waivers``: ``[id, reason, owner, expires, status without it, source]``, or -1) and
-  ``change`` (1 new, 2 unchanged against the baseline).
+  there is none. Optional fields follow, each only when it or a later one is set:
+  ``waiver`` (an index into ``waivers``: ``[id, reason, owner, expires, status without it,
+  source]``, or -1), ``change`` (1 new, 2 unchanged against the baseline, 0 neither) and,
+  for a pre-deploy scan, ``location`` (``path:line``) and its ``property`` when known.
 
 Waivers (applied, expired, unused) and the baseline (counts, fixed findings) are rendered
 server-side in their own sections.
@@ -69,6 +70,7 @@ ERROR_ROWS = 500
 
 def render(result: ScanResult) -> str:
     """The whole report page as a string."""
+    located = any(f.location is not None for f in result.findings)
     script = _asset("report.js")
     style = _asset("report.css")
     if "</" in script or "</" in style:  # pragma: no cover - guards our own assets
@@ -76,6 +78,7 @@ def render(result: ScanResult) -> str:
     data = _Encoder(result).document()
     return _environment().get_template("report.html.j2").render(
         **_context(result),
+        located=located,
         data_json=Markup(_script_json(data)),
         script=Markup(script),
         style=Markup(style),
@@ -203,13 +206,7 @@ class _Encoder:
                 self._detail(f, fields),
                 self.commands.add(tuple(self._string(c, fields) for c in f.remediation)),
             ])
-            waiver = f.waiver
-            if waiver is not None or f.change in CHANGE_CODE:
-                rows[-1].append(-1 if waiver is None else self.waivers.add((
-                    waiver.id, waiver.reason, waiver.owner, waiver.expires,
-                    waiver.status.value, waiver.source)))
-                if f.change in CHANGE_CODE:
-                    rows[-1].append(CHANGE_CODE[f.change])
+            rows[-1].extend(self._optional(f))
         return {
             "policies": policies,
             "severities": [p.severity.value for p in ordered],
@@ -223,6 +220,20 @@ class _Encoder:
             "waivers": [list(w) for w in self.waivers.values],
             "findings": rows,
         }
+
+    def _optional(self, f: Finding) -> list[Any]:
+        """The row's optional tail: waiver, change, then location and property, each
+        present when it or a later field is set."""
+        waiver = -1 if f.waiver is None else self.waivers.add((
+            f.waiver.id, f.waiver.reason, f.waiver.owner, f.waiver.expires,
+            f.waiver.status.value, f.waiver.source))
+        change = CHANGE_CODE.get(f.change, 0) if f.change is not None else 0
+        if f.location is not None:
+            prop = [f.location.property] if f.location.property else []
+            return [waiver, change, f.location.describe(), *prop]
+        if change:
+            return [waiver, change]
+        return [waiver] if waiver >= 0 else []
 
     def _string(self, text: str, fields: dict[str, str]) -> int:
         template = _templatize(text, fields)

@@ -3,6 +3,9 @@
 - One ``<testsuite>`` per policy (named by its id), one ``<testcase>`` per finding:
   ``classname`` is ``<policy id>.<account id>`` and ``name`` is ``<region>/<resource name>``
   (plus the id in parentheses when it differs from the name), unique within a class.
+  A finding of a pre-deploy scan also has ``file`` and ``line`` (where the resource, or
+  its offending property, is declared, relative to the repository root), which CI test
+  reporters turn into annotations on that line, and a ``location:`` line in its body.
 - ``fail`` -> ``<failure>`` (message, evidence, remediation and runbook link in the body),
   ``error`` -> ``<error>``, ``waived`` -> ``<skipped>`` with the reason; any other status
   is reported as an ``<error>``: a status this renderer does not know is never a pass.
@@ -57,6 +60,21 @@ def _case_name(finding: Finding) -> str:
     return f"{r.region}/{label}" if r.region else label
 
 
+def _case_attributes(finding: Finding, name: str) -> dict[str, str]:
+    attributes = {"name": name, "classname": f"{finding.policy_id}.{finding.resource.account_id}"}
+    if finding.location is not None:
+        attributes.update(file=finding.location.path, line=str(finding.location.line))
+    return attributes
+
+
+def _location_lines(finding: Finding) -> list[str]:
+    location = finding.location
+    if location is None:
+        return []
+    prop = f" ({location.property})" if location.property else ""
+    return [f"location: {location.describe()}{prop}"]
+
+
 def _body(finding: Finding, account: Account | None, link: str) -> str:
     r = finding.resource
     who = f"{r.account_id} ({account.name})" if account and account.name != r.account_id \
@@ -67,6 +85,7 @@ def _body(finding: Finding, account: Account | None, link: str) -> str:
         f"resource: {r.arn or f'{r.type} {r.id}'}",
         f"type: {r.type}, id: {r.id}, name: {r.name}",
         f"account: {who}, region: {r.region or 'global'}, environment: {r.environment}",
+        *_location_lines(finding),
     ]
     if finding.evidence:
         lines.append("evidence:")
@@ -81,8 +100,7 @@ def _body(finding: Finding, account: Account | None, link: str) -> str:
 
 def _testcase(suite: ET.Element, finding: Finding, account: Account | None, link: str
               ) -> str:
-    case = _sub(suite, "testcase", {"name": _case_name(finding),
-                                    "classname": f"{finding.policy_id}.{finding.resource.account_id}"})
+    case = _sub(suite, "testcase", _case_attributes(finding, _case_name(finding)))
     status = status_of(finding)
     change = getattr(finding, "change", None)
     if change is not None:
@@ -167,9 +185,7 @@ def to_element(result: ScanResult) -> ET.Element:
                             ("new", str(b.new)), ("unchanged", str(b.unchanged)),
                             ("fixed", str(len(b.fixed)))])
         for finding in b.fixed:
-            _sub(suite, "testcase", {"name": f"fixed: {_case_name(finding)}",
-                                     "classname": f"{finding.policy_id}."
-                                                  f"{finding.resource.account_id}"})
+            _sub(suite, "testcase", _case_attributes(finding, f"fixed: {_case_name(finding)}"))
         _count(suite, {"tests": len(b.fixed), "failures": 0, "errors": 0, "skipped": 0})
         totals["tests"] += len(b.fixed)
     if result.waivers is not None and (result.waivers.in_state("expired")

@@ -2,11 +2,12 @@
 
 Counts by severity and status, the comparison with a baseline (new, unchanged and the
 first few fixed findings), the policies with failures or errors and their runbooks, the
-first few failing resources of each, the waivers (applied with their reason, owner and
-expiry; expired; unused), the read errors, and a link to the full HTML report. It never
-exceeds ``max_bytes`` (default 1,000,000: GitHub rejects a step summary over 1 MiB),
-whatever the size of the estate: past the budget it stops with a note saying what was
-left out.
+first few failing resources of each (for a pre-deploy scan, with the ``path:line`` that
+declares each and the offending property when known), the waivers (applied with their
+reason, owner and expiry; expired; unused), the read errors, and a link to the full HTML
+report. It never exceeds ``max_bytes`` (default 1,000,000: GitHub rejects a step summary
+over 1 MiB), whatever the size of the estate: past the budget it stops with a note saying
+what was left out.
 
 Everything that comes from AWS or from a saved report (names, ids, ARNs, messages, tags)
 is made inert before it is written:
@@ -103,6 +104,11 @@ def _resource(finding: Finding) -> str:
     cell = code(r.name)
     if r.id != r.name:
         cell += f" ({code(r.id)})"
+    location = finding.location
+    if location is not None:  # pre-deploy scans: where the resource is declared
+        cell += f" at {code(location.describe(), 300)}"
+        if location.property:
+            cell += f" ({code(location.property, 100)})"
     return cell
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import json
 import os
 import shutil
@@ -383,6 +384,41 @@ def test_demo_report_filters_escaping_and_console(browser: Browser, scan, tmp_pa
     foreign = [u for u in browser.requests() if not u.startswith(("file:", "data:", "about:"))]
     assert foreign == []
     assert browser.js("typeof window.__pwned") == "undefined"
+
+
+# -- a pre-deploy scan: each resource's file and line -----------------------------------------
+
+def test_locations_show_under_the_resource_and_are_searchable(browser: Browser, tmp_path: Path,
+                                                              artifacts: Path) -> None:
+    from tests.test_reports_golden import sample_result
+    from tests.test_reports_html import with_locations
+
+    located = with_locations(sample_result(), hostile_id="evil")
+    hostile_path = f"infra/{HOSTILE_IMG}\n{HOSTILE_SCRIPT} | *x* `y`.yaml"
+    result = dataclasses.replace(located, findings=tuple(
+        dataclasses.replace(f, location=dataclasses.replace(f.location, path=hostile_path))
+        if f.resource.id == "evil" else f for f in located.findings))
+    page = tmp_path / "located.html"
+    page.write_text(render(result), encoding="utf-8")
+    browser.open(page.as_uri())
+
+    shown = browser.js("""[...document.querySelectorAll('[data-issues] tbody.finding')].map(b => [
+        b.querySelector('.res-name').textContent, b.querySelector('.res-loc code').textContent,
+        (b.querySelector('.res-loc .res-prop') || {}).textContent || ''])""")
+    issues = [f for f in result.findings if f.status is not Status.PASS]
+    assert sorted(shown) == sorted([f.resource.name, f.location.describe(), f.location.property or ""]
+                                   for f in issues)
+    assert browser.js("typeof window.__pwned") == "undefined"
+    assert browser.js("document.querySelectorAll('img').length") == 0
+    assert browser.js("document.querySelectorAll('script').length") == 2
+    browser.screenshot(artifacts / "report-located.png")
+
+    # The search covers the location: a file:line finds that one resource.
+    carts = next(f for f in result.findings if f.resource.id == "carts")
+    browser.type_text("#filters input[name=q]", carts.location.describe())
+    browser.wait_for("location.hash.indexOf('q=') >= 0")
+    assert visible_rows(browser) == Counter({(carts.policy_id, "carts", "fail"): 1})
+    assert browser.problems() == []
 
 
 # -- a large report: paged, not all in the DOM ------------------------------------------------

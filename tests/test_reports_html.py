@@ -4,6 +4,7 @@ compact data block that decodes back to exactly the findings. (The browser test 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import html as html_lib
 import json
@@ -18,6 +19,9 @@ from reports.json_report import from_document, to_document
 from reports.markdown_html import render_markdown, safe_href
 from scanner.models import (
     Account,
+    AppliedWaiver,
+    BaselineReport,
+    Change,
     CollectionError,
     Finding,
     PolicySummary,
@@ -25,6 +29,7 @@ from scanner.models import (
     RunbookExcerpt,
     ScanResult,
     Severity,
+    SourceLocation,
     Status,
 )
 
@@ -390,6 +395,87 @@ def test_filter_controls_offer_the_scan_values(result: ScanResult) -> None:
     assert '<option value="staging">staging</option>' in filters
     assert '<option value="222222222222">staging &lt;script&gt;' in filters
     assert '<option value="eu-west-1">eu-west-1</option>' in filters
+
+
+# -- pre-deploy scans: where each resource is declared ---------------------------------------
+
+TEMPLATE = "templates/app.yaml"
+# A path made of HTML, Markdown, table and XML metacharacters, with a newline in it.
+HOSTILE_PATH = "infra/<script>alert(1)</script> | *x* `y` [z](http://evil)\n&amp; \"q\".yaml"
+
+
+def with_locations(result: ScanResult, hostile_id: str = "") -> ScanResult:
+    """``result`` as a pre-deploy scan gives it: each finding at its own line of TEMPLATE
+    (a failing one at its offending property), the resource ``hostile_id`` at HOSTILE_PATH."""
+    findings = []
+    for i, f in enumerate(result.findings):
+        line = 10 * (i + 1)
+        prop = "PointInTimeRecoverySpecification" if f.status is Status.FAIL else None
+        path = HOSTILE_PATH if f.resource.id == hostile_id else TEMPLATE
+        findings.append(dataclasses.replace(
+            f, location=SourceLocation(path, line + (3 if prop else 0), line, prop)))
+    return dataclasses.replace(result, findings=tuple(findings))
+
+
+def _located_rows(html: str) -> dict[str, list[Any]]:
+    """Each finding's row by resource id: the optional tail after the 11 fixed fields."""
+    return {row[6]: row[11:] for row in data_of(html)["findings"]}
+
+
+def test_locations_are_embedded_with_their_property(result: ScanResult) -> None:
+    located = with_locations(result, hostile_id=SCRIPT_NAME)
+    tails = _located_rows(render(located))
+    for f in located.findings:
+        assert f.location is not None
+        prop = [f.location.property] if f.location.property else []
+        # No waiver (-1), no change (0), then "path:line" and the property when known.
+        assert tails[f.resource.id] == [-1, 0, f.location.describe(), *prop], f.resource.id
+    hostile = next(f for f in located.findings if f.resource.id == SCRIPT_NAME)
+    assert tails[SCRIPT_NAME][2] == f"{HOSTILE_PATH}:{hostile.location.line}"
+
+
+def test_a_waiver_and_a_change_keep_their_places_before_the_location() -> None:
+    waiver = AppliedWaiver("W-1", "accepted", "team", "2030-01-01", Status.FAIL, "waivers.yml:3")
+    here = SourceLocation(TEMPLATE, 7, 5)
+    findings = (
+        dataclasses.replace(pitr("a", Status.FAIL), status=Status.WAIVED, waiver=waiver,
+                            location=here),
+        dataclasses.replace(pitr("b", Status.FAIL), change=Change.NEW, location=here),
+        dataclasses.replace(pitr("c", Status.FAIL), status=Status.WAIVED, waiver=waiver),
+        dataclasses.replace(pitr("d", Status.FAIL), change=Change.UNCHANGED),
+        pitr("e", Status.FAIL),
+    )
+    result = ScanResult("1", "a", "b", (PROD,), ("us-east-1",),
+                        (policy("dynamodb-pitr-enabled", Severity.HIGH),), findings, ())
+    tails = _located_rows(render(result))
+    assert tails == {"a": [0, 0, f"{TEMPLATE}:7"], "b": [-1, 1, f"{TEMPLATE}:7"],
+                     "c": [0], "d": [-1, 2], "e": []}
+
+
+def test_the_search_names_files_only_when_there_are_locations(result: ScanResult) -> None:
+    live = render(result)
+    located = render(with_locations(result))
+    assert "resource name, id or ARN" in live
+    assert "resource name, id, ARN or file" in located
+
+
+def test_a_hostile_path_is_data_never_markup(result: ScanResult) -> None:
+    html = render(with_locations(result, hostile_id="orders"))
+    block = DATA_BLOCK.search(html).group(1)
+    assert "<script>alert" not in html and "<" not in block
+    assert "http://evil" not in html.replace(block, ""), "the path is only in the data block"
+    assert _located_rows(html)["orders"][2].startswith(HOSTILE_PATH + ":")
+    script = re.search(r"<script>(.*?)</script>", html, re.S).group(1)
+    assert "innerHTML" not in script and "insertAdjacentHTML" not in script
+
+
+def test_a_fixed_finding_shows_where_it_was_declared(result: ScanResult) -> None:
+    gone = dataclasses.replace(pitr("old-table", Status.FAIL),
+                               location=SourceLocation(HOSTILE_PATH, 12, 10, "Prop<b>"))
+    baseline = BaselineReport("baseline.json", "2026-01-01T00:00:00+00:00", "9.9.8", 0, 0, (gone,))
+    fixed = _section(render(dataclasses.replace(result, baseline=baseline)), "baseline")
+    assert ("<code>infra/&lt;script&gt;alert(1)&lt;/script&gt; | *x* `y` [z](http://evil)\n"
+            "&amp;amp; &#34;q&#34;.yaml:12</code> Prop&lt;b&gt;") in fixed
 
 
 # -- scale ------------------------------------------------------------------------------------

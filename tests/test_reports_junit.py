@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import xml.etree.ElementTree as ET
 from collections import Counter
 from enum import Enum
 
@@ -11,6 +12,7 @@ from junitparser import Error, Failure, JUnitXml, Skipped
 from reports import junit
 from scanner.models import ScanResult, Status
 from tests.test_reports_golden import EVIL_NAME, MFA, PITR, PROD, QUIET, STAGING, sample_result
+from tests.test_reports_html import with_locations
 
 
 def parse(result: ScanResult) -> JUnitXml:
@@ -146,3 +148,34 @@ def test_characters_xml_cannot_carry_are_escaped_not_dropped_into_invalid_xml():
         result, findings=tuple(noisy if f is carts else f for f in result.findings)))
     case = next(c for s in xml if s.name == PITR for c in s if c.name == "us-east-1/carts")
     assert case.result[0].message == "bell\\x07 esc\\x1b[31m nul\\x00 & <tag>"
+
+
+def _case_elements(text: str) -> dict[str, ET.Element]:
+    return {case.get("name"): case for case in ET.fromstring(text.encode("utf-8")).iter("testcase")}
+
+
+def test_a_located_finding_names_its_file_and_line_for_ci_annotations():
+    result = with_locations(sample_result(), hostile_id="evil")
+    text = junit.render(result)
+    by_name = {c.name: c for s in parse(result) for c in s}  # junitparser reads it
+    elements = _case_elements(text)
+    for f in result.findings:
+        name = junit._case_name(f)
+        assert elements[name].get("file") == f.location.path  # the newline too
+        assert elements[name].get("line") == str(f.location.line)
+        for outcome_element in by_name[name].result:
+            assert f"location: {f.location.describe()}" in outcome_element.text
+    carts = next(f for f in result.findings if f.resource.id == "carts")
+    [failure] = by_name["us-east-1/carts"].result
+    assert (f"location: {carts.location.describe()} (PointInTimeRecoverySpecification)"
+            in failure.text.splitlines())
+    # Escaped, not cut: the raw XML holds no markup from the path.
+    assert "<script>" not in text and 'file="infra/&lt;script&gt;alert(1)&lt;/script&gt;' in text
+    assert "&#10;" in text  # the newline inside the attribute, as a character reference
+
+
+def test_a_live_finding_has_no_file_or_line():
+    text = junit.render(sample_result())
+    cases = _case_elements(text).values()
+    assert cases and all(c.get("file") is None and c.get("line") is None for c in cases)
+    assert "location:" not in text

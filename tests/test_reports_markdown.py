@@ -22,9 +22,11 @@ from scanner.models import (
     RunbookExcerpt,
     ScanResult,
     Severity,
+    SourceLocation,
     Status,
 )
 from tests.test_reports_golden import EVIL_NAME, PITR, STAGING, sample_result
+from tests.test_reports_html import HOSTILE_PATH, with_locations
 
 GITHUB_STEP_SUMMARY_LIMIT = 1024 * 1024
 
@@ -138,6 +140,47 @@ def test_values_from_aws_render_literally_and_inject_nothing(value):
     assert message[1] == set()  # plain text: no emphasis, link, code or HTML
     [error_row] = [r for r in page.rows if len(r) == 5 and r[3][0] == "ListTables"]
     assert visible(error_row[4][0]) == f"AccessDenied: {markdown._clip(value, 300)}"
+
+
+PROPERTY = "PointInTimeRecoverySpecification"
+
+
+def located_at(path: str) -> ScanResult:
+    """The sample, with the failing table ``carts`` declared at ``path``, line 12."""
+    result = sample_result()
+    return dataclasses.replace(result, findings=tuple(
+        dataclasses.replace(f, location=SourceLocation(path, 12, 10, PROPERTY))
+        if f.resource.id == "carts" else f for f in result.findings))
+
+
+def _resource_cell(page: _Tables, name: str) -> tuple[str, set[str]]:
+    [row] = [r for r in page.rows if len(r) == 4 and visible(r[2][0]).startswith(f"{name} ")
+             and " at " in r[2][0]]
+    return row[2]
+
+
+def test_a_location_shows_beside_the_resource_as_code():
+    result = with_locations(sample_result())
+    page = parse(markdown.render(result))
+    for f in result.findings:
+        if f.status is Status.FAIL:
+            text, tags = _resource_cell(page, f.resource.name)
+            assert text.endswith(f" at {f.location.describe()} ({PROPERTY})"), text
+            assert tags == {"code"}
+    assert " at `" not in markdown.render(sample_result())  # a live scan: nothing added
+
+
+@pytest.mark.parametrize("path", [HOSTILE_PATH, *HOSTILE])
+def test_a_hostile_path_renders_literally_and_injects_nothing(path):
+    page = parse(markdown.render(located_at(path)))
+    baseline = parse(markdown.render(located_at("templates/app.yaml")))
+    assert _tag_counts(page) == _tag_counts(baseline)
+    assert [a.get("href") for t, a in page.tags if t == "a"] == [
+        a.get("href") for t, a in baseline.tags if t == "a"]
+    assert [len(r) for r in page.rows] == [len(r) for r in baseline.rows]
+    text, tags = _resource_cell(page, "carts")
+    assert visible(text) == f"carts at {markdown._clip(path + ':12', 300)} ({PROPERTY})"
+    assert tags == {"code"}
 
 
 def test_the_inertness_check_would_see_an_injection():

@@ -15,6 +15,8 @@
   var P = 0, ST = 1, ACC = 2, REG = 3, ENV = 4, TYP = 5, ID = 6, NAME = 7, ARN = 8, DET = 9, CMD = 10;
   // Optional, only when set: WAI (index into data.waivers, or -1), CHG (1 new, 2 unchanged).
   var WAI = 11, CHG = 12;
+  // Pre-deploy scans only: LOC "path:line" where the resource is declared, PROP the property.
+  var LOC = 13, PROP = 14;
 
   var data = JSON.parse(document.getElementById('report-data').textContent);
   var rows = data.findings;
@@ -71,6 +73,16 @@
   }
 
   function changeOf(r) { return r.length > CHG ? r[CHG] : 0; }
+  // Where a pre-deploy finding's resource is declared, shown under its name.
+  function locationOf(r) { return r.length > LOC ? r[LOC] : ''; }
+  function propertyOf(r) { return r.length > PROP ? r[PROP] : ''; }
+  function locationLine(r) {
+    var line = el('div', 'res-sub res-loc');
+    line.title = 'Declared at ' + locationOf(r);
+    line.appendChild(el('code', 'mono', locationOf(r)));
+    if (propertyOf(r)) line.appendChild(el('span', 'res-prop', propertyOf(r)));
+    return line;
+  }
 
   function arnOf(r) { return r[ARN] < 0 ? '' : expand(data.strings[r[ARN]], r); }
 
@@ -174,7 +186,8 @@
     var terms = (state.q || '').toLowerCase().split(/\s+/).filter(Boolean);
     if (terms.length && !hay) {
       hay = rows.map(function (r) {
-        return (r[ID] + '\n' + nameOf(r) + '\n' + arnOf(r)).toLowerCase();
+        return (r[ID] + '\n' + nameOf(r) + '\n' + arnOf(r) + '\n' + locationOf(r) + ' ' +
+                propertyOf(r)).toLowerCase();
       });
     }
     return function (r, i) {
@@ -265,6 +278,7 @@
       var arn = arnOf(r);
       if (arn) td.appendChild(el('div', 'res-arn mono', arn));
     }
+    if (locationOf(r)) td.appendChild(locationLine(r));
     return td;
   }
 
