@@ -52,7 +52,7 @@ def test_cloudformation_yaml_findings_with_lines() -> None:
         ("dynamodb-autoscaling-registered", "fail", "sessions-prod", f"{APP}:81"),
         ("dynamodb-deletion-protection", "pass", "orders-prod", f"{APP}:15"),
         ("dynamodb-pitr-enabled", "pass", "orders-prod", f"{APP}:15"),
-        ("dynamodb-pitr-enabled", "error", "ReportsTable", f"{APP}:101"),
+        ("dynamodb-pitr-enabled", "error", "ReportsTable", f"{APP}:102"),
         ("dynamodb-pitr-enabled", "waived", "sessions-prod", f"{APP}:71"),
         ("lambda-reserved-concurrency", "fail", "orders-api-prod", f"{APP}:119"),
         ("lambda-timeout-bounds", "fail", "orders-api-prod", f"{APP}:126"),
@@ -118,7 +118,7 @@ def test_reports_carry_locations(tmp_path: Path) -> None:
                 r["locations"][0]["physicalLocation"]["region"]["startLine"])
                for r in log["runs"][0]["results"]}
     assert ("cognito-mfa-on-in-prod", APP, 116) in located
-    assert ("dynamodb-pitr-enabled", APP, 101) in located  # the error, kind open
+    assert ("dynamodb-pitr-enabled", APP, 102) in located  # the error, kind open
 
 
 def test_cli_exit_codes_and_terminal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -190,3 +190,128 @@ def test_same_verdict_live_and_planned(scan, aws, tmp_path: Path) -> None:
     planned_status = {(f.policy_id, f.resource.name): f.status for f in planned.findings}
     assert planned_status == live_status
     assert len(planned_status) == 5
+
+
+SAM = "tests/data/iac/sam/template.yaml"
+LEGACY = "tests/data/iac/cfn/legacy-api.yaml"
+
+
+def test_sam_globals_implicit_apis_and_simple_tables() -> None:
+    result = _run(SAM, environment="prod")
+    assert _table(result) == {
+        # Globals.Function.Timeout (60 s) is what the failing checks point at
+        ("apigateway-lambda-timeout-fits", "fail", "reports-sam", f"{SAM}:11"),
+        ("lambda-timeout-bounds", "fail", "reports-sam", f"{SAM}:11"),
+        ("lambda-reserved-concurrency", "fail", "reports-sam", f"{SAM}:47"),
+        # its own Timeout wins over Globals
+        ("apigateway-lambda-timeout-fits", "pass", "orders-sam-api", f"{SAM}:32"),
+        ("lambda-timeout-bounds", "pass", "orders-sam-api", f"{SAM}:32"),
+        ("lambda-reserved-concurrency", "pass", "orders-sam-api", f"{SAM}:32"),
+        # IgnoreGlobals: "*": Lambda's own 3 s default
+        ("apigateway-lambda-timeout-fits", "pass", "legacy-sam", f"{SAM}:64"),
+        ("lambda-timeout-bounds", "pass", "legacy-sam", f"{SAM}:64"),
+        ("lambda-reserved-concurrency", "fail", "legacy-sam", f"{SAM}:64"),
+        # Globals.Api's method settings reach the explicit and the implicit REST API
+        ("apigateway-execution-logging", "pass", "orders-sam/prod", f"{SAM}:25"),
+        ("apigateway-stage-throttling", "pass", "orders-sam/prod", f"{SAM}:25"),
+        ("apigateway-waf-attached", "fail", "orders-sam/prod", f"{SAM}:25"),
+        ("apigateway-execution-logging", "pass", "ServerlessRestApi/Prod", f"{SAM}:54"),
+        ("apigateway-stage-throttling", "pass", "ServerlessRestApi/Prod", f"{SAM}:54"),
+        ("apigateway-waf-attached", "fail", "ServerlessRestApi/Prod", f"{SAM}:54"),
+        # the implicit HTTP API has no throttling: pointed at the event that creates it
+        ("apigateway-stage-throttling", "fail", "ServerlessHttpApi/$default", f"{SAM}:59"),
+        # SimpleTable: on demand unless provisioned; no PITR, no deletion protection
+        ("dynamodb-autoscaling-registered", "pass", "sessions-prod", f"{SAM}:74"),
+        ("dynamodb-deletion-protection", "fail", "sessions-prod", f"{SAM}:74"),
+        ("dynamodb-pitr-enabled", "waived", "sessions-prod", f"{SAM}:74"),
+        ("dynamodb-autoscaling-registered", "fail", "counters", f"{SAM}:89"),
+        ("dynamodb-deletion-protection", "fail", "counters", f"{SAM}:89"),
+        ("dynamodb-pitr-enabled", "fail", "counters", f"{SAM}:89"),
+    }
+    timeout = next(f for f in result.findings if f.policy_id == "lambda-timeout-bounds"
+                   and f.resource.name == "reports-sam")
+    assert timeout.location.property == "Timeout" and timeout.location.resource_line == 47
+
+
+def test_sam_function_events_become_api_integrations() -> None:
+    from scanner.iac.run import load_planned
+
+    planned = {p.name: p for p in load_planned([SAM], {}, "eu-west-1", "111122223333")}
+    assert planned["orders-sam-api"].data["api_integrations"] == [
+        {"api_type": "REST", "api_id": "${OrdersApi}", "path": "/orders/{id}", "method": "GET",
+         "timeout_ms": 29000, "timeout_seconds": 29.0}]
+    assert [(i["api_type"], i["api_id"], i["timeout_ms"])
+            for i in planned["reports-sam"].data["api_integrations"]] == [
+        ("REST", "${ServerlessRestApi}", 29000), ("HTTP", "${ServerlessHttpApi}", 30000)]
+    assert planned["reports-sam"].data["tags"] == {"Environment": "prod"}  # Globals.Tags
+    assert planned["orders-sam/prod"].data["tracing_enabled"] is True  # Globals.Api
+    assert planned["sessions-prod"].data["billing_mode"] == "PAY_PER_REQUEST"
+
+
+def test_deployment_stage_description_is_a_stage() -> None:
+    result = _run(LEGACY, environment="prod")
+    assert _table(result) == {
+        ("apigateway-execution-logging", "pass", "legacy-api/live", f"{LEGACY}:41"),
+        # StageDescription.ThrottlingRateLimit 20000 is above the account's 10000
+        ("apigateway-stage-throttling", "fail", "legacy-api/live", f"{LEGACY}:48"),
+        # attached by an association that names the API and the stage in a !Sub
+        ("apigateway-waf-attached", "pass", "legacy-api/live", f"{LEGACY}:41"),
+        ("apigateway-lambda-timeout-fits", "fail", "legacy-orders", f"{LEGACY}:40"),
+        ("lambda-reserved-concurrency", "fail", "legacy-orders", f"{LEGACY}:32"),
+        ("lambda-timeout-bounds", "pass", "legacy-orders", f"{LEGACY}:32"),
+    }  # BareDeployment has no StageName: it creates no stage
+    throttling = next(f for f in result.findings if f.policy_id == "apigateway-stage-throttling")
+    assert throttling.location.property == "StageDescription.ThrottlingRateLimit"
+    from scanner.iac.run import load_planned
+
+    planned = {p.name: p for p in load_planned([LEGACY], {}, "us-east-1", "0")}
+    assert planned["legacy-api/live"].data["method_settings"] == {
+        "*/*": {"rate_limit": 20000, "burst_limit": 500, "logging_level": "INFO"},
+        "orders/GET": {"rate_limit": 50, "burst_limit": 20, "logging_level": "OFF"}}
+    assert planned["legacy-orders"].data["api_integrations"][0]["path"] == "/orders/{id}"
+
+
+def test_same_verdict_live_and_sam(scan, aws, tmp_path: Path) -> None:
+    """A function behind a REST API, built live and described in SAM, gets the same status
+    from every policy that applies before deployment."""
+    session = estate.account_session("123456789012")
+    arn = estate.create_function(session, "us-east-1", "sam-parity", timeout=40)
+    estate.create_rest_api(session, "us-east-1", "sam-parity-api",
+                           [estate.Stage("prod", rate=100, burst=50)], lambda_arn=arn)
+    ids = ["lambda-timeout-bounds", "apigateway-lambda-timeout-fits",
+           "lambda-reserved-concurrency", "apigateway-stage-throttling"]
+    live = scan({"default_environment": "prod"}, policies=ids)
+    template = tmp_path / "sam.yaml"
+    template.write_text("""Transform: AWS::Serverless-2016-10-31
+Globals:
+  Api:
+    MethodSettings:
+      - {ResourcePath: "/*", HttpMethod: "*", ThrottlingRateLimit: 100, ThrottlingBurstLimit: 50}
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties: {Name: sam-parity-api, StageName: prod}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: sam-parity
+      Runtime: python3.12
+      Handler: handler.handler
+      CodeUri: .
+      Timeout: 40
+      Events:
+        Items: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /items, Method: get}}
+""")
+    planned = run_iac([str(template)], load_config(None),
+                      [p for p in load_policies([POLICIES]) if p.id in ids], environment="prod")
+    names = {"sam-parity", "sam-parity-api/prod"}
+    live_status = {(f.policy_id, f.resource.name): f.status for f in live.findings
+                   if f.resource.name in names}
+    planned_status = {(f.policy_id, f.resource.name): f.status for f in planned.findings}
+    assert planned_status == live_status
+    assert len(planned_status) == 4 and Status.FAIL in planned_status.values()
+    # the same evidence too: timeouts, integration timeouts, limits
+    live_messages = {(f.policy_id, f.resource.name): f.message for f in live.findings
+                     if f.resource.name in names}
+    assert {(f.policy_id, f.resource.name): f.message for f in planned.findings} == \
+        live_messages

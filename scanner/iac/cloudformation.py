@@ -72,14 +72,22 @@ class Template:
 
     def loc(self, logical_id: str, resource: Mapping[str, Any], prop: str | None = None
             ) -> SourceLocation:
-        """The resource's line, or ``prop``'s line when the resource (or, for SAM, the
-        Globals section merged into it) spells it out."""
+        """The resource's line, or the line of ``prop`` (a property, or a dotted path into
+        one: ``StageDescription.ThrottlingRateLimit``) as deep as the resource (or, for SAM,
+        the Globals section merged into it) spells it out."""
         line = self.key_lines.get(logical_id) or line_of(resource) or 1
-        if prop is not None:
-            for key in self.props(resource):
-                if str(key) == prop and line_of(key):
-                    return SourceLocation(self.rel, line_of(key) or line, line, prop)
-        return SourceLocation(self.rel, line, line)
+        found: tuple[int, str] | None = None
+        node: Any = self.props(resource)
+        for depth, part in enumerate((prop or "").split(".") if prop else []):
+            key = next((k for k in node if str(k) == part), None) \
+                if isinstance(node, dict) else None
+            if key is None or not line_of(key):
+                break
+            found = (line_of(key) or line, ".".join(prop.split(".")[:depth + 1]))
+            node = node[key]
+        if found is None:
+            return SourceLocation(self.rel, line, line)
+        return SourceLocation(self.rel, found[0], line, found[1])
 
     def value(self, resource: Mapping[str, Any] | None, *path: str, default: Any = None) -> Any:
         """A property (``path`` into nested maps) with its intrinsics resolved."""

@@ -160,7 +160,7 @@ def split_policies(policies: Sequence[Policy]) -> tuple[list[Policy], list[str]]
                              f"do not describe {type_name} resources")
             elif missing:
                 notes.append(f"{policy.id}: not applied to {type_name} before deployment: it "
-                             f"reads {', '.join(missing)}, which exist only once deployed")
+                             f"reads {', '.join(missing)}, known only once deployed")
             else:
                 types.append(type_name)
         if types:

@@ -33,6 +33,11 @@ _REST_PROPS = {"throttling": "MethodSettings", "logging_level": "MethodSettings"
                "stage_name": "StageName", "tags": "Tags"}
 
 
+def rate(value: Any) -> Any:
+    """Rate limits are doubles in both API Gateway APIs (the live value of 100 is 100.0)."""
+    return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 def rest_stage_data(api_id: Any, api_name: Any, stage_name: Any, method_settings: Any,
                     **rest: Any) -> dict[str, Any]:
     """The REST stage document from its method settings ({"<path>/<METHOD>": {rate_limit,
@@ -81,7 +86,7 @@ def _method_settings(settings: Any) -> Any:
             return s
         path = str(s.get("ResourcePath", "/*")).lstrip("/").replace("/", "~1") or "*"
         out[f"{path}/{s.get('HttpMethod', '*')}"] = {
-            "rate_limit": as_number(s.get("ThrottlingRateLimit"), "ThrottlingRateLimit"),
+            "rate_limit": rate(as_number(s.get("ThrottlingRateLimit"), "ThrottlingRateLimit")),
             "burst_limit": as_number(s.get("ThrottlingBurstLimit"), "ThrottlingBurstLimit"),
             "logging_level": s.get("LoggingLevel", "OFF"),
             "metrics_enabled": as_bool(s.get("MetricsEnabled", False), "MetricsEnabled"),
@@ -140,7 +145,11 @@ def deployment_stage_from_template(t: Template, logical_id: str, r: dict[str, An
             if key in described}
         settings = ([{"ResourcePath": "/*", "HttpMethod": "*", **stage_wide}] if stage_wide
                     else []) + list(described.get("MethodSettings") or [])
-    props = {attribute: "StageDescription" for attribute in _REST_PROPS}
+    props = {attribute: f"StageDescription.{key}" for attribute, key in {
+        "throttling": "ThrottlingRateLimit", "logging_level": "LoggingLevel",
+        "metrics_enabled": "MetricsEnabled", "method_settings": "MethodSettings",
+        "tracing_enabled": "TracingEnabled", "access_log_destination": "AccessLogSetting",
+        "tags": "Tags"}.items()}
     props["stage_name"] = "StageName"
     raw = t.props(r).get("StageDescription")
     return _rest_stage(t, logical_id, r, t.props(r).get("RestApiId"), stage_name, settings,
@@ -164,7 +173,8 @@ def _http_stage(t: Template, logical_id: str, r: dict[str, Any], api_ref: Any,
         "api_id": api_id, "api_name": api_name, "stage_name": stage_name,
         "protocol_type": protocol,
         "throttling": route if isinstance(route, Unknown) else {
-            "rate_limit": as_number(route.get("ThrottlingRateLimit"), "ThrottlingRateLimit"),
+            "rate_limit": rate(as_number(route.get("ThrottlingRateLimit"),
+                                         "ThrottlingRateLimit")),
             "burst_limit": as_number(route.get("ThrottlingBurstLimit"), "ThrottlingBurstLimit")},
         "access_log_destination": t.value(r, "AccessLogSettings", "DestinationArn"),
         "tags": t.tags(r),
@@ -210,7 +220,7 @@ def _settings_of(p: Plan, stage: Change) -> tuple[dict[str, Any], list[Change]]:
             continue
         s = ms.block("settings")
         found[str(ms.get("method_path", default="*/*"))] = {
-            "rate_limit": unset(s.get("throttling_rate_limit")),
+            "rate_limit": rate(unset(s.get("throttling_rate_limit"))),
             "burst_limit": unset(s.get("throttling_burst_limit")),
             "logging_level": s.get("logging_level", default="OFF") or "OFF",
             "metrics_enabled": s.get("metrics_enabled", default=False),
@@ -252,7 +262,7 @@ def http_stage_from_plan(p: Plan, c: Change) -> Planned:
     data = {
         "api_id": c.get("api_id"), "api_name": api_name, "stage_name": stage_name,
         "protocol_type": api.get("protocol_type") if api is not None else None,
-        "throttling": {"rate_limit": unset(route.get("throttling_rate_limit")),
+        "throttling": {"rate_limit": rate(unset(route.get("throttling_rate_limit"))),
                        "burst_limit": unset(route.get("throttling_burst_limit"))},
         "access_log_destination": c.block("access_log_settings").get("destination_arn"),
         "tags": plan_tags(c),

@@ -54,7 +54,7 @@ def table_from_template(t: Template, logical_id: str, r: dict[str, Any]) -> Plan
     return t.planned(logical_id, r, TYPE, name, data, {
         "billing_mode": "BillingMode", "provisioned_throughput": "ProvisionedThroughput",
         "deletion_protection": "DeletionProtectionEnabled",
-        "pitr": "PointInTimeRecoverySpecification", "tags": "Tags"})
+        "pitr": "PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled", "tags": "Tags"})
 
 
 def simple_table_from_template(t: Template, logical_id: str, r: dict[str, Any]) -> Planned:
