@@ -18,6 +18,7 @@ from scanner.config import load_config
 from scanner.errors import InputError
 from scanner.iac import run_iac
 from scanner.iac.run import discover, kind_of, parse_parameters
+from scanner.iac.values import Unknown
 from scanner.models import ScanResult, Status
 from scanner.policy import load_policies
 
@@ -102,8 +103,6 @@ def test_parameters_file_as_yaml_map_turns_booleans_numbers_and_lists_into_text(
         "Subnets": "subnet-a,subnet-b"}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: YAML 1.1 booleans in a parameters file (ON, OFF, "
-                   "yes, no) become 'true'/'false', so Cognito's MfaConfiguration ON is lost")
 def test_parameters_file_keeps_on_and_off_as_written() -> None:
     _write("params.yaml", "MfaMode: ON\nFallback: OFF\nOff: 'x'\n")
     assert parse_parameters([], ["params.yaml"]) == {
@@ -163,6 +162,18 @@ def test_parameter_value_from_a_file_decides_the_pitr_verdict(source: str, expec
     assert _verdicts(result) == {("dynamodb-pitr-enabled", "orders"): expected}
 
 
+def test_parameter_using_its_previous_value_is_unknown_before_deployment() -> None:
+    _write("app.yaml", PITR_TEMPLATE)
+    _write("params.json", json.dumps([{"ParameterKey": "Pitr", "UsePreviousValue": True}]))
+    parameters = parse_parameters([], ["params.json"])
+    assert isinstance(parameters["Pitr"], Unknown)
+    result = _run(["app.yaml"], "dynamodb-pitr-enabled", parameters=parameters)
+    assert _verdicts(result) == {("dynamodb-pitr-enabled", "orders"): "error"}
+    assert "parameter Pitr uses its previous value, unknown before deployment" in \
+        result.findings[0].message
+    assert parse_parameters(["Pitr=true"], ["params.json"]) == {"Pitr": "true"}
+
+
 def test_parameter_outside_its_allowed_values_is_never_a_pass() -> None:
     _write("app.yaml", PITR_TEMPLATE)
     result = _run(["app.yaml"], "dynamodb-pitr-enabled", parameters={"Pitr": "maybe"})
@@ -205,13 +216,10 @@ def test_parameters_file_with_invalid_yaml_exits_2_naming_it(
     _write("broken.yaml", "Env: prod\nPitr: [true, false\n")
     code, out, err = _cli(capsys, "app.yaml", "--parameters-file", "broken.yaml", "--out", "out")
     assert (code, out) == (2, "")
-    assert err.startswith("error: broken.yaml: cannot read parameters")
+    assert err.startswith("error: broken.yaml:") and "cannot read parameters" in err
     assert "Traceback" not in err and "internal error" not in err
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the YAML error of a parameters file is printed as "
-                   "PyYAML's multi-line text (with an excerpt, 'in \"<unicode string>\"') "
-                   "instead of one line with the file's line number")
 def test_parameters_file_with_invalid_yaml_is_one_line_with_its_line(
         capsys: pytest.CaptureFixture[str]) -> None:
     _write("app.yaml", PITR_TEMPLATE)
@@ -562,7 +570,7 @@ WAIVERS_TF = """
       billing_mode = "PAY_PER_REQUEST"
     }
 
-    # preflight:waive s3-versioning-enabled
+    # preflight:waive s3-versioning-enabled scratch space
     resource "aws_s3_bucket" "scratch" {
       bucket = "scratch"
     }
@@ -612,7 +620,25 @@ def test_waive_comments_above_terraform_blocks() -> None:
         "logs are disposable", Status.FAIL, "main.tf:1")
     assert (waivers["cache"].reason, waivers["cache"].source) == (
         "cache table, rebuilt on deploy", "main.tf:6")
-    assert waivers["scratch"].reason == "(no reason given)"
+    assert waivers["scratch"].reason == "scratch space"
+
+
+def test_waive_comment_without_a_reason_exits_2_naming_its_line(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _write("main.tf", """
+        # preflight:waive s3-versioning-enabled
+        resource "aws_s3_bucket" "scratch" {
+          bucket = "scratch"
+        }
+    """)
+    plan = _plan("plan.json", _change("aws_s3_bucket.scratch", "aws_s3_bucket",
+                                      {"bucket": "scratch"}))
+    code, out, err = _cli(capsys, plan, "--policies", _policy("s3-versioning-enabled"),
+                          "--out", "out")
+    assert (code, out) == (2, "")
+    line = _clean_input_error(err, "main.tf:1")
+    assert "a waiver needs a reason" in line
+    assert not Path("out").exists()
 
 
 def test_waive_comment_naming_an_unknown_or_unneeded_policy_is_a_note() -> None:
@@ -683,8 +709,6 @@ def test_module_and_indexed_addresses_are_separate_resources() -> None:
     assert indexed.location.line == _address_line(plan, "aws_s3_bucket.b[0]")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the plan line of an address with a string "
-                   "for_each key is searched unescaped, so it falls back to line 1")
 def test_for_each_string_key_points_at_its_address_line() -> None:
     plan = _plan("plan.json",
                  _change("aws_s3_bucket.b[0]", "aws_s3_bucket", {"bucket": "b-zero"}),
@@ -740,9 +764,6 @@ def test_module_autoscaling_joined_through_configuration_references() -> None:
     assert _verdicts(result) == {("dynamodb-autoscaling-registered", "app-orders"): "pass"}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a module's scalable targets (resource_id known "
-                   "after apply) are joined by module-less address, so they also credit a "
-                   "root-module table of the same local name")
 def test_module_autoscaling_does_not_credit_a_root_table_of_the_same_name() -> None:
     root = _change("aws_dynamodb_table.t", "aws_dynamodb_table",
                    {"name": "root-orders", "billing_mode": "PROVISIONED", "read_capacity": 5,
@@ -768,8 +789,6 @@ def test_known_after_apply_attribute_is_an_error_naming_it() -> None:
         assert "aws_dynamodb_table.orders" in finding.message
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a point_in_time_recovery block wholly known "
-                   "after apply reads as disabled (fail) instead of unknown (error)")
 def test_whole_block_known_after_apply_is_an_error_not_a_fail() -> None:
     plan = _plan("plan.json", _change(
         "aws_dynamodb_table.orders", "aws_dynamodb_table",
@@ -793,16 +812,57 @@ BUCKET_TEMPLATE = """
 """
 
 
+TEMPLATE_TEXT = "Resources:\n  B:\n    Type: AWS::S3::Bucket\n"
+PLAN_TEXT = '{"format_version": "1.2", "resource_changes": []}'
+
+
 def test_directory_walk_skips_tool_directories_and_keeps_iac_suffixes() -> None:
     for name in ["infra/app.yaml", "infra/stack.template", "infra/sub/plan.json",
                  "infra/notes.md", "infra/node_modules/pkg/template.yaml",
                  "infra/.terraform/modules/plan.json", "infra/.git/config.yml",
                  "infra/.cache/x.yaml", "infra/venv/lib/t.yaml"]:
-        _write(name, "x: 1\n")
+        _write(name, PLAN_TEXT if name.endswith(".json") else TEMPLATE_TEXT)
     assert [p.as_posix() for p in discover(["infra"])] == [
         "infra/app.yaml", "infra/stack.template", "infra/sub/plan.json"]
     assert [p.as_posix() for p in discover(["infra/notes.md", "infra", "infra/app.yaml"])] == [
         "infra/notes.md", "infra/app.yaml", "infra/stack.template", "infra/sub/plan.json"]
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), [
+    ("package.json", '{"name": "app", "version": "1.0.0"}', "content not recognised"),
+    ("notes.md", "# Notes\n", "content not recognised"),
+    ("broken.json", '{"Resources": ', "broken.json:1:15: invalid JSON"),
+    ("main.tf", 'resource "aws_s3_bucket" "b" {}\n', "terraform show -json plan.out"),
+])
+def test_cli_named_file_that_is_not_a_template_or_plan_exits_2(
+        capsys: pytest.CaptureFixture[str], name: str, text: str, expected: str) -> None:
+    _write("app.yaml", TEMPLATE_TEXT)
+    _write(name, text)
+    code, out, err = _cli(capsys, "app.yaml", name, "--out", "out")
+    assert (code, out) == (2, "")
+    line = _clean_input_error(err, name, expected)
+    assert line.startswith(f"error: {name}:")
+    assert "expected a CloudFormation template" in line
+    assert not Path("out").exists()
+
+
+@pytest.mark.parametrize(("files", "hint"), [
+    ({"infra/package.json": '{"name": "app"}', "infra/settings.yaml": "replicas: 3\n"},
+     "pass the templates"),
+    ({"infra/main.tf": 'resource "aws_s3_bucket" "b" {}\n'}, "terraform show -json plan.out"),
+    ({"infra/cdk.json": '{"app": "npx ts-node bin/app.ts"}'}, "cdk synth"),
+    ({"infra/.terraform/plan.json": PLAN_TEXT,  # only skipped directories hold any
+      "infra/node_modules/x/stack.yaml": TEMPLATE_TEXT}, "pass the templates"),
+])
+def test_cli_paths_holding_no_template_or_plan_exit_2(
+        capsys: pytest.CaptureFixture[str], files: dict[str, str], hint: str) -> None:
+    for name, text in files.items():
+        _write(name, text)
+    code, out, err = _cli(capsys, "infra", "--out", "out")
+    assert (code, out) == (2, "")
+    line = _clean_input_error(err, "infra", hint)
+    assert "no CloudFormation template or Terraform plan found" in line
+    assert not Path("out").exists()
 
 
 def test_discover_of_a_missing_path_names_it() -> None:
@@ -829,8 +889,6 @@ def test_kind_of_recognises_iac_by_content() -> None:
         name: kind for name, (_, kind) in kinds.items()}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a JSON CloudFormation template named *.template "
-                   "(the classic AWS sample form) is only tried as YAML, so it is not detected")
 def test_kind_of_json_template_with_template_suffix() -> None:
     _write("stack.template", json.dumps(
         {"AWSTemplateFormatVersion": "2010-09-09",
@@ -838,8 +896,6 @@ def test_kind_of_json_template_with_template_suffix() -> None:
     assert kind_of(Path("stack.template")) == "cloudformation"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: these CloudFormation templates are not "
-                   "detected, so they are silently left out of the scan")
 @pytest.mark.parametrize(("name", "text"), [
     ("commented.yaml", "Resources:  # the stack\n  B:\n    Type: AWS::S3::Bucket\n"),
     ("bom.json", '\ufeff{"Resources": {"B": {"Type": "AWS::S3::Bucket"}}}'),
@@ -847,6 +903,20 @@ def test_kind_of_json_template_with_template_suffix() -> None:
 def test_kind_of_template_with_comment_after_resources_or_a_bom(name: str, text: str) -> None:
     Path(name).write_text(text, encoding="utf-8")
     assert kind_of(Path(name)) == "cloudformation"
+
+
+def test_cli_reads_a_json_template_with_a_bom_whatever_its_suffix(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    body = {"Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {
+        "BucketName": "assets", "VersioningConfiguration": {"Status": "Enabled"}}}}}
+    Path("stack.template").write_text("\ufeff" + json.dumps(body, indent=2), encoding="utf-8")
+    code, out, err = _cli(capsys, "stack.template", "--policies",
+                          _policy("s3-versioning-enabled"), "--out", "out")
+    assert (code, err) == (0, "")
+    assert "1 pass, 0 fail, 0 error" in out
+    report = json.loads(Path("out/report.json").read_text())
+    assert [f["location"] for f in report["findings"]] == [
+        {"path": "stack.template", "line": 3, "resource_line": 3}]
 
 
 def test_cli_walk_judges_only_templates_outside_skipped_directories(

@@ -202,35 +202,39 @@ def test_sam_globals_implicit_apis_and_simple_tables() -> None:
         # Globals.Function.Timeout (60 s) is what the failing checks point at
         ("apigateway-lambda-timeout-fits", "fail", "reports-sam", f"{SAM}:11"),
         ("lambda-timeout-bounds", "fail", "reports-sam", f"{SAM}:11"),
-        ("lambda-reserved-concurrency", "fail", "reports-sam", f"{SAM}:47"),
+        ("lambda-reserved-concurrency", "fail", "reports-sam", f"{SAM}:48"),
         # its own Timeout wins over Globals
-        ("apigateway-lambda-timeout-fits", "pass", "orders-sam-api", f"{SAM}:32"),
-        ("lambda-timeout-bounds", "pass", "orders-sam-api", f"{SAM}:32"),
-        ("lambda-reserved-concurrency", "pass", "orders-sam-api", f"{SAM}:32"),
+        ("apigateway-lambda-timeout-fits", "pass", "orders-sam-api", f"{SAM}:33"),
+        ("lambda-timeout-bounds", "pass", "orders-sam-api", f"{SAM}:33"),
+        ("lambda-reserved-concurrency", "pass", "orders-sam-api", f"{SAM}:33"),
         # IgnoreGlobals: "*": Lambda's own 3 s default
-        ("apigateway-lambda-timeout-fits", "pass", "legacy-sam", f"{SAM}:64"),
-        ("lambda-timeout-bounds", "pass", "legacy-sam", f"{SAM}:64"),
-        ("lambda-reserved-concurrency", "fail", "legacy-sam", f"{SAM}:64"),
+        ("apigateway-lambda-timeout-fits", "pass", "legacy-sam", f"{SAM}:65"),
+        ("lambda-timeout-bounds", "pass", "legacy-sam", f"{SAM}:65"),
+        ("lambda-reserved-concurrency", "fail", "legacy-sam", f"{SAM}:65"),
         # Globals.Api's method settings reach the explicit and the implicit REST API
         ("apigateway-execution-logging", "pass", "orders-sam/prod", f"{SAM}:25"),
         ("apigateway-stage-throttling", "pass", "orders-sam/prod", f"{SAM}:25"),
         ("apigateway-waf-attached", "fail", "orders-sam/prod", f"{SAM}:25"),
-        ("apigateway-execution-logging", "pass", "ServerlessRestApi/Prod", f"{SAM}:54"),
-        ("apigateway-stage-throttling", "pass", "ServerlessRestApi/Prod", f"{SAM}:54"),
-        ("apigateway-waf-attached", "fail", "ServerlessRestApi/Prod", f"{SAM}:54"),
+        ("apigateway-execution-logging", "pass", "ServerlessRestApi/Prod", f"{SAM}:55"),
+        ("apigateway-stage-throttling", "pass", "ServerlessRestApi/Prod", f"{SAM}:55"),
+        ("apigateway-waf-attached", "fail", "ServerlessRestApi/Prod", f"{SAM}:55"),
+        # SAM's extra "Stage" stage of the implicit API (OrdersApi sets OpenApiVersion)
+        ("apigateway-execution-logging", "fail", "ServerlessRestApi/Stage", f"{SAM}:55"),
+        ("apigateway-stage-throttling", "fail", "ServerlessRestApi/Stage", f"{SAM}:55"),
+        ("apigateway-waf-attached", "fail", "ServerlessRestApi/Stage", f"{SAM}:55"),
         # the implicit HTTP API has no throttling: pointed at the event that creates it
-        ("apigateway-stage-throttling", "fail", "ServerlessHttpApi/$default", f"{SAM}:59"),
+        ("apigateway-stage-throttling", "fail", "ServerlessHttpApi/$default", f"{SAM}:60"),
         # SimpleTable: on demand unless provisioned; no PITR, no deletion protection
-        ("dynamodb-autoscaling-registered", "pass", "sessions-prod", f"{SAM}:74"),
-        ("dynamodb-deletion-protection", "fail", "sessions-prod", f"{SAM}:74"),
-        ("dynamodb-pitr-enabled", "waived", "sessions-prod", f"{SAM}:74"),
-        ("dynamodb-autoscaling-registered", "fail", "counters", f"{SAM}:89"),
-        ("dynamodb-deletion-protection", "fail", "counters", f"{SAM}:89"),
-        ("dynamodb-pitr-enabled", "fail", "counters", f"{SAM}:89"),
+        ("dynamodb-autoscaling-registered", "pass", "sessions-prod", f"{SAM}:75"),
+        ("dynamodb-deletion-protection", "fail", "sessions-prod", f"{SAM}:75"),
+        ("dynamodb-pitr-enabled", "waived", "sessions-prod", f"{SAM}:75"),
+        ("dynamodb-autoscaling-registered", "fail", "counters", f"{SAM}:90"),
+        ("dynamodb-deletion-protection", "fail", "counters", f"{SAM}:90"),
+        ("dynamodb-pitr-enabled", "fail", "counters", f"{SAM}:90"),
     }
     timeout = next(f for f in result.findings if f.policy_id == "lambda-timeout-bounds"
                    and f.resource.name == "reports-sam")
-    assert timeout.location.property == "Timeout" and timeout.location.resource_line == 47
+    assert timeout.location.property == "Timeout" and timeout.location.resource_line == 48
 
 
 def test_sam_function_events_become_api_integrations() -> None:
@@ -290,7 +294,7 @@ Globals:
 Resources:
   Api:
     Type: AWS::Serverless::Api
-    Properties: {Name: sam-parity-api, StageName: prod}
+    Properties: {Name: sam-parity-api, StageName: prod, OpenApiVersion: "3.0"}
   Fn:
     Type: AWS::Serverless::Function
     Properties:
@@ -315,3 +319,200 @@ Resources:
                      if f.resource.name in names}
     assert {(f.policy_id, f.resource.name): f.message for f in planned.findings} == \
         live_messages
+
+
+SYNTH = "tests/data/iac/cdk-synth/"
+
+
+def test_real_cdk_synth_output() -> None:
+    """Untouched `cdk synth` output of tests/data/iac/cdk-synth/app.js (aws-cdk-lib 2.276):
+    a stack with a nested stack, TableV2 (a global table), LambdaRestApi, HttpApi, and a
+    Stage of the app (assembly-Prod/) holding the same stack again."""
+    result = _run(SYNTH, environment="prod")
+    stack, nested = f"{SYNTH}OrdersStack.template.json", \
+        f"{SYNTH}OrdersStackStorage3AD7B3B3.nested.template.json"
+    assert {t for t in _table(result) if "assembly-Prod" not in t[3]} == {
+        ("apigateway-execution-logging", "pass", "RestApi/prod", f"{stack}:306"),
+        ("apigateway-stage-throttling", "pass", "RestApi/prod", f"{stack}:306"),
+        ("apigateway-waf-attached", "fail", "RestApi/prod", f"{stack}:306"),
+        ("apigateway-stage-throttling", "fail", "HttpApi/$default", f"{stack}:722"),
+        ("apigateway-lambda-timeout-fits", "pass", "OrdersStack/Api/Resource", f"{stack}:159"),
+        ("lambda-timeout-bounds", "pass", "OrdersStack/Api/Resource", f"{stack}:159"),
+        ("lambda-reserved-concurrency", "fail", "OrdersStack/Api/Resource", f"{stack}:159"),
+        ("cognito-deletion-protection", "pass", "OrdersStack/Users/Resource", f"{stack}:784"),
+        ("cognito-mfa-on-in-prod", "fail", "OrdersStack/Users/Resource", f"{stack}:808"),
+        # autoScaleReadCapacity only: the write side is missing
+        ("dynamodb-autoscaling-registered", "fail", "OrdersStack/OrdersTable/Resource",
+         f"{stack}:3"),
+        ("dynamodb-deletion-protection", "pass", "OrdersStack/OrdersTable/Resource", f"{stack}:3"),
+        ("dynamodb-pitr-enabled", "pass", "OrdersStack/OrdersTable/Resource", f"{stack}:3"),
+        ("s3-versioning-enabled", "fail", "OrdersStack/Logs/Resource", f"{stack}:103"),
+        ("s3-versioning-enabled", "pass", "OrdersStack/Storage/ArchiveBucket/Resource",
+         f"{nested}:3"),
+        ("dynamodb-autoscaling-registered", "pass", "OrdersStack/Storage/GlobalTable/Resource",
+         f"{nested}:22"),
+        ("dynamodb-pitr-enabled", "pass", "OrdersStack/Storage/GlobalTable/Resource",
+         f"{nested}:22"),
+        ("dynamodb-deletion-protection", "fail", "OrdersStack/Storage/GlobalTable/Resource",
+         f"{nested}:38"),
+    }
+    staged = {(t[0], t[1], t[2].removeprefix("Prod/")) for t in _table(result)
+              if "assembly-Prod" in t[3]}
+    assert staged == {(t[0], t[1], t[2]) for t in _table(result) if "assembly-Prod" not in t[3]}
+    from scanner.iac.run import load_planned
+
+    function = next(p for p in load_planned([stack], {}, "us-east-1", "0")
+                    if p.type == "aws.lambda.function")
+    assert [(i["api_type"], i["path"], i["method"], i["timeout_ms"])
+            for i in function.data["api_integrations"]] == [
+        ("REST", "/{proxy+}", "ANY", 29000), ("REST", "/", "ANY", 29000),
+        ("HTTP", None, None, 30000)]
+
+
+def test_openapi_definitions_are_integrations(tmp_path: Path) -> None:
+    """APIs defined by an inline OpenAPI Body (or SAM DefinitionBody) carry their Lambda
+    integrations in x-amazon-apigateway-integration, not in Method resources."""
+    template = tmp_path / "openapi.yaml"
+    template.write_text("""Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      FunctionName: openapi-fn
+      Runtime: python3.12
+      Handler: index.handler
+      Role: arn:aws:iam::000000000000:role/fn
+      Code: {ZipFile: "x"}
+      Timeout: 20
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Name: openapi-rest
+      Body:
+        openapi: "3.0.1"
+        paths:
+          /orders/{id}:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                httpMethod: POST
+                timeoutInMillis: 15000
+                uri: !Sub "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/\\
+                  ${Fn.Arn}/invocations"
+            x-amazon-apigateway-any-method:
+              x-amazon-apigateway-integration:
+                uri: !Sub "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/\\
+                  ${Other.Arn}/invocations"
+  Http:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      DefinitionBody:
+        paths:
+          /health:
+            get:
+              x-amazon-apigateway-integration:
+                uri: !GetAtt Fn.Arn
+                payloadFormatVersion: "2.0"
+""")
+    from scanner.iac.run import load_planned
+
+    function = next(p for p in load_planned([str(template)], {}, "us-east-1", "0")
+                    if p.type == "aws.lambda.function")
+    assert function.data["api_integrations"] == [
+        {"api_type": "REST", "api_id": "${Api}", "path": "/orders/{id}", "method": "GET",
+         "timeout_ms": 15000, "timeout_seconds": 15.0},
+        {"api_type": "HTTP", "api_id": "${Http}", "path": None, "method": None,
+         "timeout_ms": 30000, "timeout_seconds": 30.0}]
+    result = _run(str(template), environment="prod")
+    fits = next(f for f in result.findings if f.policy_id == "apigateway-lambda-timeout-fits")
+    assert fits.status is Status.FAIL and "expected < 15.0" in fits.message  # 20 s >= 15 s
+
+
+def test_nested_stack_parameters_keep_what_is_unknown(tmp_path: Path) -> None:
+    """A parent passing an unknown parameter to a nested stack: the nested template sees it
+    unknown (error), never a made-up string; an SSM-typed parameter is read at deployment."""
+    (tmp_path / "child.yaml").write_text("""Parameters:
+  Pitr: {Type: String}
+  KeyArn: {Type: String}
+Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: child-table
+      BillingMode: PAY_PER_REQUEST
+      PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: !Ref Pitr}
+      SSESpecification: {SSEEnabled: true, KMSMasterKeyId: !Ref KeyArn}
+""")
+    (tmp_path / "parent.yaml").write_text("""Parameters:
+  ChildPitr: {Type: String}
+  Versioning: {Type: "AWS::SSM::Parameter::Value<String>", Default: /org/versioning}
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+  Child:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: child.yaml
+      Parameters: {Pitr: !Ref ChildPitr, KeyArn: !GetAtt Key.Arn}
+  Bucket:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: parent-bucket
+      VersioningConfiguration: {Status: !Ref Versioning}
+""")
+    result = _run(str(tmp_path), environment="prod")
+    statuses = {(f.policy_id, f.resource.name): (f.status, f.message) for f in result.findings}
+    status, message = statuses[("dynamodb-pitr-enabled", "child-table")]
+    assert status is Status.ERROR and "parameter ChildPitr has no value" in message
+    status, message = statuses[("s3-versioning-enabled", "parent-bucket")]
+    assert status is Status.ERROR and "SSM parameter /org/versioning" in message
+    supplied = _run(str(tmp_path), environment="prod",
+                    parameters={"ChildPitr": "true", "Versioning": "Enabled"})
+    assert {(f.policy_id, f.resource.name): f.status for f in supplied.findings}[
+        ("dynamodb-pitr-enabled", "child-table")] is Status.PASS
+    assert {(f.policy_id, f.resource.name): f.status for f in supplied.findings}[
+        ("s3-versioning-enabled", "parent-bucket")] is Status.PASS
+
+
+TFM = "tests/data/iac/terraform-modules/"
+
+
+def test_terraform_plan_as_terraform_writes_it() -> None:
+    """A one-line plan in Terraform 1.11's shape: a for_each module (module.tables["orders"]),
+    for_each targets and policies joined inside their module instance, provider
+    default_tags in tags_all, computed blocks and arguments left unset (their provider
+    defaults apply), ids known only after apply, and lines from the module's own .tf."""
+    result = _run(TFM, environment="staging")  # default_tags say prod
+    module, root = f"{TFM}modules/table/main.tf", f"{TFM}main.tf"
+    assert _table(result) == {
+        ("dynamodb-autoscaling-registered", "pass", "orders", f"{module}:13"),
+        ("dynamodb-autoscaling-registered", "fail", "carts", f"{module}:15"),
+        ("dynamodb-deletion-protection", "fail", "orders", f"{module}:13"),
+        ("dynamodb-deletion-protection", "fail", "carts", f"{module}:13"),
+        ("dynamodb-pitr-enabled", "pass", "orders", f"{module}:13"),
+        ("dynamodb-pitr-enabled", "fail", "carts", f"{module}:25"),
+        ("s3-versioning-enabled", "waived", "orders-build-logs", f"{root}:19"),
+        ("s3-versioning-enabled", "pass", "orders-assets", f"{root}:23"),
+        ("lambda-reserved-concurrency", "fail", "orders-api", f"{root}:34"),
+        ("lambda-timeout-bounds", "fail", "orders-api", f"{root}:40"),
+        ("apigateway-lambda-timeout-fits", "fail", "orders-api", f"{root}:40"),
+        ("apigateway-execution-logging", "pass", "orders/prod", f"{root}:80"),
+        ("apigateway-stage-throttling", "pass", "orders/prod", f"{root}:80"),
+        ("apigateway-waf-attached", "fail", "orders/prod", f"{root}:80"),
+    }
+    assert {f.resource.id for f in result.findings if f.resource.name == "carts"} == {
+        f'{TFM}plan.json#module.tables["carts"].aws_dynamodb_table.this'}
+    from scanner.iac.run import load_planned
+
+    planned = {p.name: p for p in load_planned([TFM], {}, "us-east-1", "0")}
+    function = planned["orders-api"].data
+    assert function["architectures"] == ["x86_64"]  # unset: "known after apply" in the plan
+    assert function["tags"] == {"Environment": "prod", "Team": "orders"}
+    assert function["api_integrations"] == [
+        {"api_type": "REST", "api_id": "${aws_api_gateway_rest_api.orders.id}",
+         "path": "/orders/{id}", "method": "GET", "timeout_ms": 29000, "timeout_seconds": 29.0}]
+    assert [p["name"] for p in planned["orders"].data["autoscaling"]["write"]["policies"]] == \
+        ["orders-write"]
+    # without the .tf files the plan itself is the place: a compact plan is all line 1
+    plan_only = _run(f"{TFM}plan.json", environment="prod", source_dirs=["tests/data/iac/cfn"])
+    assert {f.location.describe() for f in plan_only.findings} == {f"{TFM}plan.json:1"}

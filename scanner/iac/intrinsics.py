@@ -207,24 +207,30 @@ def references(node: Any) -> set[str]:
     return found
 
 
-def parameter_values(template: Mapping[str, Any], supplied: Mapping[str, str]) -> dict[str, Any]:
-    """Each declared parameter: the supplied value, else its Default, else Unknown."""
+def parameter_values(template: Mapping[str, Any], supplied: Mapping[str, Any]) -> dict[str, Any]:
+    """Each declared parameter: the supplied value, else its Default, else Unknown. A value
+    a parent stack passes may itself be Unknown or Deferred, and stays so."""
     values: dict[str, Any] = {}
     for name, spec in (template.get("Parameters") or {}).items():
         spec = spec if isinstance(spec, dict) else {}
+        kind = str(spec.get("Type", "String"))
         if name in supplied:
             value: Any = supplied[name]
+        elif kind.startswith("AWS::SSM::Parameter::Value<"):
+            value = Unknown(f"parameter {name} is read from SSM parameter "
+                            f"{spec.get('Default', '(no default)')} at deployment (pass "
+                            f"--parameter {name}=VALUE with the value it holds)")
         elif "Default" in spec:
             value = spec["Default"]
         else:
-            values[str(name)] = Unknown(
-                f"parameter {name} has no value and no default (pass --parameter {name}=VALUE "
-                "or --parameters-file)")
-            continue
-        kind = str(spec.get("Type", "String"))
-        if isinstance(value, str) and ("List<" in kind or kind == "CommaDelimitedList"):
-            value = [v.strip() for v in value.split(",")]
-        values[str(name)] = value if not isinstance(value, str) else str(value)
+            value = Unknown(f"parameter {name} has no value and no default (pass "
+                            f"--parameter {name}=VALUE or --parameters-file)")
+        if isinstance(value, (Unknown, Deferred)):
+            values[str(name)] = value
+        elif isinstance(value, str) and ("List<" in kind or kind == "CommaDelimitedList"):
+            values[str(name)] = [v.strip() for v in value.split(",")]
+        else:
+            values[str(name)] = str(value) if isinstance(value, str) else value
     return values
 
 

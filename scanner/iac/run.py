@@ -34,9 +34,11 @@ from ..evaluate import TAGS, EvaluationContext, evaluate
 from ..models import Account, AppliedWaiver, Finding, Resource, ScanResult, Status
 from ..policy.model import Policy
 from ..scan import _excerpts, _summary, configure_policies, plan_attributes, policy_set_digest
+from ..yamlfile import load_yaml
 from . import cloudformation, terraform
 from .mappings import PLANNABLE
 from .model import COMMON, InlineWaiver, Planned
+from .values import Unknown
 
 SKIP_DIRS = {".git", "node_modules", ".terraform", "__pycache__", ".venv", "venv"}
 SUFFIXES = {".json", ".yaml", ".yml", ".template"}
@@ -52,33 +54,90 @@ def relative(path: Path) -> str:
 
 
 def discover(paths: Sequence[str]) -> list[Path]:
+    """The files to read: each file named, and each directory's files with a template or plan
+    suffix (walked, tool directories skipped). A named file that is neither a template nor a
+    plan, or paths that hold none at all, is an input error: a pre-deploy gate that checked
+    nothing must not pass. Files found by walking are judged by content later, silently."""
     files: list[Path] = []
+    problems: list[Problem] = []
+    named_found = False
+    seen: set[str] = set()  # the suffixes and names walked past, for a hint
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             for root, dirs, names in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+                seen.update(names)
+                seen.update(Path(n).suffix.lower() for n in names)
                 files.extend(Path(root) / n for n in sorted(names)
                              if Path(n).suffix.lower() in SUFFIXES)
         elif path.is_file():
+            if kind_of(path) is None:
+                problems.append(_not_infrastructure(path, raw))
+            named_found = True
             files.append(path)
         else:
-            raise InputError([Problem(raw, None, None, "no such file or directory")])
-    return list(dict.fromkeys(files))
+            problems.append(Problem(raw, None, None, "no such file or directory"))
+    if problems:
+        raise InputError(problems)
+    files = list(dict.fromkeys(files))
+    if not named_found and not any(kind_of(f) is not None for f in files):
+        raise InputError([_nothing_found(paths, len(files), seen)])
+    return files
+
+
+_EXPECTED = ("expected a CloudFormation template (YAML or JSON whose Resources hold AWS:: "
+             "types) or a Terraform plan (the JSON of `terraform show -json plan.out`)")
+_CONVERT_PLAN = "terraform plan -out plan.out && terraform show -json plan.out > plan.json"
+
+
+def _not_infrastructure(path: Path, raw: str) -> Problem:
+    """Why a file named on the command line is not read, and what was expected instead."""
+    if path.suffix.lower() == ".tf":
+        return Problem(raw, None, None, f"Terraform source is not read: {_EXPECTED}",
+                       f"pass its plan: {_CONVERT_PLAN}")
+    text = _read(path)
+    if text is None:
+        return Problem(raw, None, None, f"not a UTF-8 text file: {_EXPECTED}",
+                       "a binary plan from `terraform plan -out` converts with "
+                       "`terraform show -json plan.out > plan.json`")
+    if text.lstrip().startswith("{"):
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as exc:
+            return Problem(raw, exc.lineno, exc.colno, f"invalid JSON ({exc.msg}): {_EXPECTED}")
+    return Problem(raw, None, None, f"content not recognised: {_EXPECTED}")
+
+
+def _nothing_found(paths: Sequence[str], count: int, seen: set[str]) -> Problem:
+    """Directories that hold no template or plan: checking nothing must not pass."""
+    suffixes = ", ".join(sorted(SUFFIXES))
+    message = (f"no CloudFormation template or Terraform plan found in {count} file(s) "
+               f"ending {suffixes}")
+    if ".tf" in seen:
+        hint = f"did you mean the plan of these .tf files? {_CONVERT_PLAN}, then pass plan.json"
+    elif "cdk.json" in seen:
+        hint = "did you mean the CDK app's templates? run `cdk synth` and pass cdk.out"
+    else:
+        hint = ("pass the templates (YAML or JSON whose Resources hold AWS:: types) or the "
+                "JSON of `terraform show -json plan.out`")
+    return Problem(", ".join(paths), None, None, message, hint)
+
+
+_RESOURCES = re.compile(r"^Resources:[ \t]*(?:#.*)?$", re.MULTILINE)
+_AWS_TYPE = re.compile(r"^\s+Type:\s*['\"]?AWS::", re.MULTILINE)
 
 
 def kind_of(path: Path) -> str | None:
-    """"cloudformation", "terraform" or None (not an infrastructure file), by content."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+    """"cloudformation", "terraform" or None (not an infrastructure file), by content: a file
+    whose first character is ``{`` is read as JSON whatever its suffix, any other as YAML."""
+    text = _read(path)
+    if text is None:
         return None
-    if path.suffix.lower() == ".json":
+    if text.lstrip().startswith("{"):
         try:
             document = json.loads(text)
         except ValueError:
-            return None
-        if not isinstance(document, dict):
             return None
         if "resource_changes" in document or ("planned_values" in document
                                               and "format_version" in document):
@@ -88,29 +147,30 @@ def kind_of(path: Path) -> str | None:
                                                for r in resources.values()):
             return "cloudformation"
         return None
-    if re.search(r"^Resources:\s*$", text, re.MULTILINE) and \
-            re.search(r"^\s+Type:\s*['\"]?AWS::", text, re.MULTILINE):
+    if _RESOURCES.search(text) and _AWS_TYPE.search(text):
         return "cloudformation"
     return None
 
 
-def parse_parameters(pairs: Sequence[str], files: Sequence[str]) -> dict[str, str]:
-    """--parameters-file (CloudFormation's [{ParameterKey, ParameterValue}] list or a
-    {Key: Value} map, JSON or YAML), then --parameter Key=Value, later ones winning."""
-    import yaml
+def _read(path: Path) -> str | None:
+    """The file's text (a UTF-8 byte-order mark dropped), or None if it is not UTF-8 text."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
 
-    values: dict[str, str] = {}
+
+def parse_parameters(pairs: Sequence[str], files: Sequence[str]) -> dict[str, str | Unknown]:
+    """--parameters-file (CloudFormation's [{ParameterKey, ParameterValue}] list or a
+    {Key: Value} map, JSON or YAML), then --parameter Key=Value, later ones winning. A listed
+    parameter with ``UsePreviousValue: true`` is Unknown: its value is the deployed stack's."""
+    values: dict[str, str | Unknown] = {}
     for name in files:
-        try:
-            raw = yaml.safe_load(Path(name).read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise InputError([Problem(name, None, None, f"cannot read parameters: {exc}")]) \
-                from None
+        raw = _parameters_document(name)
         if isinstance(raw, dict) and isinstance(raw.get("Parameters"), (dict, list)):
             raw = raw["Parameters"]  # `aws cloudformation deploy`'s {"Parameters": {...}}
         if isinstance(raw, list) and all(isinstance(i, dict) and "ParameterKey" in i for i in raw):
-            values.update({str(i["ParameterKey"]): _text(i.get("ParameterValue", ""))
-                           for i in raw})
+            values.update({str(i["ParameterKey"]): _listed(i) for i in raw})
         elif isinstance(raw, dict):
             values.update({str(k): _text(v) for k, v in raw.items()})
         else:
@@ -125,7 +185,41 @@ def parse_parameters(pairs: Sequence[str], files: Sequence[str]) -> dict[str, st
     return values
 
 
+def _parameters_document(name: str) -> Any:
+    """A parameters file's data: JSON as written, else YAML 1.2 (ON, OFF, yes, no stay
+    text); a YAML error is one problem at its line."""
+    try:
+        text = Path(name).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError([Problem(name, None, None,
+                                  f"cannot read parameters: {exc.strerror or exc}")]) from None
+    except UnicodeDecodeError:
+        raise InputError([Problem(name, None, None, "cannot read parameters: not UTF-8 text",
+                                  "save the file as UTF-8")]) from None
+    if text.lstrip().startswith(("{", "[")):
+        try:
+            return json.loads(text)
+        except ValueError:
+            pass  # YAML's flow style ({Env: prod}), or broken: YAML says where
+    try:
+        return load_yaml(name, text).data
+    except InputError as exc:
+        raise InputError([dataclasses.replace(p, message=f"cannot read parameters: {p.message}")
+                          for p in exc.problems]) from None
+
+
+def _listed(entry: Mapping[str, Any]) -> str | Unknown:
+    """One {ParameterKey, ParameterValue | UsePreviousValue} entry's value."""
+    if entry.get("UsePreviousValue") in (True, "true", "True", "TRUE"):
+        key = entry["ParameterKey"]
+        return Unknown(f"parameter {key} uses its previous value, unknown before deployment "
+                       f"(pass --parameter {key}=VALUE to check a value)")
+    return _text(entry.get("ParameterValue", ""))
+
+
 def _text(value: Any) -> str:
+    if value is None:  # `Key:` with nothing after it, or JSON null
+        return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
@@ -133,7 +227,7 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def load_planned(paths: Sequence[str], parameters: Mapping[str, str], region: str,
+def load_planned(paths: Sequence[str], parameters: Mapping[str, Any], region: str,
                  account_id: str, source_dirs: Sequence[str] = ()) -> list[Planned]:
     files = discover(paths)
     kinds = {f: kind_of(f) for f in files}
@@ -169,7 +263,7 @@ def split_policies(policies: Sequence[Policy]) -> tuple[list[Policy], list[str]]
 
 
 def run_iac(paths: Sequence[str], config: Config, policies: Sequence[Policy], *,
-            environment: str | None = None, parameters: Mapping[str, str] | None = None,
+            environment: str | None = None, parameters: Mapping[str, Any] | None = None,
             region: str = "us-east-1", account_id: str = "000000000000",
             source_dirs: Sequence[str] = (), waivers: Any = None,
             max_waiver_days: int | None = None,

@@ -11,6 +11,8 @@ decoded template, in place, before it is mapped:
   (``ApiId``) makes SAM create ``ServerlessRestApi`` with stage ``Prod``
   (``ServerlessHttpApi`` with stage ``$default``); they are added as SAM resources so the
   stage policies judge them too.
+- The "Stage" stage: a REST API without ``OpenApiVersion`` also gets a stage named
+  ``Stage`` with no settings (a long-standing SAM behaviour); it is added too.
 
 The rest of the transform (roles, permissions, deployments) creates nothing a policy reads;
 the SAM resource types themselves are mapped in ``scanner.iac.mappings``.
@@ -28,6 +30,7 @@ SIMPLE_TABLE = "AWS::Serverless::SimpleTable"
 _GLOBALS = {"Function": FUNCTION, "Api": API, "HttpApi": HTTP_API, "SimpleTable": SIMPLE_TABLE}
 IMPLICIT_REST_API, IMPLICIT_REST_STAGE = "ServerlessRestApi", "Prod"
 IMPLICIT_HTTP_API, IMPLICIT_HTTP_STAGE = "ServerlessHttpApi", "$default"
+SAM_STAGE = "Stage"  # the extra stage SAM creates unless OpenApiVersion is set
 
 
 def is_sam(body: dict[str, Any]) -> bool:
@@ -48,7 +51,25 @@ def expand(body: dict[str, Any]) -> dict[str, Any]:
     for resource in resources.values():
         if isinstance(resource, dict) and resource.get("Type") in globals_by_type:
             _apply_globals(resource, globals_by_type[resource["Type"]])
-    return added
+    return added | _stage_stages(resources, added)
+
+
+def _stage_stages(resources: dict[str, Any], added: dict[str, Any]) -> dict[str, Any]:
+    """SAM gives every REST API a second stage named "Stage", with no settings, unless the
+    API sets OpenApiVersion: live, it is a stage without throttling or logging like any
+    other, so it is added as the Deployment that creates it."""
+    stages: dict[str, Any] = {}
+    for logical_id, resource in list(resources.items()):
+        if not isinstance(resource, dict) or resource.get("Type") != API:
+            continue
+        if "OpenApiVersion" in (resource.get("Properties") or {}):
+            continue
+        stage_id = f"{logical_id}DeploymentStage"
+        if stage_id not in resources:
+            resources[stage_id] = {"Type": "AWS::ApiGateway::Deployment", "Properties": {
+                "RestApiId": {"Ref": str(logical_id)}, "StageName": SAM_STAGE}}
+            stages[stage_id] = added.get(str(logical_id), logical_id)
+    return stages
 
 
 def events(function: dict[str, Any], event_type: str) -> list[tuple[Any, dict[str, Any]]]:

@@ -17,33 +17,65 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, Problem
 from ..models import SourceLocation
 from .model import InlineWaiver, Planned
-from .values import Unknown
+from .values import Deferred, Unknown
 
 _WAIVE = re.compile(r"(?:#|//)\s*preflight:waive\s+([A-Za-z0-9_-]+)\s*(.*)$")
 
 
+_INSTANCE_KEY = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]]*)\]')
+
+
+@dataclass(frozen=True)
+class Configured:
+    """What the plan's ``configuration`` section says of one resource block."""
+
+    references: dict[str, set[str]]  # argument -> the addresses its expression reads
+    arguments: frozenset[str]  # the arguments and blocks the .tf sets
+    default_tags: Any = None  # the provider's default_tags: a map, Unknown, or None
+
+
 @dataclass
 class Change:
+    """One ``resource_changes[]`` entry that exists after the apply."""
+
     address: str
     type: str
     name: str
+    module: str  # the module instance ("" at the root), e.g. module.app["blue"]
+    index: Any  # count/for_each key, None without
     after: dict[str, Any]
-    unknown: dict[str, Any]
-    references: dict[str, set[str]] = field(default_factory=dict)  # argument -> addresses
+    unknown: Any  # after_unknown: a map of the same shape, or True for all of it
+    configured: Configured | None = None  # None: the plan has no configuration section
+
+    @property
+    def module_path(self) -> str:
+        """The module without instance keys: where its configuration (and .tf files) are."""
+        return _INSTANCE_KEY.sub("", self.module)
+
+    @property
+    def references(self) -> dict[str, set[str]]:
+        return self.configured.references if self.configured else {}
+
+    def sets(self, argument: str) -> bool | None:
+        """Whether the .tf sets ``argument`` (None: the plan does not say)."""
+        return None if self.configured is None else argument in self.configured.arguments
 
     def get(self, *path: str | int, default: Any = None) -> Any:
+        """The planned value at ``path``; Unknown when known after apply, except an unset
+        top-level argument the provider computes (``architectures``...), which takes the
+        provider's default."""
         value: Any = self.after
         unknown: Any = self.unknown
         for part in path:
             if unknown is True:
-                return Unknown(f"{self.address}: {'.'.join(map(str, path))} is known after apply")
+                break
             if isinstance(value, list) and isinstance(part, int):
                 value = value[part] if part < len(value) else None
                 unknown = unknown[part] if isinstance(unknown, list) and part < len(unknown) \
@@ -56,36 +88,101 @@ class Change:
             if value is None and unknown is not True:
                 return default
         if unknown is True:
+            if path and self.sets(str(path[0])) is False:
+                return default
             return Unknown(f"{self.address}: {'.'.join(map(str, path))} is known after apply")
         return value
 
     def block(self, name: str) -> Change:
-        """The first nested block (Terraform writes blocks as one-element lists)."""
-        value = self.get(name, 0)
+        """The first nested block (Terraform writes blocks as one-element lists); a block
+        known only after apply is unknown throughout, unless the .tf leaves it unset (the
+        provider's defaults apply)."""
         unknown = self.unknown.get(name) if isinstance(self.unknown, dict) else None
+        if unknown is True and self.sets(name) is False:
+            unknown = None
+        if unknown is True:
+            return Change(f"{self.address}.{name}", self.type, self.name, self.module,
+                          self.index, {}, True)
+        value = self.get(name, 0)
         first_unknown = unknown[0] if isinstance(unknown, list) and unknown else {}
-        return Change(self.address, self.type, self.name,
+        return Change(self.address, self.type, self.name, self.module, self.index,
                       value if isinstance(value, dict) else {},
                       first_unknown if isinstance(first_unknown, dict) else {})
 
-    def refers_to(self, argument: str, address: str) -> bool:
-        return any(r == address or r.startswith(address + ".")
-                   for r in self.references.get(argument, ()))
-
     def refers_to_change(self, argument: str, other: Change) -> bool:
-        """Whether the configuration of ``argument`` names ``other`` (in the same module)."""
-        return self.refers_to(argument, module_less(other.address))
+        """Whether the .tf expression of ``argument`` reads ``other``: the same module
+        instance (a module's references are relative to it) and, when the reference names a
+        literal instance (``aws_x.y[0]``, ``aws_x.y["k"]``), that instance."""
+        if self.module != other.module:
+            return False
+        base = f"{other.type}.{other.name}"
+        named: set[str] = set()
+        found = False
+        for ref in self.references.get(argument, ()):
+            if ref == base or ref.startswith(base + "."):
+                found = True
+            elif ref.startswith(base + "["):
+                key = _INSTANCE_KEY.match(ref, len(base))
+                if key is not None:
+                    found = True
+                    if _literal_key(key.group(0)):
+                        named.add(key.group(0))
+        return found and (not named or _key(other.index) in named)
 
 
-def _configuration(module: dict[str, Any], prefix: str, out: dict[str, dict[str, set[str]]]
-                   ) -> None:
-    for resource in module.get("resources") or []:
-        refs: dict[str, set[str]] = {}
-        for argument, expression in (resource.get("expressions") or {}).items():
-            refs[argument] = set(_references(expression))
-        out[prefix + resource.get("address", "")] = refs
-    for name, call in (module.get("module_calls") or {}).items():
-        _configuration(call.get("module") or {}, f"{prefix}module.{name}.", out)
+def _literal_key(key: str) -> bool:
+    return key.startswith('["') or key[1:-1].isdigit()
+
+
+def _key(index: Any) -> str:
+    return "" if index is None else f"[{json.dumps(index)}]"
+
+
+def _configuration(plan: dict[str, Any]) -> dict[str, Configured]:
+    """Per resource block ("module.app.aws_x.y", instance keys left out): its references,
+    the arguments it sets and its provider's default tags."""
+    configuration = plan.get("configuration") or {}
+    providers = configuration.get("provider_config") or {}
+    out: dict[str, Configured] = {}
+
+    def walk(module: dict[str, Any], prefix: str) -> None:
+        for resource in module.get("resources") or []:
+            expressions = resource.get("expressions") or {}
+            provider = providers.get(resource.get("provider_config_key", "")) or {}
+            out[prefix + resource.get("address", "")] = Configured(
+                {arg: set(_references(e)) for arg, e in expressions.items()},
+                frozenset(expressions), _default_tags(provider))
+        for name, call in (module.get("module_calls") or {}).items():
+            walk(call.get("module") or {}, f"{prefix}module.{name}.")
+
+    walk(configuration.get("root_module") or {}, "")
+    return out
+
+
+def _default_tags(provider: dict[str, Any]) -> Any:
+    blocks = (provider.get("expressions") or {}).get("default_tags") or []
+    if not blocks:
+        return None
+    tags = (blocks[0] or {}).get("tags") or {}
+    if "constant_value" in tags:
+        return dict(tags["constant_value"] or {})
+    return Unknown("the provider's default_tags are computed")
+
+
+def module_sources(plan: dict[str, Any]) -> dict[str, str]:
+    """Module path -> its source as written (``./modules/app``), for the local ones."""
+    out: dict[str, str] = {}
+
+    def walk(module: dict[str, Any], prefix: str) -> None:
+        for name, call in (module.get("module_calls") or {}).items():
+            path = f"{prefix}module.{name}"
+            source = str(call.get("source", ""))
+            if source.startswith(("./", "../")):
+                out[path] = source
+            walk(call.get("module") or {}, path + ".")
+
+    walk((plan.get("configuration") or {}).get("root_module") or {}, "")
+    return out
 
 
 def _references(expression: Any) -> list[str]:
@@ -99,23 +196,6 @@ def _references(expression: Any) -> list[str]:
         for item in expression:
             found.extend(_references(item))
     return found
-
-
-def module_less(address: str) -> str:
-    """module.app.aws_x.y[0] -> aws_x.y (the configuration's relative form)."""
-    parts = address.split(".")
-    while len(parts) > 2 and parts[0] == "module":
-        parts = parts[2:]
-    return re.sub(r"\[[^\]]*\]$", "", ".".join(parts))
-
-
-def _module_prefix(address: str) -> str:
-    parts = address.split(".")
-    prefix = []
-    while len(parts) > 2 and parts[0] == "module":
-        prefix += parts[:2]
-        parts = parts[2:]
-    return ".".join(prefix) + "." if prefix else ""
 
 
 @dataclass
@@ -148,9 +228,12 @@ def find_blocks(source_dirs: list[Path], relative: Callable[[Path], str]
                     above -= 1
                 for n in sorted(comments):
                     waive = _WAIVE.search(text[n])
+                    if waive and not waive.group(2).strip():
+                        raise InputError([Problem(rel, n + 1, None, "a waiver needs a reason: "
+                                                  "# preflight:waive POLICY why it is "
+                                                  "acceptable")])
                     if waive:
-                        waivers.append(InlineWaiver(waive.group(1), waive.group(2).strip()
-                                                    or "(no reason given)",
+                        waivers.append(InlineWaiver(waive.group(1), waive.group(2).strip(),
                                                     SourceLocation(rel, n + 1)))
                 depth, body = 0, []
                 for n in range(index, len(text)):
@@ -163,40 +246,54 @@ def find_blocks(source_dirs: list[Path], relative: Callable[[Path], str]
 
 
 def load(path: Path, relative: Callable[[Path], str], source_dirs: list[str]) -> list[Planned]:
-    text = path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8-sig")
     try:
         plan = json.loads(text)
     except ValueError as exc:
         raise InputError([Problem(str(path), None, None, f"not a Terraform plan: {exc}")]) \
             from None
-    config: dict[str, dict[str, set[str]]] = {}
-    _configuration((plan.get("configuration") or {}).get("root_module") or {}, "", config)
+    configured = _configuration(plan) if "configuration" in plan else None
     changes: list[Change] = []
     for rc in plan.get("resource_changes") or []:
         change = rc.get("change") or {}
-        if rc.get("mode", "managed") != "managed" or change.get("actions") == ["delete"]:
-            continue
-        address = rc["address"]
-        refs = config.get(_module_prefix(address) + module_less(address), {})
-        changes.append(Change(address, rc["type"], rc["name"], change.get("after") or {},
-                              change.get("after_unknown") or {}, refs))
-    dirs = [Path(d) for d in source_dirs] or [path.parent]
-    blocks = find_blocks(dirs, relative)
-    rel = relative(path)
-    marker = text.find('"resource_changes"')
-    return Plan(changes, blocks, rel, text, max(marker, 0)).run()
+        if rc.get("mode", "managed") != "managed" or change.get("after") is None:
+            continue  # data sources; deletes and forgets (nothing exists after the apply)
+        module = str(rc.get("module_address") or "")
+        key = (_INSTANCE_KEY.sub("", module) + "." if module else "") + f"{rc['type']}.{rc['name']}"
+        changes.append(Change(rc["address"], rc["type"], rc["name"], module, rc.get("index"),
+                              change["after"], change.get("after_unknown") or {},
+                              configured.get(key) if configured is not None else None))
+    roots = [Path(d) for d in source_dirs] or [path.parent]
+    blocks = {"": find_blocks(roots, relative)}
+    for module_path, directory in _module_dirs(roots, module_sources(plan)).items():
+        blocks[module_path] = find_blocks([directory], relative)
+    return Plan(changes, blocks, relative(path), text).run()
+
+
+def _module_dirs(roots: list[Path], sources: dict[str, str]) -> dict[str, Path]:
+    """Module path -> the directory of its .tf files, for modules with a local source
+    (a nested module's source is relative to its parent's directory)."""
+    dirs: dict[str, Path] = {}
+    for module_path in sorted(sources, key=lambda m: m.count(".")):
+        parent = module_path.rsplit(".module.", 1)[0] if ".module." in module_path else ""
+        bases = [dirs[parent]] if parent else roots
+        for base in bases:
+            candidate = (base / sources[module_path]).resolve()
+            if candidate.is_dir():
+                dirs[module_path] = candidate
+                break
+    return dirs
 
 
 class Plan:
-    """One plan's changes, with the .tf blocks they come from."""
+    """One plan's changes, with the .tf blocks (per module) they come from."""
 
-    def __init__(self, changes: list[Change], blocks: dict[tuple[str, str], Block], rel: str,
-                 text: str, offset: int) -> None:
+    def __init__(self, changes: list[Change], blocks: dict[str, dict[tuple[str, str], Block]],
+                 rel: str, text: str) -> None:
         self.changes = changes
         self.blocks = blocks
         self.rel = rel
         self.text = text
-        self.offset = offset
 
     def of_type(self, type_name: str) -> list[Change]:
         return [c for c in self.changes if c.type == type_name]
@@ -211,10 +308,9 @@ class Plan:
         """The block's line, the lines of ``arguments`` (attribute -> argument or nested
         block) inside it, and its waiver comments; without the .tf files, the line of the
         resource's entry in the plan."""
-        block = self.blocks.get((c.type, c.name))
+        block = self.blocks.get(c.module_path, {}).get((c.type, c.name))
         if block is None:
-            at = self.text.find(f'"address": "{c.address}"', self.offset)
-            line = self.text.count("\n", 0, at) + 1 if at >= 0 else 1
+            line = self._plan_line(c.address)
             return SourceLocation(self.rel, line, line), {}, []
         locations = {}
         for attribute, argument in (arguments or {}).items():
@@ -224,6 +320,18 @@ class Plan:
                     locations[attribute] = SourceLocation(block.path, number, block.line, argument)
                     break
         return SourceLocation(block.path, block.line, block.line), locations, block.waivers
+
+    def _plan_line(self, address: str) -> int:
+        """The line of the resource's ``"address"`` in the plan (a compact plan is one line)."""
+        pattern = r'"address"\s*:\s*' + re.escape(json.dumps(address))
+        found = re.search(pattern, self.text[max(self.text.find('"resource_changes"'), 0):])
+        if found is None:
+            return 1
+        return self.text.count("\n", 0, self.text.find('"resource_changes"') + found.start()) + 1
+
+    def referenced(self, c: Change, argument: str, type_name: str) -> list[Change]:
+        """The resources of ``type_name`` that ``argument``'s expression reads."""
+        return [other for other in self.of_type(type_name) if c.refers_to_change(argument, other)]
 
     def planned(self, c: Change, type_name: str, name: Any, data: dict[str, Any],
                 arguments: Mapping[str, str] | None = None,
@@ -249,6 +357,18 @@ def unset(value: Any) -> Any:
     """The AWS provider writes -1 for "not set" (throttling limits, reserved concurrency)."""
     return None if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0 \
         else value
+
+
+def deferred(c: Change, argument: str, value: Any) -> Any:
+    """An id or ARN known only after apply, of a resource the .tf names (``rest_api_id =
+    aws_api_gateway_rest_api.orders.id``): it will be set, so it is a Deferred string
+    ("is it set?" answers yes), not an Unknown that would make the whole attribute
+    unreadable. Without such a reference it stays Unknown."""
+    if not isinstance(value, Unknown):
+        return value
+    named = sorted((r for r in c.references.get(argument, ()) if not r.startswith(
+        ("var.", "local.", "each.", "count."))), key=len, reverse=True)
+    return Deferred("${" + named[0] + "}") if named else value
 
 
 def known(value: Any) -> Any:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..intrinsics import references
 from ..model import Planned
 from ..sam import API, HTTP_API, IMPLICIT_HTTP_STAGE
-from ..terraform import known, unset
+from ..terraform import deferred, known, unset
 from ..terraform import tags as plan_tags
 from ..values import Unknown, as_bool, as_number
 
@@ -207,14 +207,13 @@ def _api_name(p: Plan, c: Change, argument: str, api_type: str) -> tuple[Any, Ch
 def _settings_of(p: Plan, stage: Change) -> tuple[dict[str, Any], list[Change]]:
     """aws_api_gateway_method_settings of this stage, keyed by method path."""
     stage_name = stage.get("stage_name")
-    api_refs = {r.split(".")[0] + "." + r.split(".")[1]
-                for r in stage.references.get("rest_api_id", ()) if r.count(".") >= 1}
+    apis = p.referenced(stage, "rest_api_id", "aws_api_gateway_rest_api")
     found: dict[str, Any] = {}
     sources = []
     for ms in p.of_type("aws_api_gateway_method_settings"):
         same_api = (ms.get("rest_api_id") == stage.get("rest_api_id")
                     and not isinstance(stage.get("rest_api_id"), Unknown)) or any(
-            ms.refers_to("rest_api_id", ref) for ref in api_refs)
+            ms.refers_to_change("rest_api_id", api) for api in apis)
         if not (ms.refers_to_change("stage_name", stage)
                 or (ms.get("stage_name") == stage_name and same_api)):
             continue
@@ -238,10 +237,11 @@ def rest_stage_from_plan(p: Plan, c: Change) -> Planned:
         for attribute in ("throttling", "logging_level", "metrics_enabled", "method_settings"):
             elsewhere[attribute] = p.location(source)[0]
     data = rest_stage_data(
-        c.get("rest_api_id"), api_name, stage_name, settings,
+        deferred(c, "rest_api_id", c.get("rest_api_id")), api_name, stage_name, settings,
         tracing_enabled=bool(c.get("xray_tracing_enabled", default=False)),
         web_acl_arn=known(c.get("web_acl_arn")) or _waf(p, c),
-        access_log_destination=c.block("access_log_settings").get("destination_arn"),
+        access_log_destination=deferred(c, "access_log_settings", c.block(
+            "access_log_settings").get("destination_arn")),
         tags=plan_tags(c))
     return p.planned(c, REST_STAGE, f"{api_name}/{stage_name}", data, {
         "tracing_enabled": "xray_tracing_enabled", "tags": "tags",
@@ -260,11 +260,13 @@ def http_stage_from_plan(p: Plan, c: Change) -> Planned:
     api_name, api = _api_name(p, c, "api_id", "aws_apigatewayv2_api")
     route = c.block("default_route_settings")
     data = {
-        "api_id": c.get("api_id"), "api_name": api_name, "stage_name": stage_name,
+        "api_id": deferred(c, "api_id", c.get("api_id")), "api_name": api_name,
+        "stage_name": stage_name,
         "protocol_type": api.get("protocol_type") if api is not None else None,
         "throttling": {"rate_limit": rate(unset(route.get("throttling_rate_limit"))),
                        "burst_limit": unset(route.get("throttling_burst_limit"))},
-        "access_log_destination": c.block("access_log_settings").get("destination_arn"),
+        "access_log_destination": deferred(c, "access_log_settings", c.block(
+            "access_log_settings").get("destination_arn")),
         "tags": plan_tags(c),
     }
     return p.planned(c, HTTP_STAGE, f"{api_name}/{stage_name}", data, {

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 from .. import sam
 from ..intrinsics import references
 from ..model import Planned
+from ..terraform import deferred, unset
 from ..terraform import tags as plan_tags
-from ..terraform import unset
 from ..values import as_number
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def function_from_template(t: Template, logical_id: str, r: dict[str, Any]) -> P
                                           "ReservedConcurrentExecutions"),
         "tags": t.tags(r),
         "api_integrations": _template_integrations(t, logical_id)
-        + _sam_event_integrations(t, r),
+        + _openapi_integrations(t, logical_id) + _sam_event_integrations(t, r),
     }
     return t.planned(logical_id, r, TYPE, t.value(r, "FunctionName"), data, _PROPS)
 
@@ -77,6 +77,36 @@ def _template_integrations(t: Template, function_id: str) -> list[dict[str, Any]
             t.ctx.resolve(api_ref), None, None,
             as_number(t.value(spec, "TimeoutInMillis", default=HTTP_DEFAULT_TIMEOUT_MS),
                       "TimeoutInMillis")))
+    return found
+
+
+# API type -> (its OpenAPI definition property, the integration's API type)
+_OPENAPI = {"AWS::ApiGateway::RestApi": ("Body", "REST"), sam.API: ("DefinitionBody", "REST"),
+            "AWS::ApiGatewayV2::Api": ("Body", "HTTP"), sam.HTTP_API: ("DefinitionBody", "HTTP")}
+
+
+def _openapi_integrations(t: Template, function_id: str) -> list[dict[str, Any]]:
+    """Integrations an inline OpenAPI definition declares (``x-amazon-apigateway-integration``
+    whose ``uri`` names this function)."""
+    found = []
+    for api_id, api in t.of_type(*_OPENAPI):
+        prop, api_type = _OPENAPI[str(api["Type"])]
+        definition = t.props(api).get(prop)
+        paths = definition.get("paths") if isinstance(definition, dict) else None
+        for path, operations in paths.items() if isinstance(paths, dict) else ():
+            for verb, operation in operations.items() if isinstance(operations, dict) else ():
+                spec = operation.get("x-amazon-apigateway-integration") \
+                    if isinstance(operation, dict) else None
+                if not isinstance(spec, dict) or function_id not in references(spec.get("uri")):
+                    continue
+                rest = api_type == "REST"
+                method = "ANY" if verb == "x-amazon-apigateway-any-method" else str(verb).upper()
+                timeout = spec.get("timeoutInMillis",
+                                   REST_DEFAULT_TIMEOUT_MS if rest else HTTP_DEFAULT_TIMEOUT_MS)
+                found.append(integration(
+                    api_type, t.ctx.resolve({"Ref": api_id}), str(path) if rest else None,
+                    method if rest else None,
+                    as_number(t.ctx.resolve(timeout), "timeoutInMillis")))
     return found
 
 
@@ -133,12 +163,13 @@ def function_from_plan(p: Plan, c: Change) -> Planned:
 
 
 def _plan_integrations(p: Plan, function: Change) -> list[dict[str, Any]]:
-    found = [integration("REST", i.get("rest_api_id"), _plan_rest_path(p, i),
+    found = [integration("REST", deferred(i, "rest_api_id", i.get("rest_api_id")),
+                         _plan_rest_path(p, i),
                          i.get("http_method"),
                          i.get("timeout_milliseconds", default=REST_DEFAULT_TIMEOUT_MS))
              for i in p.of_type("aws_api_gateway_integration")
              if i.refers_to_change("uri", function)]
-    found += [integration("HTTP", i.get("api_id"), None, None,
+    found += [integration("HTTP", deferred(i, "api_id", i.get("api_id")), None, None,
                           i.get("timeout_milliseconds", default=HTTP_DEFAULT_TIMEOUT_MS))
               for i in p.of_type("aws_apigatewayv2_integration")
               if i.refers_to_change("integration_uri", function)]

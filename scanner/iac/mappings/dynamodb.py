@@ -78,6 +78,59 @@ def simple_table_from_template(t: Template, logical_id: str, r: dict[str, Any]) 
         "provisioned_throughput": "ProvisionedThroughput", "tags": "Tags"})
 
 
+def global_table_from_template(t: Template, logical_id: str, r: dict[str, Any]) -> Planned:
+    """A global table (CDK's TableV2) as the table of the replica in this region: PITR,
+    deletion protection, tags and read capacity are per replica; write capacity of a
+    provisioned global table is always auto scaled (WriteCapacityAutoScalingSettings)."""
+    name = t.value(r, "TableName")
+    replica = _replica(t, r)
+    billing = t.value(r, "BillingMode", default="PROVISIONED")
+    holder = {"Properties": replica} if isinstance(replica, dict) else {}
+    write = t.value(r, "WriteProvisionedThroughputSettings", "WriteCapacityAutoScalingSettings")
+    read = t.value(holder, "ReadProvisionedThroughputSettings")
+    data = {
+        "billing_mode": billing,
+        "provisioned_throughput": {
+            "read": as_number((read or {}).get("ReadCapacityUnits"), "ReadCapacityUnits")
+            if not isinstance(read, Unknown) else read,
+            "write": None},
+        "deletion_protection": as_bool(t.value(holder, "DeletionProtectionEnabled",
+                                               default=False), "DeletionProtectionEnabled"),
+        "pitr": _pitr(as_bool(t.value(holder, "PointInTimeRecoverySpecification",
+                                      "PointInTimeRecoveryEnabled", default=False),
+                              "PointInTimeRecoveryEnabled")),
+        "autoscaling": {"read": _global_scaling((read or {}).get("ReadCapacityAutoScalingSettings")
+                                                if not isinstance(read, Unknown) else read),
+                        "write": _global_scaling(write)},
+        "tags": t.tags(holder),
+    }
+    if isinstance(replica, Unknown):
+        data = {key: replica for key in data}
+    return t.planned(logical_id, r, TYPE, name, data, {
+        "billing_mode": "BillingMode", "pitr": "Replicas", "deletion_protection": "Replicas",
+        "tags": "Replicas", "autoscaling": "WriteProvisionedThroughputSettings"})
+
+
+def _replica(t: Template, r: dict[str, Any]) -> Any:
+    """The replica in the region the stack deploys to (CloudFormation requires one)."""
+    replicas = t.props(r).get("Replicas") or []
+    for replica in replicas if isinstance(replicas, list) else []:
+        region = t.ctx.resolve(replica.get("Region")) if isinstance(replica, dict) else None
+        if region == t.ctx.region:
+            return replica
+    return Unknown(f"no replica of the global table in {t.ctx.region}")
+
+
+def _global_scaling(settings: Any) -> Any:
+    if settings is None or isinstance(settings, Unknown):
+        return settings
+    tracking = settings.get("TargetTrackingScalingPolicyConfiguration")
+    return {"min_capacity": as_number(settings.get("MinCapacity"), "MinCapacity"),
+            "max_capacity": as_number(settings.get("MaxCapacity"), "MaxCapacity"),
+            "policies": [{"name": "target-tracking", "type": "TargetTrackingScaling"}]
+            if tracking else []}
+
+
 def _template_autoscaling(t: Template, logical_id: str, table_name: Any) -> dict[str, Any]:
     """Joined from ScalableTargets whose ResourceId is table/<this table> (by Ref/Sub to
     it or by its name), and the ScalingPolicies attached to them."""
@@ -157,5 +210,6 @@ def _plan_autoscaling(p: Plan, table: Change, name: Any) -> dict[str, Any]:
 
 
 CLOUDFORMATION = {"AWS::DynamoDB::Table": table_from_template,
+                  "AWS::DynamoDB::GlobalTable": global_table_from_template,
                   SIMPLE_TABLE: simple_table_from_template}
 TERRAFORM = {"aws_dynamodb_table": table_from_plan}
