@@ -20,6 +20,7 @@ from scanner.policy import load_policies
 DATA = Path(__file__).parent / "data" / "iac"
 POLICIES = Path(__file__).resolve().parent.parent / "policies"
 APP = "tests/data/iac/cfn/app.yaml"
+APP_JSON = "tests/data/iac/cfn/app.json"
 TF = "tests/data/iac/terraform/main.tf"
 CDK = "tests/data/iac/cdk/"
 
@@ -65,6 +66,23 @@ def test_cloudformation_yaml_findings_with_lines() -> None:
     assert waived.waiver.reason.startswith("sessions expire") and waived.waiver.status is Status.FAIL
     assert any(n.startswith("dynamodb-recent-backup: not applied") for n in result.notes)
     assert "dynamodb-recent-backup" not in {p.id for p in result.policies}
+
+
+def test_cloudformation_json_twin_gives_the_same_verdicts_at_its_own_lines() -> None:
+    """app.json is app.yaml written as JSON: the same findings, each at the JSON line of
+    the same resource or property."""
+    as_yaml = _run(APP, parameters={"Env": "prod"})
+    as_json = _run(APP_JSON, parameters={"Env": "prod"})
+    assert {t[:3] for t in _table(as_json)} == {t[:3] for t in _table(as_yaml)}
+    lines = Path(APP_JSON).read_text().splitlines()
+    yaml_by_key = {(f.policy_id, f.resource.name): f for f in as_yaml.findings}
+    for finding in as_json.findings:
+        twin = yaml_by_key[(finding.policy_id, finding.resource.name)]
+        assert finding.location.path == APP_JSON
+        assert finding.location.property == twin.location.property
+        key = (twin.location.property or "").rsplit(".", 1)[-1] or \
+            finding.resource.id.rsplit("#", 1)[1]
+        assert f'"{key}":' in lines[finding.location.line - 1], (finding, key)
 
 
 def test_parameters_and_environment_change_the_verdicts() -> None:
