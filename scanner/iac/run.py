@@ -53,14 +53,15 @@ def relative(path: Path) -> str:
         return path.resolve().as_posix()
 
 
-def discover(paths: Sequence[str]) -> list[Path]:
-    """The files to read: each file named, and each directory's files with a template or plan
-    suffix (walked, tool directories skipped). A named file that is neither a template nor a
-    plan, or paths that hold none at all, is an input error: a pre-deploy gate that checked
-    nothing must not pass. Files found by walking are judged by content later, silently."""
+def discover(paths: Sequence[str]) -> dict[Path, str]:
+    """The templates and plans to read, each with its kind ("cloudformation" or
+    "terraform"): each file named, and each directory's files with a template or plan suffix
+    (walked, tool directories skipped) whose content is one. A named file that is neither,
+    or paths that hold none at all, is an input error: a pre-deploy gate that checked
+    nothing must not pass. Files found by walking that are neither are skipped silently."""
     files: list[Path] = []
+    named: dict[Path, str | None] = {}
     problems: list[Problem] = []
-    named_found = False
     seen: set[str] = set()  # the suffixes and names walked past, for a hint
     for raw in paths:
         path = Path(raw)
@@ -72,18 +73,22 @@ def discover(paths: Sequence[str]) -> list[Path]:
                 files.extend(Path(root) / n for n in sorted(names)
                              if Path(n).suffix.lower() in SUFFIXES)
         elif path.is_file():
-            if kind_of(path) is None:
+            named[path] = kind_of(path)
+            if named[path] is None:
                 problems.append(_not_infrastructure(path, raw))
-            named_found = True
             files.append(path)
         else:
             problems.append(Problem(raw, None, None, "no such file or directory"))
     if problems:
         raise InputError(problems)
-    files = list(dict.fromkeys(files))
-    if not named_found and not any(kind_of(f) is not None for f in files):
+    found: dict[Path, str] = {}
+    for file in dict.fromkeys(files):
+        kind = named[file] if file in named else kind_of(file)
+        if kind is not None:
+            found[file] = kind
+    if not found:
         raise InputError([_nothing_found(paths, len(files), seen)])
-    return files
+    return found
 
 
 _EXPECTED = ("expected a CloudFormation template (YAML or JSON whose Resources hold AWS:: "
@@ -229,8 +234,7 @@ def _text(value: Any) -> str:
 
 def load_planned(paths: Sequence[str], parameters: Mapping[str, Any], region: str,
                  account_id: str, source_dirs: Sequence[str] = ()) -> list[Planned]:
-    files = discover(paths)
-    kinds = {f: kind_of(f) for f in files}
+    kinds = discover(paths)
     templates = {f: cloudformation.decode(f) for f, k in kinds.items() if k == "cloudformation"}
     planned = cloudformation.load(templates, relative, parameters, region, account_id)
     for path, kind in kinds.items():

@@ -323,11 +323,10 @@ class Plan:
 
     def _plan_line(self, address: str) -> int:
         """The line of the resource's ``"address"`` in the plan (a compact plan is one line)."""
-        pattern = r'"address"\s*:\s*' + re.escape(json.dumps(address))
-        found = re.search(pattern, self.text[max(self.text.find('"resource_changes"'), 0):])
-        if found is None:
-            return 1
-        return self.text.count("\n", 0, self.text.find('"resource_changes"') + found.start()) + 1
+        start = max(self.text.find('"resource_changes"'), 0)
+        pattern = re.compile(r'"address"\s*:\s*' + re.escape(json.dumps(address)))
+        found = pattern.search(self.text, start)
+        return self.text.count("\n", 0, found.start()) + 1 if found else 1
 
     def referenced(self, c: Change, argument: str, type_name: str) -> list[Change]:
         """The resources of ``type_name`` that ``argument``'s expression reads."""
