@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import InputError, Problem
 from ..models import SourceLocation
 from . import sam
-from .intrinsics import NOVALUE, Context, is_intrinsic, parameter_values
+from .intrinsics import NOVALUE, Context, is_intrinsic, parameter_values, references
 from .model import InlineWaiver, Planned
 from .values import Deferred, Unknown
 
@@ -65,6 +65,14 @@ class Template:
 
     def of_type(self, *types: str) -> list[tuple[str, dict[str, Any]]]:
         return [(k, v) for k, v in self.resources.items() if v.get("Type") in types]
+
+    def named(self, raw: Any) -> tuple[str, dict[str, Any]] | None:
+        """The (logical id, resource) of this template that a raw value refers to through
+        Ref, GetAtt or Sub (``RestApiId: !Ref Api``), if any."""
+        for ref in sorted(references(raw)):
+            if ref in self.resources:
+                return ref, self.resources[ref]
+        return None
 
     @staticmethod
     def props(resource: Mapping[str, Any]) -> Any:

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .intrinsics import is_intrinsic
+
 TRANSFORM = "AWS::Serverless-2016-10-31"
 FUNCTION = "AWS::Serverless::Function"
 API = "AWS::Serverless::Api"
@@ -100,7 +102,7 @@ def _merge(global_value: Any, local_value: Any) -> Any:
     """SAM's rules: the local value wins, maps merge key by key, lists concatenate; an
     intrinsic function on either side is a value, not a map."""
     if isinstance(global_value, dict) and isinstance(local_value, dict):
-        if _intrinsic(global_value) or _intrinsic(local_value):
+        if is_intrinsic(global_value) or is_intrinsic(local_value):
             return local_value
         merged = dict(global_value)
         for key, value in local_value.items():
@@ -110,9 +112,6 @@ def _merge(global_value: Any, local_value: Any) -> Any:
         return global_value + local_value
     return local_value
 
-
-def _intrinsic(node: dict[str, Any]) -> bool:
-    return len(node) == 1 and any(str(k) == "Ref" or str(k).startswith("Fn::") for k in node)
 
 
 def _implicit_apis(resources: dict[str, Any]) -> dict[str, Any]:

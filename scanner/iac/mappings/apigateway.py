@@ -69,11 +69,11 @@ def rest_stage_data(api_id: Any, api_name: Any, stage_name: Any, method_settings
 def _api(t: Template, raw_api_id: Any) -> tuple[Any, Any, dict[str, Any] | None]:
     """(api id, api name, the API resource) of a stage's RestApiId/ApiId."""
     api_id = t.ctx.resolve(raw_api_id)
-    for ref in references(raw_api_id):
-        api = t.resources.get(ref)
-        if api is not None:
-            return api_id, t.value(api, "Name", default=ref), api
-    return api_id, api_id, None
+    named = t.named(raw_api_id)
+    if named is None:
+        return api_id, api_id, None
+    ref, api = named
+    return api_id, t.value(api, "Name", default=ref), api
 
 
 def _method_settings(settings: Any) -> Any:

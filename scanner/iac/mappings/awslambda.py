@@ -71,7 +71,8 @@ def _template_integrations(t: Template, function_id: str) -> list[dict[str, Any]
         if function_id not in references(t.props(spec).get("IntegrationUri")):
             continue
         api_ref = t.props(spec).get("ApiId")
-        api = next((t.resources[ref] for ref in references(api_ref) if ref in t.resources), None)
+        named = t.named(api_ref)
+        api = named[1] if named else None
         found.append(integration(
             t.value(api, "ProtocolType", default="HTTP") if api else "HTTP",
             t.ctx.resolve(api_ref), None, None,
@@ -135,8 +136,8 @@ def _rest_path(t: Template, raw_resource_id: Any) -> str | None:
     parts: list[str] = []
     node = raw_resource_id
     for _ in range(32):
-        refs = [ref for ref in references(node) if ref in t.resources]
-        resource = t.resources[refs[0]] if refs else None
+        named = t.named(node)
+        resource = named[1] if named else None
         if resource is None or resource.get("Type") != "AWS::ApiGateway::Resource":
             return "/" + "/".join(reversed(parts))  # the API's root (!GetAtt Api.RootResourceId)
         parts.append(str(t.value(resource, "PathPart", default="")))

@@ -28,6 +28,15 @@ def _pitr(enabled: Any) -> Any:
         "earliest_restorable_time": None, "latest_restorable_time": None}
 
 
+def _throughput(raw: Any) -> Any:
+    """{read, write} capacity units from a ProvisionedThroughput map (absent: on demand)."""
+    if isinstance(raw, Unknown):
+        return raw
+    raw = raw or {}
+    return {"read": as_number(raw.get("ReadCapacityUnits"), "ReadCapacityUnits"),
+            "write": as_number(raw.get("WriteCapacityUnits"), "WriteCapacityUnits")}
+
+
 def _direction(dimension: Any) -> str | None:
     return _DIRECTIONS.get(str(dimension).rsplit(":", 1)[-1])
 
@@ -36,13 +45,9 @@ def _direction(dimension: Any) -> str | None:
 
 def table_from_template(t: Template, logical_id: str, r: dict[str, Any]) -> Planned:
     name = t.value(r, "TableName")
-    throughput = t.value(r, "ProvisionedThroughput", default={}) or {}
     data = {
         "billing_mode": t.value(r, "BillingMode", default="PROVISIONED"),
-        "provisioned_throughput": throughput if isinstance(throughput, Unknown) else {
-            "read": as_number(throughput.get("ReadCapacityUnits"), "ReadCapacityUnits"),
-            "write": as_number(throughput.get("WriteCapacityUnits"), "WriteCapacityUnits"),
-        },
+        "provisioned_throughput": _throughput(t.value(r, "ProvisionedThroughput")),
         "deletion_protection": as_bool(t.value(r, "DeletionProtectionEnabled", default=False),
                                        "DeletionProtectionEnabled"),
         "pitr": _pitr(as_bool(t.value(r, "PointInTimeRecoverySpecification",
@@ -64,11 +69,7 @@ def simple_table_from_template(t: Template, logical_id: str, r: dict[str, Any]) 
     throughput = t.value(r, "ProvisionedThroughput")
     data = {
         "billing_mode": "PAY_PER_REQUEST" if throughput is None else "PROVISIONED",
-        "provisioned_throughput": throughput if isinstance(throughput, Unknown) else {
-            "read": as_number((throughput or {}).get("ReadCapacityUnits"), "ReadCapacityUnits"),
-            "write": as_number((throughput or {}).get("WriteCapacityUnits"),
-                               "WriteCapacityUnits"),
-        },
+        "provisioned_throughput": _throughput(throughput),
         "deletion_protection": False,
         "pitr": _pitr(False),
         "autoscaling": _template_autoscaling(t, logical_id, name),
@@ -90,10 +91,7 @@ def global_table_from_template(t: Template, logical_id: str, r: dict[str, Any]) 
     read = t.value(holder, "ReadProvisionedThroughputSettings")
     data = {
         "billing_mode": billing,
-        "provisioned_throughput": {
-            "read": as_number((read or {}).get("ReadCapacityUnits"), "ReadCapacityUnits")
-            if not isinstance(read, Unknown) else read,
-            "write": None},
+        "provisioned_throughput": _throughput(read),  # per replica: read units only
         "deletion_protection": as_bool(t.value(holder, "DeletionProtectionEnabled",
                                                default=False), "DeletionProtectionEnabled"),
         "pitr": _pitr(as_bool(t.value(holder, "PointInTimeRecoverySpecification",
