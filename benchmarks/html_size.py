@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from scanner.models import (  # noqa: E402
+from preflight_scanner.models import (  # noqa: E402
     Account,
     CollectionError,
     Finding,
@@ -39,9 +39,9 @@ SERVICES = ("orders", "checkout", "payments", "inventory", "search", "catalog", 
 
 def _policies() -> tuple[tuple[PolicySummary, ...], tuple[RunbookExcerpt, ...]]:
     """The built-in pack's summaries and runbook sections (what a real report carries)."""
-    from scanner.policy import load_policies
-    from scanner.runbooks import RunbookLibrary
-    from scanner.scan import _excerpts, _summary
+    from preflight_scanner.policy import load_policies
+    from preflight_scanner.runbooks import RunbookLibrary
+    from preflight_scanner.scan import _excerpts, _summary
 
     policies = load_policies([ROOT / "policies"])
     return tuple(_summary(p) for p in policies), _excerpts(policies, RunbookLibrary())
@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="also write the page here")
     args = parser.parse_args(argv)
 
-    from reports.html import render
+    from preflight_scanner.reports.html import render
 
     started = time.perf_counter()
     result = synthetic_result(args.findings)

@@ -40,7 +40,7 @@ def peak_mb() -> float:
 
 
 def resources(n: int):
-    from scanner.models import Account, Resource
+    from preflight_scanner.models import Account, Resource
 
     accounts = [Account(f"{200000000000 + i * 7919:012d}", f"acct-{i:02d}",
                         ("prod", "staging", "dev", "shared")[i % 4]) for i in range(40)]
@@ -99,13 +99,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("/tmp/preflight-memory"))
     args = parser.parse_args(argv)
 
-    from reports import FORMATS
-    from scanner import __version__
-    from scanner.config import load_config
-    from scanner.evaluate import TAGS, EvaluationContext, evaluate
-    from scanner.models import ScanResult
-    from scanner.policy import load_policies
-    from scanner.scan import _excerpts, _summary, plan_attributes
+    from preflight_scanner import __version__
+    from preflight_scanner.config import load_config
+    from preflight_scanner.evaluate import TAGS, EvaluationContext, evaluate
+    from preflight_scanner.models import ScanResult
+    from preflight_scanner.policy import load_policies
+    from preflight_scanner.reports import FORMATS
+    from preflight_scanner.scan import _excerpts, _summary, plan_attributes
 
     print(f"imports: peak RSS {peak_mb():.0f} MB")
     config = load_config(None)

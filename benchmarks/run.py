@@ -18,7 +18,7 @@ added to every call and reports:
 - peak RSS of the scanner process (its own VmHWM, see benchmarks/hwm.py);
 - that the verdicts are the ones the estate was built to give.
 
-The scanner runs as a subprocess (``python -m scanner scan``), exactly as a user runs it.
+The scanner runs as a subprocess (``python -m preflight_scanner scan``), exactly as a user runs it.
 Nothing here is a unit test; tests/test_performance_*.py asserts the call counts.
 """
 
@@ -147,7 +147,7 @@ def scanner_env(endpoint: str) -> dict[str, str]:
 
 
 def preflight_argv(config: Path, policy_files: list[Path], out: Path, workers: int) -> list[str]:
-    argv = [sys.executable, "-m", "scanner", "scan", "--config", str(config), "--out", str(out),
+    argv = [sys.executable, "-m", "preflight_scanner", "scan", "--config", str(config), "--out", str(out),
             "--max-workers", str(workers)]
     for path in policy_files:
         argv += ["--policies", str(path)]
@@ -158,10 +158,10 @@ def preflight_argv(config: Path, policy_files: list[Path], out: Path, workers: i
 
 
 def needed_calls(spec, config_path: Path, policy_files: list[Path]) -> Counter[str]:
-    from scanner.collect import make_plan
-    from scanner.config import load_config
-    from scanner.policy import load_policies
-    from scanner.scan import configure_policies, plan_attributes
+    from preflight_scanner.collect import make_plan
+    from preflight_scanner.config import load_config
+    from preflight_scanner.policy import load_policies
+    from preflight_scanner.scan import configure_policies, plan_attributes
 
     config = load_config(config_path)
     policies = configure_policies(load_policies([str(p) for p in policy_files]), config)

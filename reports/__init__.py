@@ -9,16 +9,25 @@ instead of breaking the others.
 from __future__ import annotations
 
 import importlib
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from importlib import resources
+from typing import TYPE_CHECKING, Any
 
-from scanner.errors import PreflightError
+from preflight_scanner.errors import PreflightError
 
 if TYPE_CHECKING:
-    from scanner.models import ScanResult
+    from preflight_scanner.models import ScanResult
 
 Renderer = Callable[["ScanResult"], str]
+
+
+def packaged_schema(filename: str) -> dict[str, Any]:
+    """A JSON Schema from reports/schemas/, read from the installed package's data."""
+    text = resources.files(__name__).joinpath("schemas", filename).read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
 
 
 class FormatError(PreflightError, ValueError):
@@ -46,14 +55,14 @@ class ReportFormat:
 
 
 FORMATS: dict[str, ReportFormat] = {f.name: f for f in (
-    ReportFormat("json", "reports.json_report", "report.json",
+    ReportFormat("json", "preflight_scanner.reports.json_report", "report.json",
                  "the machine-readable result (reports/schemas/report.schema.json)"),
-    ReportFormat("html", "reports.html", "report.html", "a self-contained page for people"),
-    ReportFormat("sarif", "reports.sarif", "report.sarif",
+    ReportFormat("html", "preflight_scanner.reports.html", "report.html", "a self-contained page for people"),
+    ReportFormat("sarif", "preflight_scanner.reports.sarif", "report.sarif",
                  "SARIF 2.1.0 for GitHub code scanning and other SARIF viewers"),
-    ReportFormat("junit", "reports.junit", "report.junit.xml",
+    ReportFormat("junit", "preflight_scanner.reports.junit", "report.junit.xml",
                  "JUnit XML: one test suite per policy, one test case per resource"),
-    ReportFormat("md", "reports.markdown", "report.md",
+    ReportFormat("md", "preflight_scanner.reports.markdown", "report.md",
                  "Markdown for $GITHUB_STEP_SUMMARY and pull-request comments"),
 )}
 

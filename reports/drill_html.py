@@ -65,7 +65,7 @@ def _runbook(excerpt: Mapping[str, Any]) -> dict[str, Any]:
 
 @cache
 def _environment() -> Environment:
-    env = Environment(loader=PackageLoader("reports", "templates"), autoescape=True,
+    env = Environment(loader=PackageLoader("preflight_scanner.reports", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True)
     env.filters["minutes"] = _minutes
@@ -76,7 +76,7 @@ def _environment() -> Environment:
 
 @cache
 def _asset(name: str) -> str:
-    return resources.files("reports").joinpath("templates", name).read_text("utf-8")
+    return resources.files("preflight_scanner.reports").joinpath("templates", name).read_text("utf-8")
 
 
 def _minutes(value: float | None) -> str:

@@ -53,8 +53,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
-
-from scanner.models import Change, Finding, PolicySummary, ScanResult, Severity, Status
+from preflight_scanner.models import Change, Finding, PolicySummary, ScanResult, Severity, Status
 
 from .markdown_html import render_markdown, safe_href
 
@@ -90,7 +89,7 @@ def render(result: ScanResult) -> str:
 
 @cache
 def _environment() -> Environment:
-    env = Environment(loader=PackageLoader("reports", "templates"), autoescape=True,
+    env = Environment(loader=PackageLoader("preflight_scanner.reports", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True)
     env.filters["thousands"] = lambda n: f"{n:,}"
@@ -99,7 +98,7 @@ def _environment() -> Environment:
 
 @cache
 def _asset(name: str) -> str:
-    return resources.files("reports").joinpath("templates", name).read_text("utf-8")
+    return resources.files("preflight_scanner.reports").joinpath("templates", name).read_text("utf-8")
 
 
 def _csp(script: str, style: str) -> str:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-from importlib import resources
 from typing import Any
 
-from scanner.models import (
+from preflight_scanner.models import (
     Account,
     AppliedWaiver,
     BaselineReport,
@@ -23,6 +22,7 @@ from scanner.models import (
     WaiverOutcome,
     WaiverReport,
 )
+from preflight_scanner.reports import packaged_schema
 
 SCHEMA_VERSION = "1.1"
 # 1.2 added findings' source locations and the run's notes (pre-deploy scans): a report
@@ -34,8 +34,7 @@ READABLE_VERSIONS = ("1.0", "1.1", "1.2")
 
 
 def schema() -> dict[str, Any]:
-    text = resources.files("reports").joinpath("schemas/report.schema.json").read_text("utf-8")
-    return json.loads(text)
+    return packaged_schema("report.schema.json")
 
 
 def summary(result: ScanResult) -> dict[str, Any]:

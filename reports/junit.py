@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from scanner.models import Account, Finding, ScanResult
+from preflight_scanner.models import Account, Finding, ScanResult
 
 # Characters XML 1.0 cannot carry at all, even escaped.
 _NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

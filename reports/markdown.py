@@ -28,7 +28,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from scanner.models import Account, Change, Finding, RunbookExcerpt, ScanResult, Severity, Status
+from preflight_scanner.models import Account, Change, Finding, RunbookExcerpt, ScanResult, Severity, Status
 
 MAX_BYTES = 1_000_000  # GitHub's step-summary limit is 1 MiB (1,048,576 bytes) per step
 FOOTER_RESERVE = 4_096

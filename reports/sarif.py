@@ -43,7 +43,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
-from scanner.models import (
+from preflight_scanner.models import (
     Account,
     CollectionError,
     Finding,

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+from preflight_scanner.models import ScanResult, Status
 from tabulate import tabulate
-
-from scanner.models import ScanResult, Status
 
 from .text import inert
 

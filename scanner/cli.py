@@ -101,7 +101,7 @@ def _interrupt_handling(exit_process: bool) -> Iterator[_Interrupts]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return its exit code.
 
-    ``argv=None`` means a program run (console script, ``python -m scanner``): after an
+    ``argv=None`` means a program run (console script, ``python -m preflight_scanner``): after an
     interrupt the process then exits within INTERRUPT_GRACE_SECONDS even if a worker is
     still waiting on a call. With explicit ``argv`` (tests, embedding) it only returns 130.
     """

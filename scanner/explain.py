@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from reports.text import inert
+from preflight_scanner.reports.text import inert
 
 from .policy.conditions import (
     WORDING,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -67,9 +68,7 @@ def parse_runbook(name: str, text: str) -> Runbook:
 
 
 def builtin_runbook_dir() -> Path:
-    import policies
-
-    return Path(policies.__file__).parent / "runbooks"
+    return Path(str(resources.files("preflight_scanner.policies").joinpath("runbooks")))
 
 
 class RunbookLibrary:

@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-
-from reports.text import inert
+from preflight_scanner.reports.text import inert
 
 from .config import load_config
 from .models import ScanResult, Severity, Status
@@ -28,7 +27,7 @@ def _progress(done: int, submitted: int) -> None:
 
 
 def configure_logging(verbose: bool = False) -> None:
-    from reports.text import InertFormatter
+    from preflight_scanner.reports.text import InertFormatter
 
     handler = logging.StreamHandler(sys.stderr)
     # Log messages quote AWS's answers: no escape sequence reaches the terminal.
@@ -42,7 +41,7 @@ def configure_logging(verbose: bool = False) -> None:
 def write_reports(result: ScanResult, out_dir: Path, formats: Sequence[str] = ("json",)
                   ) -> list[Path]:
     """Render and write each format to DIR/<its file name>, atomically, in the order given."""
-    from reports import FORMATS, load_renderers
+    from preflight_scanner.reports import FORMATS, load_renderers
 
     paths = []
     for name, render in load_renderers(formats).items():
@@ -82,7 +81,7 @@ def scan_and_report(config_path: str | None, policy_paths: Sequence[str], region
                     ci: CiOptions | None = None) -> int:
     import dataclasses
 
-    from reports import load_renderers, parse_formats
+    from preflight_scanner.reports import load_renderers, parse_formats
 
     from .policy import load_policies
     from .scan import run_scan
@@ -129,7 +128,7 @@ def _load_baseline(path: str | None) -> tuple[str, ScanResult] | None:
 def finish(result: ScanResult, out_dir: Path, formats: Sequence[str], gate: Gate,
            baseline: tuple[str, ScanResult] | None) -> int:
     """Compare with the baseline, write every format, print the summary, apply the gate."""
-    from reports import terminal
+    from preflight_scanner.reports import terminal
 
     from .baseline import compare
     from .exitcodes import exit_code
@@ -175,8 +174,7 @@ def load_saved_report(path: Path) -> ScanResult:
     """A report.json read back into a ScanResult: checked against the report schema first,
     and every problem raised as an InputError naming the file (never a traceback)."""
     from jsonschema import Draft202012Validator
-
-    from reports.json_report import READABLE_VERSIONS, from_document, schema
+    from preflight_scanner.reports.json_report import READABLE_VERSIONS, from_document, schema
 
     from .errors import InputError, Problem
 
@@ -236,7 +234,7 @@ def _clip(message: str, limit: int = 300) -> str:
 
 def rerender(report_path: Path, formats: Sequence[str], out_dir: Path | None) -> int:
     """`preflight report`: re-render a saved report.json in other formats; no AWS call."""
-    from reports import available, load_renderers, parse_formats
+    from preflight_scanner.reports import available, load_renderers, parse_formats
 
     from .exitcodes import EXIT_OK
 

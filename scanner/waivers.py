@@ -28,12 +28,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from fnmatch import fnmatchcase
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
+from preflight_scanner.reports import packaged_schema
 
 from .errors import InputError, Problem
 from .models import AppliedWaiver, Finding, Status, WaiverOutcome, WaiverReport
@@ -44,8 +44,7 @@ HINT = "see docs/ci.md#waivers (`reports/schemas/waivers.schema.json` is the sch
 
 
 def waivers_schema() -> dict[str, Any]:
-    text = resources.files("reports").joinpath("schemas/waivers.schema.json").read_text("utf-8")
-    return json.loads(text)
+    return packaged_schema("waivers.schema.json")
 
 
 @functools.lru_cache(maxsize=1)

@@ -14,15 +14,16 @@ from typing import Any
 
 import pytest
 import yaml
+from preflight_scanner.config import load_config
+from preflight_scanner.demo.server import FAKE_CREDENTIALS, moto_server
+from preflight_scanner.models import ScanResult
+from preflight_scanner.policy import load_policies
+from preflight_scanner.scan import run_scan
 
-from scanner.config import load_config
-from scanner.demo.server import FAKE_CREDENTIALS, moto_server
-from scanner.models import ScanResult
-from scanner.policy import load_policies
-from scanner.scan import run_scan
 from tests.faultproxy import FaultProxy
+from tests.support import BUILTIN_POLICIES
 
-POLICY_DIR = Path(__file__).resolve().parent.parent / "policies"
+POLICY_DIR = BUILTIN_POLICIES  # the installed pack, not the checkout's copy
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from preflight_scanner.models import Status
+from preflight_scanner.policy.loader import builtin_policy_dir
 
-from scanner.models import Status
+# The tests read the pack the installed package ships (CI installs the wheel), so a policy or
+# runbook missing from the package fails here, not on a user's machine.
+BUILTIN_POLICIES = builtin_policy_dir()
 
 
 def write_probe(tmp_path: Path, policy_id: str, resource: str | list[str], check: dict[str, Any],

@@ -7,13 +7,13 @@ import dataclasses
 import json
 
 import boto3
+from preflight_scanner.baseline import compare
+from preflight_scanner.cli import main
+from preflight_scanner.demo import estate
+from preflight_scanner.exitcodes import exit_code
+from preflight_scanner.models import AppliedWaiver, Change, Severity, Status, finding_key
+from preflight_scanner.reports import sarif
 
-from reports import sarif
-from scanner.baseline import compare
-from scanner.cli import main
-from scanner.demo import estate
-from scanner.exitcodes import exit_code
-from scanner.models import AppliedWaiver, Change, Severity, Status, finding_key
 from tests.test_reports_golden import PITR, S3, STAGING, sample_result
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
+from preflight_scanner.demo import estate
+from preflight_scanner.demo.estate import Stage
+from preflight_scanner.models import Severity, Status
+from preflight_scanner.policy import load_policies
 
-from scanner.demo import estate
-from scanner.demo.estate import Stage
-from scanner.models import Severity, Status
-from scanner.policy import load_policies
 from tests.support import by_name, statuses
 
 BUILTIN = {

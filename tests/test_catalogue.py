@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from scanner.policy import builtin_policy_dir, load_policies
-from scanner.policy.templates import render, sample_resource
-from scanner.runbooks import RunbookLibrary
+from preflight_scanner.policy import builtin_policy_dir, load_policies
+from preflight_scanner.policy.templates import render, sample_resource
+from preflight_scanner.runbooks import RunbookLibrary
 
 POLICIES = load_policies(None, runbooks=RunbookLibrary())
 RUNBOOKS = RunbookLibrary()

@@ -8,14 +8,13 @@ import textwrap
 
 import pytest
 from jsonschema import Draft202012Validator
-
-from scanner import __version__
-from scanner.cli import main
-from scanner.config import AccountEntry, Config, PolicyOverride, config_schema, load_config
-from scanner.errors import InputError
-from scanner.models import Severity
-from scanner.policy import builtin_policy_dir, policy_schema
-from scanner.resources import REGISTRY
+from preflight_scanner import __version__
+from preflight_scanner.cli import main
+from preflight_scanner.config import AccountEntry, Config, PolicyOverride, config_schema, load_config
+from preflight_scanner.errors import InputError
+from preflight_scanner.models import Severity
+from preflight_scanner.policy import builtin_policy_dir, policy_schema
+from preflight_scanner.resources import REGISTRY
 
 BUILTIN_IDS = sorted(p.stem for p in builtin_policy_dir().glob("*.yml"))
 

@@ -7,9 +7,8 @@ import subprocess
 import sys
 
 import boto3
-
-from scanner.cli import main
-from scanner.demo import estate
+from preflight_scanner.cli import main
+from preflight_scanner.demo import estate
 
 
 def test_without_a_config_the_callers_account_is_scanned_in_the_default_region(aws, tmp_path,
@@ -43,7 +42,7 @@ def test_regions_option_and_a_single_worker(aws, tmp_path):
 
 
 def test_python_dash_m_scanner_is_the_same_cli():
-    done = subprocess.run([sys.executable, "-m", "scanner", "--help"], capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "preflight_scanner", "--help"], capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 0
     assert "validate" in done.stdout and "scan" in done.stdout

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from scanner.cli import main
+from preflight_scanner.cli import main
 
 
 @pytest.mark.parametrize(("config_text", "line", "expected"), [
@@ -30,8 +29,7 @@ def test_bad_config_is_reported_with_its_line(tmp_path, capsys, config_text, lin
 
 def test_policy_override_changes_severity_and_scope(scan, aws):
     import boto3
-
-    from scanner.demo import estate
+    from preflight_scanner.demo import estate
 
     estate.create_user_pool(boto3.Session(), "us-east-1", "pool", mfa="OFF")
     config = {"regions": ["us-east-1"],

@@ -8,12 +8,11 @@ from collections import defaultdict
 from datetime import datetime, timezone
 
 from jsonschema import Draft202012Validator
-
-from reports.json_report import schema, to_document
-from scanner.cli import main
-from scanner.demo.run import seed_demo_estate
-from scanner.models import Account
-from scanner.policy import load_policies
+from preflight_scanner.cli import main
+from preflight_scanner.demo.run import seed_demo_estate
+from preflight_scanner.models import Account
+from preflight_scanner.policy import load_policies
+from preflight_scanner.reports.json_report import schema, to_document
 
 
 def test_demo_writes_a_valid_report_that_exercises_every_policy(aws, tmp_path, capsys):
@@ -56,7 +55,7 @@ def test_report_is_deterministic_for_the_same_estate(scan, write_config):
 
 
 def test_a_saved_report_round_trips_to_the_same_result(scan):
-    from reports.json_report import from_document
+    from preflight_scanner.reports.json_report import from_document
 
     result = scan(seed_demo_estate())
     document = json.loads(json.dumps(to_document(result)))

@@ -12,14 +12,21 @@ from typing import Any
 
 import pytest
 from markupsafe import escape
-
-from reports import drill_html, drill_markdown
-from scanner.drill.document import build_document, validation_errors
-from scanner.drill.readiness import Check, checks_from_findings, readiness, score
-from scanner.drill.settings import DrillSettings
-from scanner.drill.steps import STEP_MAP, resolve_steps
-from scanner.models import Account, Finding, PolicySummary, ResourceRef, ScanResult, Severity, Status
-from scanner.runbooks import RunbookLibrary
+from preflight_scanner.drill.document import build_document, validation_errors
+from preflight_scanner.drill.readiness import Check, checks_from_findings, readiness, score
+from preflight_scanner.drill.settings import DrillSettings
+from preflight_scanner.drill.steps import STEP_MAP, resolve_steps
+from preflight_scanner.models import (
+    Account,
+    Finding,
+    PolicySummary,
+    ResourceRef,
+    ScanResult,
+    Severity,
+    Status,
+)
+from preflight_scanner.reports import drill_html, drill_markdown
+from preflight_scanner.runbooks import RunbookLibrary
 
 HOSTILE = "<script>alert('x')</script> & `rm -rf /`"
 PROD = Account("111111111111", f"shop {HOSTILE}", "prod")

@@ -14,14 +14,13 @@ import boto3
 import pytest
 import yaml
 from jsonschema import Draft202012Validator, FormatChecker
-
-from scanner.cli import main
-from scanner.demo import estate
-from scanner.demo.server import FAKE_CREDENTIALS
-from scanner.drill.document import schema
-from scanner.drill.readiness import drift, quarter
-from scanner.drill.run import drill
-from scanner.history import HistoryStore
+from preflight_scanner.cli import main
+from preflight_scanner.demo import estate
+from preflight_scanner.demo.server import FAKE_CREDENTIALS
+from preflight_scanner.drill.document import schema
+from preflight_scanner.drill.readiness import drift, quarter
+from preflight_scanner.drill.run import drill
+from preflight_scanner.history import HistoryStore
 
 REGION = "us-east-1"
 ACCOUNT = estate.MANAGEMENT_ACCOUNT

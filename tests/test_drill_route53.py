@@ -7,9 +7,9 @@ zones join them."""
 from __future__ import annotations
 
 import boto3
+from preflight_scanner.aws import Sessions
+from preflight_scanner.models import Status
 
-from scanner.aws import Sessions
-from scanner.models import Status
 from tests.support import by_name, write_probe
 
 TYPE = "aws.route53.hosted_zone"

@@ -7,12 +7,16 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
-from scanner.config import Config
-from scanner.drill.settings import DrillSettings, load_drill_settings, load_scan_config, with_rpo_target
-from scanner.drill.steps import STEP_MAP, check_step_map, resolve_steps, selects
-from scanner.errors import InputError
-from scanner.runbooks import RunbookLibrary
+from preflight_scanner.config import Config
+from preflight_scanner.drill.settings import (
+    DrillSettings,
+    load_drill_settings,
+    load_scan_config,
+    with_rpo_target,
+)
+from preflight_scanner.drill.steps import STEP_MAP, check_step_map, resolve_steps, selects
+from preflight_scanner.errors import InputError
+from preflight_scanner.runbooks import RunbookLibrary
 
 
 def write(tmp_path: Path, text: str) -> Path:

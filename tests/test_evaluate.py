@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from scanner.collect import Gap
-from scanner.evaluate import EvaluationContext, evaluate
-from scanner.models import Account, CollectionError, Resource, Status
-from scanner.policy import load_policy_file
-from scanner.yamlfile import load_yaml
+from preflight_scanner.collect import Gap
+from preflight_scanner.evaluate import EvaluationContext, evaluate
+from preflight_scanner.models import Account, CollectionError, Resource, Status
+from preflight_scanner.policy import load_policy_file
+from preflight_scanner.yamlfile import load_yaml
 
 PROD = Account("111111111111", "shop-prod", "prod")
 STAGING = Account("222222222222", "shop-staging", "staging")
@@ -127,7 +127,7 @@ def test_evidence_includes_attributes_read_as_operands(tmp_path):
 
 
 def test_time_functions_measure_against_iso_timestamps():
-    from scanner.policy.conditions import search
+    from preflight_scanner.policy.conditions import search
 
     doc = {"made": "2026-01-01T00:00:00Z", "scan_time": "2026-01-08T12:00:00+00:00",
            "naive": "2026-01-08T12:00:00", "missing": None}

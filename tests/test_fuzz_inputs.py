@@ -20,15 +20,14 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from scanner.cli import main
-from scanner.config import load_config
-from scanner.errors import InputError
-from scanner.policy import load_policies, load_policy_file
-from scanner.policy.operators import OPERATORS
-from scanner.resources import REGISTRY
-from scanner.scan import configure_policies
-from scanner.yamlfile import MAX_BYTES
+from preflight_scanner.cli import main
+from preflight_scanner.config import load_config
+from preflight_scanner.errors import InputError
+from preflight_scanner.policy import load_policies, load_policy_file
+from preflight_scanner.policy.operators import OPERATORS
+from preflight_scanner.resources import REGISTRY
+from preflight_scanner.scan import configure_policies
+from preflight_scanner.yamlfile import MAX_BYTES
 
 EXAMPLES = int(os.environ.get("PREFLIGHT_FUZZ_EXAMPLES", "300"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
@@ -38,7 +37,7 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
 BUILTIN = load_policies(None)
 
 try:  # the waivers file, when this checkout has it
-    from scanner.waivers import load_waivers
+    from preflight_scanner.waivers import load_waivers
 except ImportError:  # pragma: no cover
     load_waivers = None
 

@@ -16,8 +16,7 @@ from pathlib import Path
 import boto3
 import pytest
 import yaml
-
-from scanner.demo import estate
+from preflight_scanner.demo import estate
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

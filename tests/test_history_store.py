@@ -16,11 +16,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
-from scanner import history
-from scanner.cli import main
-from scanner.history import HistoryError, HistoryStore, waiver_reason
-from scanner.models import Account, Finding, ResourceRef, ScanResult, Severity, Status
+from preflight_scanner import history
+from preflight_scanner.cli import main
+from preflight_scanner.history import HistoryError, HistoryStore, waiver_reason
+from preflight_scanner.models import Account, Finding, ResourceRef, ScanResult, Severity, Status
 
 ROOT = Path(__file__).resolve().parent.parent
 PROD = Account("111111111111", "shop-prod", "prod")
@@ -126,7 +125,7 @@ def test_an_exception_midway_leaves_earlier_scans_and_no_partial_scan(tmp_path, 
 
 KILLED_WRITER = textwrap.dedent("""
     import sys, time
-    from scanner import history
+    from preflight_scanner import history
     from tests.test_history_store import make_result
 
     db = sys.argv[1]
@@ -297,7 +296,7 @@ def test_history_cli_lists_and_diffs(tmp_path, capsys, write_config):
 def test_concurrent_writers_wait_instead_of_failing(tmp_path):
     db = tmp_path / "h.db"
     HistoryStore(db).close()
-    script = ("import sys; from scanner import history; from tests.test_history_store import "
+    script = ("import sys; from preflight_scanner import history; from tests.test_history_store import "
               "make_result; history.record(make_result(sys.argv[2], n=200), sys.argv[1])")
     started = time.monotonic()
     procs = [subprocess.Popen([sys.executable, "-c", script, str(db),

@@ -31,11 +31,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from reports.html import render
-from scanner.demo import estate
-from scanner.demo.run import seed_demo_estate
-from scanner.models import ScanResult, Status
+from preflight_scanner.demo import estate
+from preflight_scanner.demo.run import seed_demo_estate
+from preflight_scanner.models import ScanResult, Status
+from preflight_scanner.reports.html import render
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"

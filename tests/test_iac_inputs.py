@@ -12,17 +12,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from preflight_scanner.cli import main
+from preflight_scanner.config import load_config
+from preflight_scanner.errors import InputError
+from preflight_scanner.iac import run_iac
+from preflight_scanner.iac.run import discover, kind_of, parse_parameters
+from preflight_scanner.iac.values import Unknown
+from preflight_scanner.models import ScanResult, Status
+from preflight_scanner.policy import load_policies
 
-from scanner.cli import main
-from scanner.config import load_config
-from scanner.errors import InputError
-from scanner.iac import run_iac
-from scanner.iac.run import discover, kind_of, parse_parameters
-from scanner.iac.values import Unknown
-from scanner.models import ScanResult, Status
-from scanner.policy import load_policies
+from tests.support import BUILTIN_POLICIES
 
-POLICIES = Path(__file__).resolve().parent.parent / "policies"
+POLICIES = BUILTIN_POLICIES  # the installed pack, not the checkout's copy
 
 
 @pytest.fixture(autouse=True)

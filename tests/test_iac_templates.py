@@ -8,17 +8,18 @@ from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator, validators
+from preflight_scanner.cli import main
+from preflight_scanner.config import load_config
+from preflight_scanner.demo import estate
+from preflight_scanner.iac import run_iac
+from preflight_scanner.models import Status
+from preflight_scanner.policy import load_policies
+from preflight_scanner.reports import json_report, sarif
 
-from reports import json_report, sarif
-from scanner.cli import main
-from scanner.config import load_config
-from scanner.demo import estate
-from scanner.iac import run_iac
-from scanner.models import Status
-from scanner.policy import load_policies
+from tests.support import BUILTIN_POLICIES
 
 DATA = Path(__file__).parent / "data" / "iac"
-POLICIES = Path(__file__).resolve().parent.parent / "policies"
+POLICIES = BUILTIN_POLICIES  # the installed pack, not the checkout's copy
 APP = "tests/data/iac/cfn/app.yaml"
 APP_JSON = "tests/data/iac/cfn/app.json"
 TF = "tests/data/iac/terraform/main.tf"
@@ -256,7 +257,7 @@ def test_sam_globals_implicit_apis_and_simple_tables() -> None:
 
 
 def test_sam_function_events_become_api_integrations() -> None:
-    from scanner.iac.run import load_planned
+    from preflight_scanner.iac.run import load_planned
 
     planned = {p.name: p for p in load_planned([SAM], {}, "eu-west-1", "111122223333")}
     assert planned["orders-sam-api"].data["api_integrations"] == [
@@ -284,7 +285,7 @@ def test_deployment_stage_description_is_a_stage() -> None:
     }  # BareDeployment has no StageName: it creates no stage
     throttling = next(f for f in result.findings if f.policy_id == "apigateway-stage-throttling")
     assert throttling.location.property == "StageDescription.ThrottlingRateLimit"
-    from scanner.iac.run import load_planned
+    from preflight_scanner.iac.run import load_planned
 
     planned = {p.name: p for p in load_planned([LEGACY], {}, "us-east-1", "0")}
     assert planned["legacy-api/live"].data["method_settings"] == {
@@ -377,7 +378,7 @@ def test_real_cdk_synth_output() -> None:
     staged = {(t[0], t[1], t[2].removeprefix("Prod/")) for t in _table(result)
               if "assembly-Prod" in t[3]}
     assert staged == {(t[0], t[1], t[2]) for t in _table(result) if "assembly-Prod" not in t[3]}
-    from scanner.iac.run import load_planned
+    from preflight_scanner.iac.run import load_planned
 
     function = next(p for p in load_planned([stack], {}, "us-east-1", "0")
                     if p.type == "aws.lambda.function")
@@ -432,7 +433,7 @@ Resources:
                 uri: !GetAtt Fn.Arn
                 payloadFormatVersion: "2.0"
 """)
-    from scanner.iac.run import load_planned
+    from preflight_scanner.iac.run import load_planned
 
     function = next(p for p in load_planned([str(template)], {}, "us-east-1", "0")
                     if p.type == "aws.lambda.function")
@@ -520,7 +521,7 @@ def test_terraform_plan_as_terraform_writes_it() -> None:
     }
     assert {f.resource.id for f in result.findings if f.resource.name == "carts"} == {
         f'{TFM}plan.json#module.tables["carts"].aws_dynamodb_table.this'}
-    from scanner.iac.run import load_planned
+    from preflight_scanner.iac.run import load_planned
 
     planned = {p.name: p for p in load_planned([TFM], {}, "us-east-1", "0")}
     function = planned["orders-api"].data

@@ -26,15 +26,15 @@ from typing import Any
 import boto3
 import pytest
 import yaml
+from preflight_scanner.cli import main
+from preflight_scanner.config import load_config
+from preflight_scanner.demo import estate
+from preflight_scanner.demo.estate import Stage
+from preflight_scanner.iam import actions_of, iam_action
+from preflight_scanner.models import ScanResult, Status
+from preflight_scanner.policy import load_policies
+from preflight_scanner.scan import run_scan
 
-from scanner.cli import main
-from scanner.config import load_config
-from scanner.demo import estate
-from scanner.demo.estate import Stage
-from scanner.iam import actions_of, iam_action
-from scanner.models import ScanResult, Status
-from scanner.policy import load_policies
-from scanner.scan import run_scan
 from tests.faultproxy import Fault, Request
 from tests.test_reliability_faults import (
     ACCOUNT,
@@ -194,7 +194,7 @@ def test_the_generated_policy_is_enough_and_each_action_is_needed(enforcing_moto
 
 
 def _declared_calls(config: Path) -> list[str]:
-    from scanner.iam import required_calls
+    from preflight_scanner.iam import required_calls
 
     loaded = [p for p in load_policies([POLICY_DIR]) if p.id in ENFORCED]
     return sorted(required_calls(loaded, load_config(config)))
@@ -285,7 +285,7 @@ def test_lambda_and_api_gateway_need_exactly_the_generated_grants(lambda_estate,
 def test_the_proxy_as_iam_classifies_every_call_it_denies(lambda_estate, fault_proxy):
     """The emulation is only as good as the proxy's operation names: every request of a
     scan of the full pack is named as the scanner's own call log names it."""
-    from scanner.aws import Sessions
+    from preflight_scanner.aws import Sessions
 
     fault_proxy.reset()
     sessions = Sessions()

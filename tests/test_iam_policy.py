@@ -7,23 +7,24 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from scanner.aws import Sessions
-from scanner.cli import main
-from scanner.config import load_config
-from scanner.demo.run import seed_demo_estate
-from scanner.iam import (
+from preflight_scanner.aws import Sessions
+from preflight_scanner.cli import main
+from preflight_scanner.config import load_config
+from preflight_scanner.demo.run import seed_demo_estate
+from preflight_scanner.iam import (
     READ_ACTIONS_OUTSIDE_THE_NAMING_RULE,
     actions_of,
     iam_action,
     iam_policy,
     is_read_action,
 )
-from scanner.policy import load_policies
-from scanner.resources import REGISTRY
-from scanner.scan import run_scan
+from preflight_scanner.policy import load_policies
+from preflight_scanner.resources import REGISTRY
+from preflight_scanner.scan import run_scan
 
-POLICY_DIR = Path(__file__).resolve().parent.parent / "policies"
+from tests.support import BUILTIN_POLICIES
+
+POLICY_DIR = BUILTIN_POLICIES  # the installed pack, not the checkout's copy
 
 
 def generate(capsys, *args: str) -> dict:

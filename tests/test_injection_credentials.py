@@ -9,14 +9,15 @@ file, stdout, stderr and every captured log record is searched for each secret.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
-from scanner.cli import main
-from scanner.demo import estate
+from preflight_scanner.cli import main
+from preflight_scanner.demo import estate
+
 from tests.faultproxy import Fault
+from tests.support import BUILTIN_POLICIES
 
 REGION = "us-east-1"
-POLICY_DIR = Path(__file__).resolve().parent.parent / "policies"
+POLICY_DIR = BUILTIN_POLICIES  # the installed pack, not the checkout's copy
 ACCESS_KEY = "AKIAPREFLIGHTMARKER7"
 SECRET_KEY = "SecretMarker/PreflightTest+0123456789abcdefXYZ"
 SESSION_TOKEN = "SessionTokenMarker//PreflightTest" + "Q" * 64
@@ -59,7 +60,7 @@ def test_no_credential_appears_in_any_output_log_or_message(aws, write_config, t
                      {"id": ids["sandbox"], "environment": "sandbox"}]})
 
     # Everything at INFO: the scanner's own log (normally ERROR) and the libraries'.
-    import scanner.runner as runner
+    import preflight_scanner.runner as runner
 
     records = _Records()
     original = runner.configure_logging

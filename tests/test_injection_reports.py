@@ -22,10 +22,10 @@ import cmarkgfm
 import pytest
 import yaml
 from jsonschema import Draft7Validator, Draft202012Validator
+from preflight_scanner.cli import main
+from preflight_scanner.reports import html as html_report
+from preflight_scanner.reports import json_report, markdown
 
-from reports import html as html_report
-from reports import json_report, markdown
-from scanner.cli import main
 from tests.faultproxy import Fault
 from tests.test_reliability_faults import CONFIG, seed_small_estate
 
@@ -79,7 +79,7 @@ def hostile_scan(moto_endpoint, fault_proxy, tmp_path_factory) -> dict[str, Any]
         out = root / "out"
         env = dict(os.environ)
         process = subprocess.run(
-            [sys.executable, "-m", "scanner", "scan", "--config", str(config), "--out", str(out),
+            [sys.executable, "-m", "preflight_scanner", "scan", "--config", str(config), "--out", str(out),
              "--format", "json,html,sarif,junit,md", "--policies", str(policies),
              *[arg for p in ("s3-versioning-enabled", "apigateway-stage-throttling",
                              "cognito-mfa-on-in-prod", "dynamodb-pitr-enabled")
@@ -201,7 +201,7 @@ def test_the_terminal_gets_no_escape_sequence(hostile_scan):
 
 def test_re_rendering_a_hostile_report_prints_no_escape_sequence(hostile_scan, tmp_path):
     process = subprocess.run(
-        [sys.executable, "-m", "scanner", "report", str(hostile_scan["out"] / "report.json"),
+        [sys.executable, "-m", "preflight_scanner", "report", str(hostile_scan["out"] / "report.json"),
          "--out", str(tmp_path)], cwd=ROOT, capture_output=True, timeout=60)
     assert process.returncode == 0, process.stderr
     assert not re.search(rb"[\x1b\x07\x9b]|\xc2\x9b", process.stdout + process.stderr)
@@ -212,7 +212,8 @@ def test_re_rendering_a_hostile_report_prints_no_escape_sequence(hostile_scan, t
 def test_logs_carry_no_escape_sequence(hostile_scan, tmp_path, monkeypatch, capsys):
     """A bug in a resource module is logged with its message, which quotes AWS data (here a
     tag key full of escapes): the log line must be inert too."""
-    from scanner.resources import dynamodb
+    from preflight_scanner.resources import dynamodb
+
     from tests.test_reliability_faults import point_at
 
     point_at(monkeypatch, _PROXY["endpoint"])
@@ -229,7 +230,7 @@ def test_logs_carry_no_escape_sequence(hostile_scan, tmp_path, monkeypatch, caps
 
 
 def test_the_inert_log_formatter_keeps_lines_and_escapes_the_rest():
-    from reports.text import InertFormatter
+    from preflight_scanner.reports.text import InertFormatter
 
     record = logging.LogRecord("preflight", logging.ERROR, __file__, 1, "failed: %s",
                                (HOSTILE,), None)

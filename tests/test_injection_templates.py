@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 from jinja2.sandbox import SecurityError
-
-from scanner.cli import main
-from scanner.errors import InputError
-from scanner.policy import load_policy_file
-from scanner.policy.templates import MAX_OUTPUT, MAX_SIZE, check_template, render
+from preflight_scanner.cli import main
+from preflight_scanner.errors import InputError
+from preflight_scanner.policy import load_policy_file
+from preflight_scanner.policy.templates import MAX_OUTPUT, MAX_SIZE, check_template, render
 
 POLICY = """\
 id: hostile

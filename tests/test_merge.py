@@ -10,9 +10,8 @@ from pathlib import Path
 import boto3
 import pytest
 import yaml
-
-from scanner.cli import main
-from scanner.demo import estate
+from preflight_scanner.cli import main
+from preflight_scanner.demo import estate
 
 PITR = "dynamodb-pitr-enabled"
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from scanner.policy.conditions import (
+from preflight_scanner.policy.conditions import (
     All,
     AnyOf,
     AttrRef,
@@ -16,7 +15,7 @@ from scanner.policy.conditions import (
     root_attributes,
     search,
 )
-from scanner.policy.operators import OPERATORS
+from preflight_scanner.policy.operators import OPERATORS
 
 # (operator, actual, operand, expected verdict). Every operator needs at least one
 # passing and one failing row; test_table_covers_every_operator enforces it.

@@ -9,12 +9,11 @@ from typing import Any
 
 import boto3
 import yaml
-
-from scanner.aws import Sessions
-from scanner.demo import estate
-from scanner.models import Severity, Status
-from scanner.policy import load_policies
-from scanner.runbooks import RunbookLibrary
+from preflight_scanner.aws import Sessions
+from preflight_scanner.demo import estate
+from preflight_scanner.models import Severity, Status
+from preflight_scanner.policy import load_policies
+from preflight_scanner.runbooks import RunbookLibrary
 
 MANAGEMENT = estate.MANAGEMENT_ACCOUNT
 REGIONS = ["us-east-1", "eu-west-1"]

@@ -9,13 +9,13 @@ from typing import Any
 
 import boto3
 import pytest
+from preflight_scanner.aws import Sessions
+from preflight_scanner.demo import estate
+from preflight_scanner.demo.estate import Stage
+from preflight_scanner.models import Severity, Status
+from preflight_scanner.policy import load_policies
+from preflight_scanner.runbooks import RunbookLibrary
 
-from scanner.aws import Sessions
-from scanner.demo import estate
-from scanner.demo.estate import Stage
-from scanner.models import Severity, Status
-from scanner.policy import load_policies
-from scanner.runbooks import RunbookLibrary
 from tests.support import by_name, write_probe
 
 ACCOUNT = estate.MANAGEMENT_ACCOUNT

@@ -15,13 +15,13 @@ from typing import Any
 import boto3
 import pytest
 import yaml
+from preflight_scanner.aws import Sessions
+from preflight_scanner.demo import estate
+from preflight_scanner.models import Account, Resource, Severity, Status
+from preflight_scanner.policy import load_policies
+from preflight_scanner.resources import REGISTRY, dynamodb
+from preflight_scanner.runbooks import RunbookLibrary
 
-from scanner.aws import Sessions
-from scanner.demo import estate
-from scanner.models import Account, Resource, Severity, Status
-from scanner.policy import load_policies
-from scanner.resources import REGISTRY, dynamodb
-from scanner.runbooks import RunbookLibrary
 from tests.faultproxy import Fault
 from tests.support import by_name, statuses
 

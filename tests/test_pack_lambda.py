@@ -12,14 +12,14 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
+from preflight_scanner.aws import RegionContext, Sessions
+from preflight_scanner.demo import estate
+from preflight_scanner.demo.estate import Stage
+from preflight_scanner.models import Account, Severity, Status
+from preflight_scanner.policy import load_policies
+from preflight_scanner.resources import awslambda
+from preflight_scanner.runbooks import RunbookLibrary
 
-from scanner.aws import RegionContext, Sessions
-from scanner.demo import estate
-from scanner.demo.estate import Stage
-from scanner.models import Account, Severity, Status
-from scanner.policy import load_policies
-from scanner.resources import awslambda
-from scanner.runbooks import RunbookLibrary
 from tests.faultproxy import Fault
 from tests.support import by_name, statuses, write_probe
 

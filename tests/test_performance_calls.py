@@ -9,20 +9,20 @@ timings: deterministic.
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import pytest
+from preflight_scanner.aws import Sessions
+from preflight_scanner.collect import make_plan
+from preflight_scanner.config import load_config
+from preflight_scanner.policy import load_policies
+from preflight_scanner.resources import REGISTRY
+from preflight_scanner.scan import configure_policies, plan_attributes
 
 from benchmarks import estate as bench_estate
 from benchmarks.minimum import TAGGING_TYPES, minimum_calls, place_counts
-from scanner.aws import Sessions
-from scanner.collect import make_plan
-from scanner.config import load_config
-from scanner.policy import load_policies
-from scanner.resources import REGISTRY
-from scanner.scan import configure_policies, plan_attributes
+from tests.support import BUILTIN_POLICIES
 
-POLICIES = Path(__file__).resolve().parent.parent / "policies"
+POLICIES = BUILTIN_POLICIES  # the installed pack, not the checkout's copy
 SIX = ("dynamodb-pitr-enabled", "dynamodb-autoscaling-registered", "s3-versioning-enabled",
        "cognito-mfa-on-in-prod", "apigateway-stage-throttling", "lambda-timeout-bounds")
 

@@ -20,7 +20,7 @@ HEAVY = ("boto3", "botocore", "jinja2", "moto", "urllib3")
 PROBE = """
 import json, sys
 HEAVY = set(%r)
-from scanner.cli import main
+from preflight_scanner.cli import main
 try:
     code = main(sys.argv[1:])
 except SystemExit as exc:

@@ -7,10 +7,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
-from scanner.aws import RegionContext
-from scanner.collect import BATCH, LIST, PER_RESOURCE, _Queue
-from scanner.models import Account
+from preflight_scanner.aws import RegionContext
+from preflight_scanner.collect import BATCH, LIST, PER_RESOURCE, _Queue
+from preflight_scanner.models import Account
 
 ACCOUNT = Account("111111111111", "a", "prod")
 

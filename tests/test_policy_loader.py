@@ -7,14 +7,13 @@ from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
-
-from scanner.errors import InputError, Problem
-from scanner.models import Severity
-from scanner.policy import builtin_policy_dir, load_policies, load_policy_file, policy_schema
-from scanner.policy.conditions import All, Leaf, ParamRef
-from scanner.policy.operators import OPERATORS, Operator
-from scanner.resources import REGISTRY, Attribute, ResourceType
-from scanner.yamlfile import load_yaml
+from preflight_scanner.errors import InputError, Problem
+from preflight_scanner.models import Severity
+from preflight_scanner.policy import builtin_policy_dir, load_policies, load_policy_file, policy_schema
+from preflight_scanner.policy.conditions import All, Leaf, ParamRef
+from preflight_scanner.policy.operators import OPERATORS, Operator
+from preflight_scanner.resources import REGISTRY, Attribute, ResourceType
+from preflight_scanner.yamlfile import load_yaml
 
 # A comment first, so that "line 1" is never right by accident.
 VALID = """\

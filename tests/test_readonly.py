@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import boto3
 import pytest
-
-from scanner.aws import MutatingCallBlocked, Sessions, is_read_operation
-from scanner.config import load_config
-from scanner.demo.run import seed_demo_estate
-from scanner.policy import load_policies
-from scanner.scan import run_scan
+from preflight_scanner.aws import MutatingCallBlocked, Sessions, is_read_operation
+from preflight_scanner.config import load_config
+from preflight_scanner.demo.run import seed_demo_estate
+from preflight_scanner.policy import load_policies
+from preflight_scanner.scan import run_scan
 
 READ_VERBS = ("Describe", "Get", "List")
 

@@ -18,22 +18,23 @@ from typing import Any
 import boto3
 import pytest
 import yaml
+from preflight_scanner.aws import RegionContext, Sessions
+from preflight_scanner.cli import main
+from preflight_scanner.config import load_config
+from preflight_scanner.demo import estate
+from preflight_scanner.demo.estate import Stage
+from preflight_scanner.demo.server import FAKE_CREDENTIALS
+from preflight_scanner.models import Account, ScanResult, Status
+from preflight_scanner.policy import load_policies
+from preflight_scanner.resources import REGISTRY
+from preflight_scanner.scan import plan_attributes, run_scan
 
-from scanner.aws import RegionContext, Sessions
-from scanner.cli import main
-from scanner.config import load_config
-from scanner.demo import estate
-from scanner.demo.estate import Stage
-from scanner.demo.server import FAKE_CREDENTIALS
-from scanner.models import Account, ScanResult, Status
-from scanner.policy import load_policies
-from scanner.resources import REGISTRY
-from scanner.scan import plan_attributes, run_scan
 from tests.faultproxy import Fault, FaultProxy
+from tests.support import BUILTIN_POLICIES
 
 REGION = "us-east-1"
 ACCOUNT = estate.MANAGEMENT_ACCOUNT
-POLICY_DIR = Path(__file__).resolve().parent.parent / "policies"
+POLICY_DIR = BUILTIN_POLICIES  # the installed pack, not the checkout's copy
 # Every service the pack reads, at least one resource each, some passing and some failing.
 POLICIES = [
     "dynamodb-pitr-enabled", "dynamodb-autoscaling-registered", "dynamodb-throttle-alarm",
@@ -295,7 +296,7 @@ def test_a_denied_operation_exits_3_and_1_when_failures_remain(small_estate, pro
 
 def test_a_bug_in_a_detail_becomes_an_error_with_its_cause_in_report_and_log(
         small_estate, proxy, monkeypatch, tmp_path, capsys):
-    from scanner.resources import dynamodb
+    from preflight_scanner.resources import dynamodb
 
     def broken(value: Any) -> Any:
         raise KeyError("EarliestRestorableDateTime (injected bug)")
@@ -320,7 +321,7 @@ def test_a_bug_in_a_detail_becomes_an_error_with_its_cause_in_report_and_log(
 
 
 def test_a_bug_in_a_listing_becomes_an_error_per_policy(small_estate, proxy, monkeypatch):
-    from scanner.resources import apigateway
+    from preflight_scanner.resources import apigateway
 
     def broken(ctx: Any) -> Any:
         raise TypeError("'NoneType' object is not iterable (injected bug)")

@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
+from preflight_scanner import output
+from preflight_scanner.cli import INTERRUPT_GRACE_SECONDS, main
+from preflight_scanner.demo import estate
 
-from scanner import output
-from scanner.cli import INTERRUPT_GRACE_SECONDS, main
-from scanner.demo import estate
 from tests.faultproxy import Fault
 
 REGION = "us-east-1"
@@ -44,7 +44,7 @@ def test_an_interrupted_scan_writes_no_report_and_exits_130(aws, write_config, t
     out.mkdir()
     config = write_config({"regions": [REGION]})
     process = subprocess.Popen(
-        [sys.executable, "-m", "scanner", "scan", "--config", str(config), "--out", str(out),
+        [sys.executable, "-m", "preflight_scanner", "scan", "--config", str(config), "--out", str(out),
          "--format", "json,html,sarif,junit,md",
          "--policies", str(POLICY_DIR / "dynamodb-pitr-enabled.yml")],
         cwd=ROOT, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -75,7 +75,7 @@ def test_a_second_signal_exits_at_once(aws, write_config, tmp_path):
                   status=None)
     aws.faults.append(stall)
     process = subprocess.Popen(
-        [sys.executable, "-m", "scanner", "scan", "--config",
+        [sys.executable, "-m", "preflight_scanner", "scan", "--config",
          str(write_config({"regions": [REGION]})), "--out", str(tmp_path / "out"),
          "--policies", str(POLICY_DIR / "dynamodb-pitr-enabled.yml")],
         cwd=ROOT, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 from junitparser import Error, Failure, JUnitXml
+from preflight_scanner import reports
+from preflight_scanner.cli import main
+from preflight_scanner.demo.run import seed_demo_estate
+from preflight_scanner.models import Status
+from preflight_scanner.reports import FORMATS, FormatError, ReportFormat, load_renderers, parse_formats, sarif
+from preflight_scanner.reports.json_report import schema, to_document
+from preflight_scanner.runner import write_reports
 
-import reports
-from reports import FORMATS, FormatError, ReportFormat, load_renderers, parse_formats, sarif
-from reports.json_report import schema, to_document
-from scanner.cli import main
-from scanner.demo.run import seed_demo_estate
-from scanner.models import Status
-from scanner.runner import write_reports
 from tests.test_reports_golden import GOLDEN, sample_result
 from tests.test_reports_sarif import validate_sarif
 
@@ -53,12 +53,13 @@ def test_unknown_formats_are_named_with_the_known_ones():
                                  "choose from json, html, sarif, junit, md")
 
 
-def test_renderers_are_imported_lazily_and_a_missing_one_is_reported_by_name(monkeypatch):
-    code = "import reports, sys; print(sorted(m for m in sys.modules if m.startswith('reports')))"
+def test_renderers_are_imported_lazily_and_a_missing_one_is_reported_by_name(monkeypatch, tmp_path):
+    code = ("import preflight_scanner.reports, sys; "
+            "print(sorted(m for m in sys.modules if m.startswith('preflight_scanner.reports')))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True, cwd=Path(__file__).resolve().parent.parent).stdout
-    assert loaded.strip() == "['reports']"
-    monkeypatch.setitem(FORMATS, "html", ReportFormat("html", "reports.not_written_yet",
+                            check=True, cwd=tmp_path).stdout
+    assert loaded.strip() == "['preflight_scanner.reports']"
+    monkeypatch.setitem(FORMATS, "html", ReportFormat("html", "preflight_scanner.reports.not_written_yet",
                                                       "report.html", "missing"))
     with pytest.raises(FormatError, match=r"format 'html' is not available .*not_written_yet"):
         load_renderers(["sarif", "html"])
@@ -83,7 +84,7 @@ def test_scan_rejects_an_unknown_format_before_doing_anything(capsys, tmp_path):
 
 
 def test_scan_refuses_a_format_whose_renderer_is_missing(capsys, tmp_path, monkeypatch):
-    monkeypatch.setitem(FORMATS, "html", ReportFormat("html", "reports.not_written_yet",
+    monkeypatch.setitem(FORMATS, "html", ReportFormat("html", "preflight_scanner.reports.not_written_yet",
                                                       "report.html", "missing"))
     code, _, err = run(capsys, "scan", "--out", str(tmp_path / "out"), "--format", "html")
     assert code == 2
@@ -202,7 +203,7 @@ def test_a_failing_renderer_leaves_the_previous_output_whole(tmp_path, monkeypat
     def boom(_result):
         raise RuntimeError("renderer bug")
 
-    monkeypatch.setattr("reports.markdown.render", boom)
+    monkeypatch.setattr("preflight_scanner.reports.markdown.render", boom)
     with pytest.raises(RuntimeError):
         write_reports(result, tmp_path, ["md"])
     assert (tmp_path / "report.md").read_text() == before

@@ -16,10 +16,7 @@ import os
 from pathlib import Path
 
 import pytest
-
-from reports import FORMATS, load_renderers
-from reports.json_report import from_document
-from scanner.models import (
+from preflight_scanner.models import (
     Account,
     CollectionError,
     Finding,
@@ -30,6 +27,8 @@ from scanner.models import (
     Severity,
     Status,
 )
+from preflight_scanner.reports import FORMATS, load_renderers
+from preflight_scanner.reports.json_report import from_document
 
 GOLDEN = Path(__file__).resolve().parent / "data" / "golden"
 GOLDEN_FORMATS = ["json", "sarif", "junit", "md", "html"]

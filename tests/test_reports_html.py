@@ -13,11 +13,7 @@ import time
 from typing import Any
 
 import pytest
-
-from reports.html import decisive_keys, render
-from reports.json_report import from_document, to_document
-from reports.markdown_html import render_markdown, safe_href
-from scanner.models import (
+from preflight_scanner.models import (
     Account,
     AppliedWaiver,
     BaselineReport,
@@ -32,6 +28,9 @@ from scanner.models import (
     SourceLocation,
     Status,
 )
+from preflight_scanner.reports.html import decisive_keys, render
+from preflight_scanner.reports.json_report import from_document, to_document
+from preflight_scanner.reports.markdown_html import render_markdown, safe_href
 
 SCRIPT_NAME = "<script>alert(1)</script>"
 IMG_NAME = '"><img src=x onerror=alert(1)>'
@@ -549,7 +548,7 @@ def test_markdown_never_emits_foreign_markup() -> None:
 
 
 def test_markdown_of_every_builtin_runbook_is_safe_and_keeps_its_code() -> None:
-    from scanner.runbooks import builtin_runbook_dir
+    from preflight_scanner.runbooks import builtin_runbook_dir
 
     for path in sorted(builtin_runbook_dir().glob("*.md")):
         text = path.read_text(encoding="utf-8")

@@ -8,9 +8,9 @@ from collections import Counter
 from enum import Enum
 
 from junitparser import Error, Failure, JUnitXml, Skipped
+from preflight_scanner.models import ScanResult, Status
+from preflight_scanner.reports import junit
 
-from reports import junit
-from scanner.models import ScanResult, Status
 from tests.test_reports_golden import EVIL_NAME, MFA, PITR, PROD, QUIET, STAGING, sample_result
 from tests.test_reports_html import with_locations
 

@@ -11,9 +11,7 @@ from html.parser import HTMLParser
 import cmarkgfm
 import pytest
 from cmarkgfm.cmark import Options
-
-from reports import markdown
-from scanner.models import (
+from preflight_scanner.models import (
     Account,
     CollectionError,
     Finding,
@@ -25,6 +23,8 @@ from scanner.models import (
     SourceLocation,
     Status,
 )
+from preflight_scanner.reports import markdown
+
 from tests.test_reports_golden import EVIL_NAME, PITR, STAGING, sample_result
 from tests.test_reports_html import HOSTILE_PATH, with_locations
 

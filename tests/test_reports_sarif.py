@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from jsonschema import Draft7Validator
+from preflight_scanner.models import Finding, ScanResult, Severity, Status
+from preflight_scanner.reports import sarif
 
-from reports import sarif
-from scanner.models import Finding, ScanResult, Severity, Status
 from tests.test_reports_golden import EVIL_NAME, MFA, PITR, PROD, QUIET, S3, STAGING, sample_result
 
 SCHEMA = json.loads((Path(__file__).resolve().parent / "data" / "sarif-schema-2.1.0.json")

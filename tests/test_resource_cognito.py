@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from preflight_scanner.demo import estate
+from preflight_scanner.models import Status
 
-from scanner.demo import estate
-from scanner.models import Status
 from tests.support import by_name, write_probe
 
 ACCOUNT = estate.MANAGEMENT_ACCOUNT

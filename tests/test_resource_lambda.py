@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from preflight_scanner.aws import Sessions
+from preflight_scanner.demo import estate
+from preflight_scanner.demo.estate import Stage
+from preflight_scanner.models import Status
 
-from scanner.aws import Sessions
-from scanner.demo import estate
-from scanner.demo.estate import Stage
-from scanner.models import Status
 from tests.support import by_name, write_probe
 
 ACCOUNT = estate.MANAGEMENT_ACCOUNT

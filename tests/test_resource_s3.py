@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from preflight_scanner.aws import Sessions
+from preflight_scanner.demo import estate
+from preflight_scanner.models import Status
 
-from scanner.aws import Sessions
-from scanner.demo import estate
-from scanner.models import Status
 from tests.support import by_name, write_probe
 
 TYPE = "aws.s3.bucket"

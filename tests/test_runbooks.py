@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from scanner.cli import main
-from scanner.runbooks import RunbookLibrary, parse_runbook, slug
+from preflight_scanner.cli import main
+from preflight_scanner.runbooks import RunbookLibrary, parse_runbook, slug
 
 SAMPLE = """# Disaster recovery
 

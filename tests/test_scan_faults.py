@@ -6,11 +6,11 @@ from collections import Counter
 
 import boto3
 import pytest
+from preflight_scanner.aws import Sessions
+from preflight_scanner.cli import main
+from preflight_scanner.demo import estate
+from preflight_scanner.models import Status
 
-from scanner.aws import Sessions
-from scanner.cli import main
-from scanner.demo import estate
-from scanner.models import Status
 from tests.faultproxy import Fault
 
 EAST, WEST = "us-east-1", "eu-west-1"

@@ -6,10 +6,9 @@ from __future__ import annotations
 import random
 
 import pytest
-
-from scanner.cli import main
-from scanner.models import Account
-from scanner.shard import Shard, assignment, parse_shard, shard_of
+from preflight_scanner.cli import main
+from preflight_scanner.models import Account
+from preflight_scanner.shard import Shard, assignment, parse_shard, shard_of
 
 
 def ids(n: int, seed: int) -> list[str]:

@@ -11,15 +11,15 @@ from pathlib import Path
 import boto3
 import pytest
 from jsonschema import Draft202012Validator
+from preflight_scanner.cli import main
+from preflight_scanner.demo import estate
+from preflight_scanner.errors import InputError
+from preflight_scanner.exitcodes import exit_code
+from preflight_scanner.models import Finding, ResourceRef, Severity, Status
+from preflight_scanner.reports.json_report import schema as report_schema
+from preflight_scanner.reports.json_report import to_document
+from preflight_scanner.waivers import load_waivers
 
-from reports.json_report import schema as report_schema
-from reports.json_report import to_document
-from scanner.cli import main
-from scanner.demo import estate
-from scanner.errors import InputError
-from scanner.exitcodes import exit_code
-from scanner.models import Finding, ResourceRef, Severity, Status
-from scanner.waivers import load_waivers
 from tests.faultproxy import Fault
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-
-from scanner import yamlfile
-from scanner.errors import InputError, Problem
-from scanner.yamlfile import MAX_BYTES, MAX_DEPTH, MAX_NODES, load_yaml
+from preflight_scanner import yamlfile
+from preflight_scanner.errors import InputError, Problem
+from preflight_scanner.yamlfile import MAX_BYTES, MAX_DEPTH, MAX_NODES, load_yaml
 
 
 def pos(text: str, needle: str, occurrence: int = 1) -> tuple[int, int]:

@@ -121,7 +121,7 @@ def schema(which: str) -> int:
 
         document = config_schema()
     else:
-        from reports.json_report import schema as report_schema
+        from preflight_scanner.reports.json_report import schema as report_schema
 
         document = report_schema()
     click.echo(json.dumps(document, indent=2))

@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import click
-
-from reports import FORMATS
+from preflight_scanner.reports import FORMATS
 
 from ..models import Severity
 from .options import SEVERITIES, split
@@ -81,7 +80,7 @@ def scan(config_path: str | None, policy_paths: tuple[str, ...], regions: tuple[
 def _formats(values: Sequence[str], always: Sequence[str] = ()) -> list[str]:
     """Parse --format values and load their renderers now: a bad name is a usage error
     before any work is done."""
-    from reports import FormatError, load_renderers, parse_formats
+    from preflight_scanner.reports import FormatError, load_renderers, parse_formats
 
     try:
         names = parse_formats(values, always=always)

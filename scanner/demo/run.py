@@ -128,7 +128,7 @@ def _seed_staging(session: Any) -> None:
 
 
 def run_demo(out_dir: Path) -> int:
-    from reports import available
+    from preflight_scanner.reports import available
 
     from ..config import load_config
     from ..runner import scan_and_report

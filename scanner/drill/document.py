@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from jsonschema import Draft202012Validator
+from preflight_scanner.reports import packaged_schema
 
 from ..models import ScanResult
 from ..runbooks import RunbookLibrary
@@ -29,8 +29,7 @@ KIND = "preflight-drill"
 
 @cache
 def schema() -> dict[str, Any]:
-    text = resources.files("reports").joinpath("schemas", "drill.schema.json").read_text("utf-8")
-    return json.loads(text)
+    return packaged_schema("drill.schema.json")
 
 
 def validation_errors(document: Any) -> list[str]:

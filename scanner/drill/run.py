@@ -152,7 +152,7 @@ def drill(config_path: str | None, policy_paths: Sequence[str], regions: Sequenc
 
 
 def write_outputs(document: Mapping[str, Any], out_dir: Path) -> list[Path]:
-    from reports import drill_html, drill_markdown
+    from preflight_scanner.reports import drill_html, drill_markdown
 
     rendered = {"drill.json": render_json(document), "drill.html": drill_html.render(document),
                 "drill.md": drill_markdown.render(document)}

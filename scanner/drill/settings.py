@@ -10,7 +10,7 @@ history: preflight.db # history store every drill (and `scan --history`) records
 
 They are read from the config file's raw YAML and validated here (DRILL_CONFIG_SCHEMA,
 HISTORY_CONFIG_SCHEMA), with file:line errors like the rest of the config. The scan config
-itself still comes from scanner.config.load_config; until its schema lists these two keys,
+itself still comes from preflight_scanner.config.load_config; until its schema lists these two keys,
 ``load_scan_config`` loads the file with them blanked out (lines kept, so every line number
 in an error stays right).
 """

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +34,9 @@ POLICY_SUFFIXES = (".yml", ".yaml")
 
 
 def builtin_policy_dir() -> Path:
-    import policies
-
-    return Path(policies.__file__).parent
+    # Read through importlib.resources: the pack is data inside this package, wherever the
+    # package is installed, and no generic top-level module name is involved.
+    return Path(str(resources.files("preflight_scanner.policies")))
 
 
 def find_policy_files(paths: Sequence[Path | str]) -> list[Path]:
