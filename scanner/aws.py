@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import __version__
@@ -158,7 +158,7 @@ class RegionContext:
     account: Account
     region: str
     # The scan's clock: time windows (metrics look-back) are measured from it.
-    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
     # The scan's worker pool, for fan-out inside a task (map); None: run inline.
     executor: Executor | None = None
     # Resource types (Resource Groups Tagging API filters) whose tags the scan reads: the

@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from .aws import RegionContext, Sessions, error_code, error_operation
@@ -111,7 +111,7 @@ class Collector:
         self.plan = plan
         self.max_workers = max_workers
         self.progress = progress
-        self.now = now or datetime.now(timezone.utc)
+        self.now = now or datetime.now(UTC)
         self.inventory = Inventory()
         self._pending: dict[Future[Any], tuple[Callable[[Any], None], Callable[[BaseException], None]]] = {}
         self._ready = _Queue()

@@ -6,7 +6,7 @@ import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,7 +37,7 @@ class SetupError(PreflightError):
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def configure_policies(policies: Sequence[Policy], config: Config) -> list[Policy]:
@@ -146,7 +146,7 @@ def run_scan(config: Config, policies: Sequence[Policy], *, regions: Sequence[st
     started = clock()
     policies = configure_policies(policies, config)
     # Before any AWS call: a waiver that runs too far ahead is an input error.
-    matcher = waivers.matcher(started.astimezone(timezone.utc).date(), max_waiver_days) \
+    matcher = waivers.matcher(started.astimezone(UTC).date(), max_waiver_days) \
         if waivers is not None else None
     sessions = sessions or Sessions(max_workers=config.max_workers)
     try:

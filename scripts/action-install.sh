@@ -8,7 +8,7 @@ source_dir="${PREFLIGHT_SOURCE:?PREFLIGHT_SOURCE must name the directory of the 
 python="${PREFLIGHT_PYTHON:-python3}"
 venv="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/preflight-venv"
 
-"$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Preflight needs Python 3.10 or newer: set the python input or run actions/setup-python first")'
+"$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Preflight needs Python 3.11 or newer: set the python input or run actions/setup-python first")'
 "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$source_dir"
 "$venv/bin/preflight" --version

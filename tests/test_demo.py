@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from jsonschema import Draft202012Validator
 from preflight_scanner.cli import main
@@ -45,7 +45,7 @@ def test_demo_writes_a_valid_report_that_exercises_every_policy(aws, tmp_path, c
 
 def test_report_is_deterministic_for_the_same_estate(scan, write_config):
     config = seed_demo_estate()
-    now = datetime.now(timezone.utc)  # ages (backups) are measured against the scan clock
+    now = datetime.now(UTC)  # ages (backups) are measured against the scan clock
     documents = [json.dumps(to_document(scan(config, clock=lambda: now))) for _ in range(2)]
     assert documents[0] == documents[1]
     findings = json.loads(documents[0])["findings"]

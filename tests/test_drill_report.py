@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +95,7 @@ def moto_times(session: boto3.Session, table: str) -> dict[str, Any]:
         "pitr": pitr["PointInTimeRecoveryStatus"],
         "earliest": pitr.get("EarliestRestorableDateTime"),
         "latest": pitr.get("LatestRestorableDateTime"),
-        "backup_at": newest and newest["BackupCreationDateTime"].astimezone(timezone.utc),
+        "backup_at": newest and newest["BackupCreationDateTime"].astimezone(UTC),
         "backup_arn": newest and newest["BackupArn"],
     }
 
@@ -128,7 +128,7 @@ def drilled(moto_endpoint, fault_proxy, tmp_path_factory):
         session = boto3.Session(region_name=REGION)
         ids = seed(session)
         times = {name: moto_times(session, name) for name in ("orders", "inventory", "ledger")}
-        clock = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(minutes=90)
+        clock = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=90)
         tmp_path = tmp_path_factory.mktemp("drill")
         config = write_config(tmp_path, target=50, rto_minutes=240, rpo_minutes=120)
         out = tmp_path / "out"
@@ -178,14 +178,14 @@ def test_recovery_points_are_exact_against_the_scan_clock(drilled):
     points = {t["resource"]["name"]: t for t in document["recovery_points"]["tables"]}
 
     def age(when: datetime) -> float:
-        return round((clock - when.astimezone(timezone.utc)).total_seconds(), 3)
+        return round((clock - when.astimezone(UTC)).total_seconds(), 3)
 
     orders, inventory, ledger = (times[n] for n in ("orders", "inventory", "ledger"))
     assert points["orders"]["pitr"]["status"] == "ENABLED"
     assert points["orders"]["pitr"]["latest_restorable_time"] == \
-        orders["latest"].astimezone(timezone.utc).isoformat()
+        orders["latest"].astimezone(UTC).isoformat()
     assert points["orders"]["pitr"]["earliest_restorable_time"] == \
-        orders["earliest"].astimezone(timezone.utc).isoformat()
+        orders["earliest"].astimezone(UTC).isoformat()
     assert points["orders"]["pitr"]["lag_seconds"] == age(orders["latest"])
     assert points["orders"]["latest_backup"]["arn"] == orders["backup_arn"]
     assert points["orders"]["latest_backup"]["age_seconds"] == age(orders["backup_at"])
@@ -296,7 +296,7 @@ def test_two_drills_a_quarter_apart_give_the_drift_and_the_chart(aws, tmp_path):
     seed(session)
     db = tmp_path / "history.db"
     config = write_config(tmp_path, target=50)
-    now = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(hours=1)
+    now = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
     first_clock = now - timedelta(days=92)  # the previous quarter's drill
     first, _ = drill(str(config), [], [], tmp_path / "q1", history=str(db),
                      clock=lambda: first_clock, echo=False)
@@ -358,7 +358,7 @@ def test_drill_cli_since_a_previous_report_and_its_exit_code(aws, tmp_path, caps
     first = json.loads((tmp_path / "a" / "drill.json").read_text())
     # A waiver takes the log bucket out of the score, with its reason.
     waivers = tmp_path / "waivers.yml"
-    expires = (datetime.now(timezone.utc) + timedelta(days=10)).date().isoformat()
+    expires = (datetime.now(UTC) + timedelta(days=10)).date().isoformat()
     waivers.write_text(yaml.safe_dump({"waivers": [{
         "id": "logs", "policies": ["s3-versioning-enabled"], "resources": ["shop-logs"],
         "reason": "Access logs are re-creatable, INC-7", "owner": "platform@example.com",

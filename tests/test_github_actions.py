@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import boto3
@@ -153,7 +153,7 @@ def estate_with_a_waiver(aws, tmp_path):
     estate.create_table(session, "us-east-1", "orders", pitr=True)
     estate.create_table(session, "us-east-1", "carts")
     estate.create_table(session, "us-east-1", "legacy-sessions")
-    expires = (datetime.now(timezone.utc).date() + timedelta(days=30)).isoformat()
+    expires = (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
     (tmp_path / "waivers.yml").write_text(textwrap.dedent(f"""\
         waivers:
           - id: legacy

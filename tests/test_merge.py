@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import textwrap
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import boto3
@@ -25,7 +25,7 @@ def organization(aws, tmp_path):
     config = tmp_path / "preflight.yml"
     config.write_text(yaml.safe_dump({"regions": ["us-east-1"], "organization": True,
                                       "role_name": estate.MEMBER_ROLE}))
-    expires = (datetime.now(timezone.utc).date() + timedelta(days=10)).isoformat()
+    expires = (datetime.now(UTC).date() + timedelta(days=10)).isoformat()
     waivers = tmp_path / "waivers.yml"
     waivers.write_text(textwrap.dedent(f"""\
         waivers:

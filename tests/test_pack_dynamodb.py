@@ -8,7 +8,7 @@ import json
 import shlex
 import shutil
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,7 @@ def backup_time(session: boto3.Session, region: str, table: str) -> datetime:
     """When moto says the table's newest backup was made."""
     summaries = session.client("dynamodb", region_name=region).list_backups(
         TableName=table)["BackupSummaries"]
-    return max(s["BackupCreationDateTime"] for s in summaries).astimezone(timezone.utc)
+    return max(s["BackupCreationDateTime"] for s in summaries).astimezone(UTC)
 
 
 def put_alarm(session: boto3.Session, region: str, name: str, metric: str,
@@ -137,7 +137,7 @@ def test_latest_backup_and_count_from_one_listing(aws, scan, tmp_path):
     tables = by_name(result, "probe")
     ledger = tables["ledger"].evidence
     assert ledger["backup_count"] == 2
-    created = newest["BackupCreationDateTime"].astimezone(timezone.utc)
+    created = newest["BackupCreationDateTime"].astimezone(UTC)
     assert ledger["latest_backup"] == {
         "name": "ledger-newest", "arn": newest["BackupArn"],
         "created_at": created.isoformat(), "type": "USER",
@@ -169,13 +169,13 @@ def test_only_available_user_and_aws_backup_backups_count():
 
     plus_two = timezone(timedelta(hours=2))
     ctx = _FakeRegion([
-        summary("orders", "weekly", datetime(2026, 1, 1, 3, 0, tzinfo=timezone.utc)),
+        summary("orders", "weekly", datetime(2026, 1, 1, 3, 0, tzinfo=UTC)),
         summary("orders", "vault", datetime(2026, 1, 5, 12, 0, tzinfo=plus_two), "AWS_BACKUP"),
-        summary("orders", "on-delete", datetime(2026, 1, 9, tzinfo=timezone.utc), "SYSTEM"),
-        summary("orders", "running", datetime(2026, 1, 9, tzinfo=timezone.utc),
+        summary("orders", "on-delete", datetime(2026, 1, 9, tzinfo=UTC), "SYSTEM"),
+        summary("orders", "running", datetime(2026, 1, 9, tzinfo=UTC),
                 status="CREATING"),
-        summary("orders", "gone", datetime(2026, 1, 9, tzinfo=timezone.utc), status="DELETED"),
-        summary("carts", "carts-1", datetime(2026, 1, 2, tzinfo=timezone.utc)),
+        summary("orders", "gone", datetime(2026, 1, 9, tzinfo=UTC), status="DELETED"),
+        summary("carts", "carts-1", datetime(2026, 1, 2, tzinfo=UTC)),
     ])
     tables = [_table(name) for name in ("orders", "sessions")]
 

@@ -4,7 +4,7 @@ failing on real resources with its remediation filled in."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -264,7 +264,7 @@ def test_duration_is_the_maximum_within_the_window(aws, scan, tmp_path):
     estate.put_durations(session, REGION, "busy", [120.0, 2850.25, 900.0])
     estate.put_durations(session, REGION, "relaxed", [500.0, 1234.0])
     # Outside the 14-day window: not counted.
-    put_duration_at(session, "stale", 9000.0, datetime.now(timezone.utc) - timedelta(days=20))
+    put_duration_at(session, "stale", 9000.0, datetime.now(UTC) - timedelta(days=20))
     # Another metric of the idle function: not a Duration.
     session.client("cloudwatch", region_name=REGION).put_metric_data(
         Namespace="AWS/Lambda", MetricData=[{

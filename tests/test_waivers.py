@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import textwrap
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import boto3
@@ -22,7 +22,7 @@ from preflight_scanner.waivers import load_waivers
 
 from tests.faultproxy import Fault
 
-NOW = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()
 PITR = "dynamodb-pitr-enabled"
 S3 = "s3-versioning-enabled"
@@ -312,7 +312,7 @@ def test_an_error_waiver_lets_the_gate_pass_but_the_report_stays_incomplete(aws,
 
 def test_the_cli_checks_the_waivers_before_any_aws_call_and_reports_expiry(aws, tables, tmp_path,
                                                                           capsys):
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     too_far = waivers_file(tmp_path, f"""
         waivers:
           - policies: ["*"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import zipfile
 from dataclasses import dataclass, field
+from datetime import UTC
 from typing import Any
 
 import boto3
@@ -244,12 +245,12 @@ def publish_versions(session: boto3.Session, region: str, function: str, count: 
 def put_durations(session: boto3.Session, region: str, function: str,
                   milliseconds: list[float]) -> None:
     """Duration datapoints for a function, as Lambda would publish them."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     session.client("cloudwatch", region_name=region).put_metric_data(
         Namespace="AWS/Lambda",
         MetricData=[{"MetricName": "Duration", "Value": ms, "Unit": "Milliseconds",
-                     "Timestamp": datetime.now(timezone.utc),
+                     "Timestamp": datetime.now(UTC),
                      "Dimensions": [{"Name": "FunctionName", "Value": function}]}
                     for ms in milliseconds],
     )

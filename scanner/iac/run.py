@@ -23,7 +23,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -271,9 +271,9 @@ def run_iac(paths: Sequence[str], config: Config, policies: Sequence[Policy], *,
             region: str = "us-east-1", account_id: str = "000000000000",
             source_dirs: Sequence[str] = (), waivers: Any = None,
             max_waiver_days: int | None = None,
-            clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> ScanResult:
+            clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> ScanResult:
     started = clock()
-    today = started.astimezone(timezone.utc).date()
+    today = started.astimezone(UTC).date()
     configured = configure_policies(policies, config)
     applicable, notes = split_policies(configured)
     matcher = waivers.matcher(today, max_waiver_days) if waivers is not None else None

@@ -3,7 +3,7 @@ throttling alarms, tags."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ..aws import RegionContext
@@ -111,7 +111,7 @@ def _backups(ctx: RegionContext, tables: list[Resource]) -> dict[str, Document]:
 
 
 def _utc(value: datetime) -> datetime:
-    return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _iso(value: Any) -> str | None:
