@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import click
@@ -9,6 +10,17 @@ import click
 from ..models import Severity
 from .options import SEVERITIES
 from .scanning import FORMAT_NAMES, _formats
+
+# cfn-lint (and the ~150 MB it pulls in) is the `iac` extra: live scans, drills and runbook
+# checks install without it.
+IAC_EXTRA_INSTALL = "pip install 'preflight-scanner[iac]'"
+
+
+def require_iac_extra() -> None:
+    """Exit 2 with the install line when the `iac` extra's cfn-lint is missing."""
+    if importlib.util.find_spec("cfnlint") is None:
+        raise click.UsageError("`preflight iac` needs the iac extra (cfn-lint), which is not "
+                               f"installed: {IAC_EXTRA_INSTALL}")
 
 
 @click.command()
@@ -51,6 +63,7 @@ def iac(paths: tuple[str, ...], environment: str | None, parameters: tuple[str, 
         waivers_path: str | None) -> int:
     """Check CloudFormation templates, CDK output (cdk.out) and Terraform plans
     (terraform show -json) before they deploy; findings point at file:line."""
+    require_iac_extra()
     from ..config import load_config
     from ..iac.run import parse_parameters, run_iac
     from ..policy import load_policies
