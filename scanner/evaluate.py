@@ -78,7 +78,8 @@ def evaluate(policies: Sequence[Policy], resources: Iterable[Resource], gaps: It
                     finding = waivers.apply(finding, resource.account.name, _tags(resource))
                 findings.append(finding)
     for gap in gaps:
-        for finding in _gap_findings(gap, policies):
+        for finding in _gap_findings(gap, by_type.get(gap.resource_type, []), ctx,
+                                     tags_read.get(gap.resource_type, False)):
             if waivers is not None:
                 finding = waivers.apply(finding, gap.account.name, None)
             findings.append(finding)
@@ -97,7 +98,10 @@ def _tags(resource: Resource) -> Mapping[str, Any] | None:
 def _evaluate_one(policy: Policy, resource: Resource, ctx: EvaluationContext,
                   tags_read: bool) -> Finding | None:
     if tags_read and TAGS in resource.unreadable:
-        # Without tags neither the environment nor a tag scope is known: fail closed.
+        # Without tags neither the environment nor a tag scope is known: fail closed
+        # wherever account and region alone do not rule the policy out.
+        if not policy.scope.covers_place(resource.account, resource.region, None):
+            return None
         ref = _ref(resource, resource.account.environment)
         return _error(policy, ref, f"cannot tell whether the policy applies: "
                       f"{resource.unreadable[TAGS]}")
@@ -114,6 +118,10 @@ def _evaluate_one(policy: Policy, resource: Resource, ctx: EvaluationContext,
     doc = document(resource, environment, ctx.scan_time)
     outcome = policy.check.evaluate(doc, params)
     evidence = {key: value for leaf in outcome.leaves for key, value in leaf.evidence().items()}
+    if outcome.errors:  # a verdict on a value that was not computed would be a guess
+        reasons = "; ".join(dict.fromkeys(leaf.describe() for leaf in outcome.errors))
+        return Finding(policy.id, Status.ERROR, policy.severity, ref, reasons, evidence,
+                       policy.runbook)
     message = "; ".join(dict.fromkeys(leaf.describe() for leaf in outcome.decisive))
     if outcome.passed:
         return Finding(policy.id, Status.PASS, policy.severity, ref, message, evidence,
@@ -134,16 +142,29 @@ def _remediation(policy: Policy, doc: dict[str, Any], params: Mapping[str, Any]
     return tuple(commands)
 
 
-def _gap_findings(gap: Gap, policies: Sequence[Policy]) -> Iterable[Finding]:
+def _gap_findings(gap: Gap, policies: Sequence[Policy], ctx: EvaluationContext,
+                  tags_read: bool) -> Iterable[Finding]:
+    """One error per policy that could apply to what the gap hides.
+
+    Applicability is decided from what is provably known: the account and the region, and
+    the account's environment only when no resource's environment tag can override it. An
+    unlisted table in a `dev` account may carry Environment=prod, so prod-only policies
+    could apply to it: they get an error too, never silence.
+    """
     account = gap.account
+    overridable = bool(ctx.environment_tag) and tags_read
+    environment = None if overridable else account.environment
     for policy in policies:
-        if not policy.scope.covers_place(account, gap.region, account.environment):
+        if not policy.scope.covers_place(account, gap.region, environment):
             continue
-        for type_name in policy.resources:
-            if gap.resource_type == type_name:
-                ref = ResourceRef(type_name, "*", f"every {type_name}", None, account.id,
-                                  gap.region, account.environment)
-                yield _error(policy, ref, f"could not list resources: {gap.error.describe()}")
+        ref = ResourceRef(gap.resource_type, "*", f"every {gap.resource_type}", None, account.id,
+                          gap.region, account.environment)
+        reason = f"could not list resources: {gap.error.describe()}"
+        if environment is None and not policy.scope.covers_place(account, gap.region,
+                                                                 account.environment):
+            reason += (f" (the account is {account.environment}, but a resource's "
+                       f"{ctx.environment_tag} tag can place it in scope)")
+        yield _error(policy, ref, reason)
 
 
 def _ref(resource: Resource, environment: str) -> ResourceRef:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from preflight_scanner.collect import Gap
 from preflight_scanner.evaluate import EvaluationContext, evaluate
 from preflight_scanner.models import Account, CollectionError, Resource, Status
@@ -128,6 +129,7 @@ def test_evidence_includes_attributes_read_as_operands(tmp_path):
 
 def test_time_functions_measure_against_iso_timestamps():
     from preflight_scanner.policy.conditions import search
+    from preflight_scanner.policy.unevaluable import Unevaluable
 
     doc = {"made": "2026-01-01T00:00:00Z", "scan_time": "2026-01-08T12:00:00+00:00",
            "naive": "2026-01-08T12:00:00", "missing": None}
@@ -135,4 +137,5 @@ def test_time_functions_measure_against_iso_timestamps():
     assert search("hours_between(made, scan_time)", doc) == 180.0
     assert search("days_between(made, naive)", doc) == 7.5  # no zone given: UTC
     assert search("days_between(missing, scan_time)", doc) is None
-    assert search("hours_between(made, 'not a time')", doc) is None
+    with pytest.raises(Unevaluable, match="'not a time' is not an ISO 8601 timestamp"):
+        search("hours_between(made, 'not a time')", doc)  # unknown, not "never"

@@ -11,11 +11,13 @@ from preflight_scanner.policy.conditions import (
     LeafResult,
     Not,
     ParamRef,
+    TemplateRef,
     resolve,
     root_attributes,
     search,
 )
 from preflight_scanner.policy.operators import OPERATORS
+from preflight_scanner.policy.unevaluable import Unevaluable
 
 # (operator, actual, operand, expected verdict). Every operator needs at least one
 # passing and one failing row; test_table_covers_every_operator enforces it.
@@ -135,7 +137,7 @@ def test_numeric_comparisons_fail_on_missing_or_non_numbers(name, actual, operan
     ("in", "abc"), ("in", 5), ("in", None), ("in", {"a": 1}),
     ("not_in", "abc"), ("not_in", 5), ("not_in", None),
     ("contains", ["a"]), ("contains", {"a": 1}), ("contains", None),
-    ("matches", None), ("matches", 5), ("matches", "(["), ("matches", ["a"]),
+    ("matches", None), ("matches", 5), ("matches", ["a"]),
 ])
 @pytest.mark.parametrize("actual", ["a", {"a": 1}, ["a"], None])
 def test_odd_operands_fail_instead_of_raising(name, operand, actual):
@@ -295,10 +297,38 @@ def test_resolve():
     assert resolve({"param": "p"}, DOCUMENT, {"p": 1}) == {"param": "p"}  # a plain dict is a literal
 
 
-def test_search_reads_type_errors_as_no_value():
+def test_search_raises_unevaluable_on_type_errors_instead_of_reading_null():
     assert search("length(api_integrations)", DOCUMENT) == 2
-    assert search("length(timeout)", DOCUMENT) is None      # invalid-type inside JMESPath
     assert search("api_integrations[].source_arn", DOCUMENT) == ["arn:1", "arn:2"]
+    assert search("no_such_attribute", DOCUMENT) is None  # missing is a value: null
+    with pytest.raises(Unevaluable, match="length"):
+        search("length(timeout)", DOCUMENT)  # invalid-type inside JMESPath is not null
+
+
+@pytest.mark.parametrize("actual", ["a", None])
+def test_a_pattern_that_does_not_compile_is_unevaluable_not_a_mismatch(actual):
+    # A literal pattern is checked at load time; one from a parameter or attribute is not.
+    with pytest.raises(Unevaluable, match="not a regular expression"):
+        OPERATORS["matches"].test("abc", "([")
+
+
+def _leaf(expression, operator, operand):
+    return Leaf(expression, OPERATORS[operator], operand)
+
+
+@pytest.mark.parametrize("check", [
+    # Each would pass on a stand-in null: the negation, not_equals, an "any".
+    Not(_leaf("name", "matches", ParamRef("pattern"))),
+    _leaf("length(timeout)", "not_equals", 3),
+    Not(_leaf("days_between(last_backup, scan_time)", "lt", 1)),
+    _leaf("name", "not_equals", TemplateRef("{{ no_such.attribute.deeper }}")),
+    AnyOf((_leaf("name", "equals", "nope"), _leaf("length(timeout)", "not_equals", 3))),
+])
+def test_a_leaf_that_cannot_be_computed_makes_the_outcome_an_error(check):
+    document = {**DOCUMENT, "last_backup": "last tuesday", "scan_time": "2026-12-03T00:00:00+00:00"}
+    outcome = check.evaluate(document, {"pattern": "(["})
+    assert outcome.errors, outcome
+    assert "could not be evaluated" in outcome.errors[0].describe()
 
 
 @pytest.mark.parametrize(("result", "text"), [

@@ -17,6 +17,11 @@ import jmespath.exceptions
 
 from .functions import OPTIONS
 from .operators import Operator
+from .unevaluable import Unevaluable
+
+# Python errors an operator or expression may raise on a value of an unexpected shape (a
+# 5,000-digit integer, a cycle): the leaf cannot be computed, which is an error, not a pass.
+COMPUTATION_ERRORS = (Unevaluable, TypeError, ValueError, OverflowError, RecursionError)
 
 
 @dataclass(frozen=True)
@@ -49,15 +54,21 @@ class LeafResult:
     passed: bool
     # The expression the expected value was read from, when the operand is an attribute.
     operand_expression: str | None = None
+    # Why this comparison could not be computed; then neither passed nor actual means anything.
+    error: str | None = None
 
     def evidence(self) -> dict[str, Any]:
         """Every attribute value this comparison read."""
+        if self.error is not None:
+            return {self.expression: f"could not be evaluated: {self.error}"}
         found = {self.expression: self.actual}
         if self.operand_expression is not None:
             found[self.operand_expression] = self.expected
         return found
 
     def describe(self) -> str:
+        if self.error is not None:
+            return f"{self.expression} could not be evaluated: {self.error}"
         text = f"{self.expression} is {_show(self.actual)}"
         if not self.passed:
             wanted = WORDING.get(self.operator, self.operator.replace("_", " "))
@@ -72,6 +83,11 @@ class Outcome:
     # The leaves that decided the verdict: the failing ones on a fail.
     decisive: tuple[LeafResult, ...]
 
+    @property
+    def errors(self) -> tuple[LeafResult, ...]:
+        """Leaves that could not be computed: any of them makes the verdict unknown."""
+        return tuple(leaf for leaf in self.leaves if leaf.error is not None)
+
 
 @dataclass(frozen=True)
 class Leaf:
@@ -80,10 +96,16 @@ class Leaf:
     operand: Any
 
     def evaluate(self, document: Mapping[str, Any], params: Mapping[str, Any]) -> Outcome:
-        actual = search(self.expression, document)
-        expected = resolve(self.operand, document, params)
-        passed = self.operator.test(actual, expected)
         source = self.operand.expression if isinstance(self.operand, AttrRef) else None
+        try:
+            actual = search(self.expression, document)
+            expected = resolve(self.operand, document, params)
+            passed = self.operator.test(actual, expected)
+        except COMPUTATION_ERRORS as exc:
+            reason = str(exc) if isinstance(exc, Unevaluable) else f"{type(exc).__name__}: {exc}"
+            leaf = LeafResult(self.expression, self.operator.name, None, None, False, source,
+                              error=_clip(reason))
+            return Outcome(False, (leaf,), (leaf,))
         leaf = LeafResult(self.expression, self.operator.name, expected, actual, passed, source)
         return Outcome(passed, (leaf,), (leaf,))
 
@@ -165,17 +187,22 @@ def resolve(operand: Any, document: Mapping[str, Any], params: Mapping[str, Any]
 
         try:
             return render(operand.source, document, params)
-        except Exception:  # an attribute this resource lacks: no value, so the leaf fails
-            return None
+        except Exception as exc:  # jinja2's errors, the sandbox's refusals, its bounds
+            raise Unevaluable(f"template {_clip(operand.source, 60)!r} did not render: "
+                              f"{type(exc).__name__}: {exc}") from None
     return operand
 
 
 def search(expression: str, document: Mapping[str, Any]) -> Any:
-    """Evaluate a JMESPath expression; a type error inside it reads as "no value"."""
+    """Evaluate a JMESPath expression; one that cannot be computed raises Unevaluable.
+
+    A missing attribute is null, a value; a type error inside the expression (``length`` of
+    a number) is not, and must not be read as one.
+    """
     try:
         return _compile(expression).search(document, options=OPTIONS)
-    except jmespath.exceptions.JMESPathError:
-        return None
+    except jmespath.exceptions.JMESPathError as exc:
+        raise Unevaluable(f"{type(exc).__name__}: {exc}") from None
 
 
 @functools.lru_cache(maxsize=2048)
@@ -217,6 +244,10 @@ def _roots(node: dict[str, Any]) -> set[str]:
 WORDING = {"equals": "=", "not_equals": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<=",
             "matches": "to match", "exists": "exists ="}
 WORDING |= {f"not {op}": f"not {word}" for op, word in WORDING.items()}
+
+
+def _clip(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _show(value: Any) -> str:

@@ -13,6 +13,8 @@ from typing import Any
 import jmespath
 from jmespath import functions
 
+from .unevaluable import Unevaluable
+
 
 def parse_time(value: Any) -> datetime | None:
     if not isinstance(value, str):
@@ -25,9 +27,12 @@ def parse_time(value: Any) -> datetime | None:
 
 
 def _between(earlier: str | None, later: str | None, unit_seconds: int) -> float | None:
-    start, end = parse_time(earlier), parse_time(later)
-    if start is None or end is None:
+    if earlier is None or later is None:  # a missing timestamp is an answer: "never"
         return None
+    start, end = parse_time(earlier), parse_time(later)
+    if start is None or end is None:  # a timestamp that does not parse is not one
+        bad = earlier if start is None else later
+        raise Unevaluable(f"{bad[:60]!r} is not an ISO 8601 timestamp")
     return round((end - start).total_seconds() / unit_seconds, 4)
 
 

@@ -23,10 +23,15 @@ class Scope:
     def needs_tags(self) -> bool:
         return bool(self.tags)
 
-    def covers_place(self, account: Account, region: str, environment: str) -> bool:
-        """Account, region and environment match (tags are judged per resource)."""
+    def covers_place(self, account: Account, region: str, environment: str | None) -> bool:
+        """Account, region and environment match (tags are judged per resource).
+
+        ``environment=None`` means it is not known (a resource's environment tag could not
+        be read): only account and region can then rule the policy out.
+        """
         return (
-            (self.environments is None or environment in self.environments)
+            (self.environments is None or environment is None
+             or environment in self.environments)
             and (self.accounts is None or bool({account.id, account.name} & self.accounts))
             and (self.regions is None or region in self.regions)
         )

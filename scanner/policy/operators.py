@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from .unevaluable import Unevaluable
+
 _NUMBER = {"type": "number"}
 _SCALAR = {"type": ["string", "number", "boolean", "null"]}
 _ANY = {"type": ["string", "number", "boolean", "null", "array", "object"]}
@@ -72,13 +74,13 @@ def compile_regex(pattern: str) -> re.Pattern[str]:
 
 
 def _matches(actual: Any, pattern: Any) -> bool:
-    if not isinstance(actual, str) or not isinstance(pattern, str):
+    if not isinstance(pattern, str):
         return False
-    try:
+    try:  # the pattern first: a broken one is unknown whatever the value, even null
         regex = compile_regex(pattern)
-    except re.error:  # a literal is checked at load time; a parameter or attribute is not
-        return False
-    return regex.search(actual) is not None
+    except re.error as exc:  # a literal is checked at load time; a parameter or attribute is not
+        raise Unevaluable(f"the pattern {pattern[:80]!r} is not a regular expression: {exc}") from None
+    return isinstance(actual, str) and regex.search(actual) is not None
 
 
 def _exists(actual: Any, expected: Any) -> bool:
