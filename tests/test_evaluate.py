@@ -82,10 +82,31 @@ def test_gaps_yield_one_error_per_policy_in_scope(tmp_path):
     error = CollectionError(PROD.id, "us-east-1", "aws.dynamodb.table", "ListTables",
                             "AccessDeniedException", "no")
     gaps = [Gap(PROD, "us-east-1", "aws.dynamodb.table", error),
-            Gap(STAGING, "us-east-1", "aws.dynamodb.table", error)]  # out of scope: staging
-    [finding] = run([p], [], gaps)
+            Gap(STAGING, "us-east-1", "aws.dynamodb.table", error)]
+    # Without an environment tag, staging is provably out of scope.
+    [finding] = run([p], [], gaps, environment_tag=None)
     assert (finding.status, finding.resource.id, finding.resource.account_id) == (
         Status.ERROR, "*", PROD.id)
+    # Tags are not read for the type: no tag can override the account's environment.
+    [finding] = run([p], [], gaps, tags_read=False, environment_tag="Environment")
+    assert finding.resource.account_id == PROD.id
+
+
+def test_a_gap_where_a_tag_could_override_the_environment_errors_there_too(tmp_path):
+    # A staging table tagged Environment=prod is in scope of a prod-only policy; unlisted,
+    # nobody knows whether one exists, so the gap is an error for that policy as well.
+    p = policy(tmp_path, scope={"environments": ["prod"]})
+    error = CollectionError(STAGING.id, "us-east-1", "aws.dynamodb.table", "ListTables",
+                            "AccessDeniedException", "no")
+    [finding] = run([p], [], [Gap(STAGING, "us-east-1", "aws.dynamodb.table", error)],
+                    environment_tag="Environment")
+    assert (finding.status, finding.resource.account_id) == (Status.ERROR, STAGING.id)
+    assert "Environment tag can place it in scope" in finding.message
+    other_region = policy(tmp_path, name="east-only", scope={"environments": ["prod"],
+                                                             "regions": ["eu-west-1"]})
+    # Region is provably known: a policy scoped elsewhere stays out.
+    assert run([other_region], [], [Gap(STAGING, "us-east-1", "aws.dynamodb.table", error)],
+               environment_tag="Environment") == []
 
 
 def test_parameters_are_overridden_per_environment(tmp_path):
