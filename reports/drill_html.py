@@ -22,6 +22,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
+from preflight_scanner.drill.recovery import NO_RESTORE_POINT, UNKNOWN, case_of, worst_case_text
 
 from .markdown_html import render_markdown, safe_href
 
@@ -69,6 +70,8 @@ def _environment() -> Environment:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True)
     env.filters["minutes"] = _minutes
+    env.filters["worst_case"] = worst_case_text
+    env.filters["worst_class"] = _worst_class
     env.filters["percent"] = lambda p: "n/a" if p is None else f"{p:g}%"
     env.filters["when"] = lambda t: "—" if not t else str(t).replace("+00:00", "Z")
     return env
@@ -86,6 +89,11 @@ def _minutes(value: float | None) -> str:
         return f"{value:g} min"
     hours = value / 60
     return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} d"
+
+
+def _worst_class(worst: Mapping[str, Any]) -> str:
+    """No restore point reads as a failure, unknown as an error, a number as itself."""
+    return {NO_RESTORE_POINT: "bad strong", UNKNOWN: "err strong"}.get(case_of(worst), "")
 
 
 def chart_svg(points: Sequence[Mapping[str, Any]], target: float | None) -> str:

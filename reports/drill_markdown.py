@@ -14,6 +14,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from preflight_scanner.drill.recovery import NO_RESTORE_POINT, UNKNOWN, case_of, worst_case_text
+
 from .markdown import MAX_BYTES, code, text
 
 __all__ = ["render"]
@@ -126,14 +128,15 @@ def render(document: Mapping[str, Any], *, max_bytes: int = MAX_BYTES) -> str:
             [code(b["resource"]["name"]), code(b["resource"]["account_id"]),
              code(b["resource"]["region"]), text(b["versioning"] or "unknown")]
             for b in points["buckets"]]))
-    blocks.append(_table(["Account", "Environment", "Worst RPO", "Without restore point",
-                          "Unversioned buckets"], [
-        [code(w["account_id"]), code(w["environment"]),
-         f"{_min(w['worst_rpo_minutes'])}" + (f" ({code(w['worst_table'])})"
-                                              if w["worst_table"] else ""),
+    blocks.append("**Worst recovery point**: "
+                  + _worst_text(points["worst"]["overall"]))
+    blocks.append(_table(["Account", "Environment", "Worst recovery point",
+                          "Without restore point", "Unversioned buckets"], [
+        [code(w["account_id"]), code(w["environment"]), _worst_text(w),
          ", ".join(code(n) for n in w["tables_without_restore_point"]) or "none",
          ", ".join(code(n) for n in w["unversioned_buckets"]) or "none"]
         for w in points["worst"]["accounts"]]))
+    blocks += _waivers(document.get("waivers"))
     drift = document["drift"]
     blocks.append("## Drift since the last drill")
     if drift is None:
@@ -165,6 +168,36 @@ def render(document: Mapping[str, Any], *, max_bytes: int = MAX_BYTES) -> str:
     return out + "\n" + tail
 
 
+def _worst_text(worst: Mapping[str, Any]) -> str:
+    """No restore point or unknown, by name, before any number (the same words as the
+    terminal and drill.html)."""
+    words = worst_case_text(worst)
+    return f"**{text(words, 2000)}**" if case_of(worst) in (NO_RESTORE_POINT, UNKNOWN) \
+        else text(words, 2000)
+
+
+def _waivers(waivers: Mapping[str, Any] | None) -> list[str]:
+    """What the waivers file did, as scan's report.md lists it: expired first."""
+    if not waivers:
+        return []
+    blocks = ["## Waivers",
+              f"From {code(waivers['source'])}; a waiver may run at most "
+              f"{waivers['max_days']} days."]
+    for state, title, note in (
+        ("expired", "Expired", "no longer applied: the checks they covered count again"),
+        ("applied", "Applied", "accepted risks"),
+        ("unused", "Unused", "they matched nothing: remove them"),
+    ):
+        items = waivers[state]
+        if items:
+            blocks.append(f"**{title}** ({len(items)}, {note}):\n\n" + _table(
+                ["Waiver", "Policies", "Owner", "Expires", "Checks", "Reason"],
+                [[code(w["id"]), ", ".join(code(p) for p in w["policies"][:5]),
+                  text(w["owner"], 100), text(w["expires"], 20), str(w["matched"]),
+                  text(w["reason"])] for w in items]))
+    return blocks
+
+
 def _section(section: Mapping[str, Any]) -> str:
     lines = [f"\n### ☐ {text(section['title'])}",
              f"Runbook {code(section['ref'])}" + (f" · {LABEL[section['status']]}"
@@ -183,9 +216,9 @@ def _section(section: Mapping[str, Any]) -> str:
 
 def _signoff(document: Mapping[str, Any]) -> str:
     s = document["signoff"]
+    worst = document["recovery_points"]["worst"]["overall"]
     rows = [["RTO", _min(s["rto_target_minutes"]), "not measurable before the drill", " "],
-            ["RPO", _min(s["rpo_target_minutes"]),
-             f"{_min(s['achievable_rpo_minutes'])} (worst table)", " "]]
+            ["RPO", _min(s["rpo_target_minutes"]), _worst_text(worst), " "]]
     return "\n\n".join([
         "## Sign-off",
         _table(["", "Target", "Preflight at scan time", "Observed in the drill"], rows),

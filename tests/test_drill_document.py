@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -148,13 +149,20 @@ def test_rpo_is_the_newer_restore_point_and_the_worst_case_per_account():
     assert [points[n]["meets_rpo"] for n in ("both", "backup-only", "none", "staging-t")] == [
         True, False, False, True]
     worst = {w["account_id"]: w for w in doc["recovery_points"]["worst"]["accounts"]}
-    assert (worst[PROD.id]["worst_table"], worst[PROD.id]["worst_rpo_minutes"]) == (
-        "backup-only", 1440.0)
+    # A table without any restore point is prod's worst case, not the oldest restore point.
+    assert (worst[PROD.id]["worst_case"], worst[PROD.id]["worst_table"],
+            worst[PROD.id]["worst_rpo_minutes"]) == ("no-restore-point", None, None)
     assert worst[PROD.id]["tables_without_restore_point"] == ["none"]
-    assert (worst[STAGING.id]["worst_rpo_seconds"], worst[STAGING.id]["meets_rpo"]) == (30.0, True)
-    envs = {e["environment"]: e["worst_rpo_seconds"]
+    assert (worst[STAGING.id]["worst_case"], worst[STAGING.id]["worst_rpo_seconds"],
+            worst[STAGING.id]["meets_rpo"]) == ("measured", 30.0, True)
+    envs = {e["environment"]: (e["worst_case"], e["worst_rpo_seconds"])
             for e in doc["recovery_points"]["worst"]["environments"]}
-    assert envs == {"prod": 86400.0, "staging": 30.0}
+    assert envs == {"prod": ("no-restore-point", None), "staging": ("measured", 30.0)}
+    # Once every prod table has one, the oldest of them is the worst case.
+    measured = document_of([f for f in findings if f.resource.name != "none"], rpo_minutes=60)
+    [prod, _] = measured["recovery_points"]["worst"]["accounts"]
+    assert (prod["worst_case"], prod["worst_table"], prod["worst_rpo_minutes"],
+            prod["meets_rpo"]) == ("measured", "backup-only", 1440.0, False)
 
 
 def hostile_document() -> dict[str, Any]:
@@ -222,3 +230,34 @@ def test_printed_to_pdf_the_checklist_and_sign_off_start_new_pages(tmp_path):
     assert "Drill checklist" in firsts
     assert "Sign-off" in firsts
     assert "orders<script>alert('x')</script>" in text.replace("\n", "")  # printed as text
+
+
+def test_printed_in_chromium_the_sign_off_names_what_has_no_restore_point(tmp_path):
+    """The print path (Save as PDF) in a real Chromium: with print media emulated, the
+    sign-off sheet's RPO row and the worst case name the table without a restore point and
+    the unread one, and show no number."""
+    from tests.test_html_browser import Browser, _require_browser
+
+    _require_browser()
+    findings = [*table_findings("orders", pitr="2026-05-01T11:54:00+00:00", backup=None),
+                *table_findings("carts", pitr=None, backup=None),
+                # As the evaluator makes them: an error finding carries no evidence.
+                *(replace(f, evidence={}) for f in table_findings(
+                    "ledger", pitr=None, backup=None, status=Status.ERROR))]
+    page = tmp_path / "drill.html"
+    page.write_text(drill_html.render(document_of(findings, rpo_minutes=60)), encoding="utf-8")
+    (tmp_path / "profile").mkdir()
+    browser = Browser(tmp_path / "profile")
+    try:
+        browser.call("Emulation.setEmulatedMedia", {"media": "print"})
+        browser.call("Page.navigate", {"url": page.as_uri()})
+        browser.wait_for(f"location.href === {page.as_uri()!r} && "
+                         "document.readyState === 'complete'")
+        row = browser.js("[...document.querySelectorAll('#signoff tr')].map(r => r.innerText)"
+                         ".find(t => t.startsWith('RPO'))")
+        worst = browser.js("document.querySelector('#worst-overall').innerText")
+    finally:
+        browser.close()
+    words = "no restore point: table carts; unknown: table ledger"
+    assert row.split("\t")[:3] == ["RPO", "60 min", words]
+    assert worst == f"Worst recovery point: {words}"

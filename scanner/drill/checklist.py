@@ -16,6 +16,7 @@ from shlex import quote
 from typing import Any
 
 from .readiness import NOT_READY, UNKNOWN, ZONE
+from .recovery import worst_case_text
 from .steps import Step
 
 RESTORED = "-restored"
@@ -322,6 +323,14 @@ def signoff(steps: Sequence[Step], settings: Mapping[str, Any], points: Mapping[
                    "Observed RPO (minutes)", "Issues found and follow-ups", "Signed off by"],
         "rto_target_minutes": settings.get("rto_minutes"),
         "rpo_target_minutes": settings.get("rpo_minutes"),
+        # A number only when every table and bucket has a restore point (recovery.py).
         "achievable_rpo_minutes": worst["worst_rpo_minutes"],
+        "achievable_rpo": {"worst_case": worst["worst_case"],
+                           "text": worst_case_text(worst),
+                           "without_restore_point": {
+                               "tables": worst["tables_without_restore_point"],
+                               "buckets": worst["unversioned_buckets"]},
+                           "unknown": {"tables": worst["tables_unknown"],
+                                       "buckets": worst["buckets_unknown"]}},
         "steps": [{"step_id": s.id, "title": s.title} for s in steps],
     }

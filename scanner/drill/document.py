@@ -19,11 +19,15 @@ from preflight_scanner.reports import packaged_schema
 from ..models import ScanResult
 from ..runbooks import RunbookLibrary
 from . import checklist as checklist_mod
-from .readiness import ZONE, Check, checks_from_findings, drift, quarterly, readiness, recovery_points, score
+from .readiness import ZONE, Check, checks_from_findings, drift, quarterly, readiness, score
+from .recovery import recovery_points
 from .settings import DrillSettings
 from .steps import Step, resolve_steps
 
-SCHEMA_VERSION = "1.0"
+# 1.1 added each table's and bucket's recovery_point, each worst case's worst_case and
+# buckets_unknown, the sign-off's achievable_rpo, and waivers (all optional in the schema,
+# so a 1.0 drill.json still reads as the baseline of --since).
+SCHEMA_VERSION = "1.1"
 KIND = "preflight-drill"
 
 
@@ -92,7 +96,16 @@ def build_document(result: ScanResult, step_map: Mapping[str, Any], settings: Dr
         "signoff": checklist_mod.signoff(steps, settings.to_dict(), points),
         "runbooks": {ref: _excerpt(ref, runbooks) for ref in refs},
         "errors": [e.to_dict() for e in result.errors],
+        "waivers": _waivers(result),
     }
+
+
+def _waivers(result: ScanResult) -> dict[str, Any] | None:
+    """What the waivers file did, as report.json says it: expired and unused waivers are
+    named, never dropped (null: no waivers file)."""
+    from preflight_scanner.reports.json_report import waivers_section
+
+    return None if result.waivers is None else waivers_section(result.waivers)
 
 
 def _evidence_by_resource(checks: Any) -> dict[str, dict[str, Any]]:

@@ -11,10 +11,7 @@ ready); ``waived`` checks are left out of both, and listed with their reasons. `
 score / possible * 100, rounded down to one decimal (so 99.96 is not shown as 100); with a
 target, ``meets_target`` is percent >= target.
 
-Recovery point (RPO) of a table: the time a restore would lose, measured from the scan's
-clock. With point-in-time recovery on it is scan time - latest restorable time; with an
-on-demand backup it is the backup's age, scan time - its creation time; with both the
-smaller; with neither there is no restore point at all (``restorable`` false).
+Recovery points live in recovery.py.
 """
 
 from __future__ import annotations
@@ -23,7 +20,6 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from ..policy.functions import parse_time
@@ -108,7 +104,7 @@ def readiness(steps: Sequence[Step], checks: Sequence[Check]) -> list[dict[str, 
         for check in mine:
             by_resource[check.resource_key].append(check)
         resources = []
-        for key in sorted(by_resource, key=lambda k: _order(by_resource[k][0].resource)):
+        for key in sorted(by_resource, key=lambda k: resource_order(by_resource[k][0].resource)):
             group = sorted(by_resource[key], key=lambda c: c.policy_id)
             resources.append({
                 "key": key,
@@ -129,7 +125,7 @@ def readiness(steps: Sequence[Step], checks: Sequence[Check]) -> list[dict[str, 
     return out
 
 
-def _order(resource: Mapping[str, Any]) -> tuple[str, ...]:
+def resource_order(resource: Mapping[str, Any]) -> tuple[str, ...]:
     return (resource["account_id"], resource["region"], resource["type"], resource["name"],
             resource["id"])
 
@@ -177,129 +173,8 @@ def score(steps: Sequence[Step], checks: Sequence[Check], accounts: Sequence[Map
             for env in environments],
         "waivers": [{"policy_id": c.policy_id, "resource": dict(c.resource),
                      "reason": c.waiver or ""}
-                    for c in sorted(mine, key=lambda c: (c.policy_id, _order(c.resource)))
+                    for c in sorted(mine, key=lambda c: (c.policy_id, resource_order(c.resource)))
                     if c.status == "waived"],
-    }
-
-
-# -- recovery points -------------------------------------------------------------------------
-
-def _evidence(checks: Iterable[Check]) -> dict[str, Any]:
-    merged: dict[str, Any] = {}
-    for check in checks:
-        merged.update(check.evidence)
-    return merged
-
-
-def _pick(evidence: Mapping[str, Any], *paths: str) -> Any:
-    """The first value found: an evidence key, or a dotted path into one ("pitr.status"
-    inside the evidence of "pitr")."""
-    for path in paths:
-        if path in evidence and evidence[path] is not None:
-            return evidence[path]
-        head, _, rest = path.partition(".")
-        value = evidence.get(head)
-        for part in rest.split(".") if rest else ():
-            value = value.get(part) if isinstance(value, Mapping) else None
-        if rest and value is not None:
-            return value
-    return None
-
-
-def _seconds(earlier: Any, later: datetime) -> float | None:
-    start = parse_time(earlier)
-    return None if start is None else round((later - start).total_seconds(), 3)
-
-
-def _minutes(seconds: float | None) -> float | None:
-    return None if seconds is None else round(seconds / 60, 1)
-
-
-def recovery_points(checks: Sequence[Check], scan_time: str, rpo_minutes: float | None
-                    ) -> dict[str, Any]:
-    now = parse_time(scan_time)
-    assert now is not None, scan_time
-    by_resource: dict[str, list[Check]] = defaultdict(list)
-    for check in checks:
-        if check.resource["type"] in (TABLE, BUCKET) and check.resource["id"] != "*":
-            by_resource[check.resource_key].append(check)
-    tables, buckets = [], []
-    for key in sorted(by_resource, key=lambda k: _order(by_resource[k][0].resource)):
-        group = by_resource[key]
-        resource = dict(group[0].resource)
-        ev = _evidence(group)
-        unreadable = all(c.status == "error" for c in group)
-        if resource["type"] == BUCKET:
-            versioning = _pick(ev, "versioning")
-            buckets.append({"resource": resource, "versioning": versioning,
-                            "versioned": None if versioning is None else versioning == "Enabled",
-                            "unreadable": unreadable and versioning is None})
-            continue
-        pitr_status = _pick(ev, "pitr.status")
-        earliest = _pick(ev, "pitr.earliest_restorable_time")
-        latest = _pick(ev, "pitr.latest_restorable_time")
-        backup_arn = _pick(ev, "latest_backup.arn")
-        backup_at = _pick(ev, "latest_backup.created_at")
-        pitr_lag = _seconds(latest, now) if pitr_status == "ENABLED" else None
-        backup_age = _seconds(backup_at, now)
-        candidates = [(s, src) for s, src in ((pitr_lag, "pitr"), (backup_age, "backup"))
-                      if s is not None]
-        rpo, source = min(candidates) if candidates else (None, None)
-        known = pitr_status is not None or backup_at is not None or "latest_backup" in ev \
-            or "latest_backup.arn" in ev
-        tables.append({
-            "resource": resource,
-            "pitr": {"status": pitr_status, "earliest_restorable_time": earliest,
-                     "latest_restorable_time": latest, "lag_seconds": pitr_lag},
-            "latest_backup": None if backup_at is None and backup_arn is None else {
-                "arn": backup_arn, "created_at": backup_at, "age_seconds": backup_age,
-                "age_minutes": _minutes(backup_age)},
-            "backup_count": _pick(ev, "backup_count"),
-            "rpo_seconds": rpo, "rpo_minutes": _minutes(rpo), "rpo_source": source,
-            "restorable": None if not known else rpo is not None,
-            "meets_rpo": None if rpo_minutes is None or not known
-            else rpo is not None and rpo <= rpo_minutes * 60,
-        })
-    return {"rpo_target_minutes": rpo_minutes, "tables": tables, "buckets": buckets,
-            "worst": _worst(tables, buckets, rpo_minutes)}
-
-
-def _worst_of(tables: Sequence[dict[str, Any]], buckets: Sequence[dict[str, Any]],
-              rpo_minutes: float | None) -> dict[str, Any]:
-    timed = [t for t in tables if t["rpo_seconds"] is not None]
-    worst = max(timed, key=lambda t: t["rpo_seconds"], default=None)
-    without = [t["resource"]["name"] for t in tables if t["restorable"] is False]
-    unknown = [t["resource"]["name"] for t in tables if t["restorable"] is None]
-    return {
-        "tables": len(tables),
-        "worst_rpo_seconds": None if worst is None else worst["rpo_seconds"],
-        "worst_rpo_minutes": None if worst is None else worst["rpo_minutes"],
-        "worst_table": None if worst is None else worst["resource"]["name"],
-        "tables_without_restore_point": without,
-        "tables_unknown": unknown,
-        "buckets": len(buckets),
-        "unversioned_buckets": [b["resource"]["name"] for b in buckets if b["versioned"] is False],
-        # No restore point at all is worse than any age: then the RPO is not met.
-        "meets_rpo": None if rpo_minutes is None or (not tables) else (
-            not without and not unknown and all(t["meets_rpo"] for t in tables)),
-    }
-
-
-def _worst(tables: Sequence[dict[str, Any]], buckets: Sequence[dict[str, Any]],
-           rpo_minutes: float | None) -> dict[str, Any]:
-    def of(pred: Any) -> dict[str, Any]:
-        return _worst_of([t for t in tables if pred(t["resource"])],
-                         [b for b in buckets if pred(b["resource"])], rpo_minutes)
-
-    places = sorted({(r["resource"]["account_id"], r["resource"]["environment"])
-                     for r in (*tables, *buckets)})
-    return {
-        "overall": _worst_of(tables, buckets, rpo_minutes),
-        "accounts": [{"account_id": acct, "environment": env,
-                      **of(lambda r, a=acct, e=env: (r["account_id"], r["environment"]) == (a, e))}
-                     for acct, env in places],
-        "environments": [{"environment": env, **of(lambda r, e=env: r["environment"] == e)}
-                         for env in sorted({e for _, e in places})],
     }
 
 
@@ -344,7 +219,7 @@ def _distinct(entries: Mapping[tuple[str, str], Mapping[str, Any]], keys: set[st
                                           "status": {}})
             item["steps"].append(step_id)
             item["status"][step_id] = entry["status"]
-    return [found[k] for k in sorted(found, key=lambda k: _order(found[k]["resource"]))]
+    return [found[k] for k in sorted(found, key=lambda k: resource_order(found[k]["resource"]))]
 
 
 # -- readiness over the quarters -----------------------------------------------------------------

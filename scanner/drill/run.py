@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from preflight_scanner.reports.text import inert
 
 from ..config import Config
 from ..errors import InputError, Problem
@@ -20,6 +21,7 @@ from ..output import write_atomic
 from ..scan import Clock, configure_policies, run_scan, utcnow
 from .document import build_document, previous_from_document, render_json, steps_for, validation_errors
 from .readiness import NOT_READY, UNKNOWN, checks_from_history, readiness, score
+from .recovery import worst_case_text
 from .settings import load_drill_settings, load_scan_config, with_rpo_target
 from .steps import STEP_MAP, Step, check_step_map, selects
 
@@ -192,15 +194,25 @@ def summary_text(document: Mapping[str, Any]) -> str:
         text += f"; target {overall['target']}%: {'met' if overall['meets_target'] else 'NOT met'}"
     lines.append(text)
     worst = document["recovery_points"]["worst"]["overall"]
-    if worst["tables"]:
-        rpo = ("none measurable" if worst["worst_rpo_minutes"] is None else
-               f"{worst['worst_rpo_minutes']} min ({worst['worst_table']})")
-        lines.append(f"worst recovery point: {rpo}; "
-                     f"{len(worst['tables_without_restore_point'])} table(s) without a restore "
-                     f"point; {len(worst['unversioned_buckets'])} unversioned bucket(s)")
+    if worst["tables"] or worst["buckets"]:
+        lines.append(inert(f"worst recovery point: {worst_case_text(worst)}"))
+    lines += waiver_lines(document.get("waivers"))
     drift = document["drift"]
     if drift is not None:
         lines.append(f"since {drift['since']['started_at']}: {len(drift['became_ready'])} became "
                      f"ready, {len(drift['regressed'])} regressed, "
                      f"{len(drift['new_resources'])} new resource(s)")
     return "\n".join(lines) + "\n"
+
+
+def waiver_lines(waivers: Mapping[str, Any] | None) -> list[str]:
+    """Expired and unused waivers, in the words `preflight scan` prints them
+    (scanner.runner.ci_summary)."""
+    if not waivers:
+        return []
+    lines = [inert(f"waiver {w['id']} expired on {w['expires']} ({w['owner']}): {w['matched']} "
+                   f"finding(s) count again; renew or remove it ({w['source']})")
+             for w in waivers["expired"]]
+    lines += [inert(f"waiver {w['id']} matched nothing: remove it ({w['source']})")
+              for w in waivers["unused"]]
+    return lines
