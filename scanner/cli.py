@@ -23,6 +23,7 @@ from . import __version__
 from .commands import COMMANDS
 from .errors import InputError, PreflightError
 from .exitcodes import EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK
+from .output import PUBLICATIONS
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,8 +36,8 @@ for _command in COMMANDS:
     cli.add_command(_command)
 
 
-# After SIGINT or SIGTERM the scan unwinds (a report being written is removed, see
-# output.write_atomic) and the process exits 130. Calls already in flight are reads: a
+# After SIGINT or SIGTERM the scan unwinds and the process exits 130; a set of reports
+# being published is completed first (output.publish). Calls already in flight are reads: a
 # program run waits at most this long for them before exiting anyway; a second signal
 # exits at once.
 INTERRUPT_GRACE_SECONDS = 2.0
@@ -50,8 +51,13 @@ class _Interrupts:
         self.signal_name: str | None = None
         self._reported = False
         self._lock = threading.Lock()
+        # Files this run publishes are PUBLICATIONS.published[this index:].
+        self._first_publication = len(PUBLICATIONS.published)
 
     def handle(self, signum: int, frame: FrameType | None) -> None:
+        if PUBLICATIONS.publishing:  # a set of reports is being moved into place: finish it
+            PUBLICATIONS.defer(lambda: self.handle(signum, frame))
+            return
         name = signal.Signals(signum).name
         if self.signal_name is not None:  # a second signal: stop now
             self.exit_now()
@@ -68,8 +74,14 @@ class _Interrupts:
                 return
             self._reported = True
         by = f" by {self.signal_name}" if self.signal_name else ""
-        click.echo(f"preflight: interrupted{by}; the scan did not finish and no report "
-                   "was written", err=True)
+        written = PUBLICATIONS.published[self._first_publication:]
+        if written:
+            names = ", ".join(str(path) for path in written)
+            click.echo(f"preflight: interrupted{by} after writing {names}; those files are "
+                       "complete, nothing after them ran", err=True)
+        else:
+            click.echo(f"preflight: interrupted{by}; the run did not finish and no report "
+                       "was written", err=True)
 
     def exit_now(self) -> None:
         self.report()

@@ -1,25 +1,112 @@
-"""Writing outputs atomically: a reader (or an interrupted run) never sees half a report."""
+"""Writing a run's outputs: checked before the scan, published together, never half-written.
+
+- ``prepare_output_dir`` runs before any AWS call: a directory that cannot be written is an
+  input error (exit 2) now, not a traceback after a long scan whose results are then lost.
+- ``publish`` writes a run's files (report.json, report.html, ...) into a staging directory
+  beside them and moves them into place together. An interrupt (SIGINT/SIGTERM) that arrives
+  meanwhile is deferred until the set is complete: a reader never sees a new report.json
+  beside an old report.html, and no temporary file is left behind.
+- ``PUBLICATIONS`` remembers what was published, so the interrupt message can say exactly
+  what was and was not written.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
+from .errors import PreflightError
 
-def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+
+class OutputDirectoryError(PreflightError):
+    """The output directory cannot be created or written (exit code 2)."""
+
+
+class _Publications:
+    """What this process has published, and interrupts held back while it publishes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._deferred: list[Callable[[], None]] = []
+        self.published: list[Path] = []
+
+    @property
+    def publishing(self) -> bool:
+        return self._depth > 0
+
+    def defer(self, action: Callable[[], None]) -> None:
+        """Run ``action`` (an interrupt) when the publication in progress is complete."""
+        with self._lock:
+            self._deferred.append(action)
+
+    @contextmanager
+    def critical(self) -> Iterator[None]:
+        with self._lock:
+            self._depth += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._depth -= 1
+                pending = self._deferred if self._depth == 0 else []
+                if self._depth == 0:
+                    self._deferred = []
+            for action in pending[:1]:  # one interrupt is enough; it raises
+                action()
+
+
+PUBLICATIONS = _Publications()
+
+
+def prepare_output_dir(out_dir: Path, option: str = "--out") -> Path:
+    """Create ``out_dir`` if needed and prove a file can be written there."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".preflight-probe.", dir=out_dir)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise OutputDirectoryError(
+            f"{option} {_shown(out_dir)}: cannot write reports there ({reason}). "
+            f"Fix: give {option} a directory you can write to; nothing was scanned") from None
+    return out_dir
+
+
+def publish(out_dir: Path, files: Mapping[str, str]) -> list[Path]:
+    """Write every file of ``files`` (name -> text) into ``out_dir``: all of them, or none."""
+    targets = [out_dir / name for name in files]
+    with PUBLICATIONS.critical():
+        out_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".preflight-staging.", dir=out_dir))
+        try:
+            for name, text in files.items():
+                _write_synced(staging / name, text)
+            for name, target in zip(files, targets, strict=True):
+                os.replace(staging / name, target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        PUBLICATIONS.published.extend(targets)
+    return targets
+
+
+def _write_synced(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.chmod(path, 0o666 & ~_umask())  # a report is an ordinary file, readable as the umask says
+
+
+def _shown(path: Path) -> str:
+    text = str(path)
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def _umask() -> int:

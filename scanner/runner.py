@@ -15,7 +15,7 @@ from preflight_scanner.reports.text import inert
 
 from .config import load_config
 from .models import ScanResult, Severity, Status
-from .output import write_atomic
+from .output import prepare_output_dir, publish
 from .shard import Shard
 
 if TYPE_CHECKING:
@@ -40,15 +40,12 @@ def configure_logging(verbose: bool = False) -> None:
 
 def write_reports(result: ScanResult, out_dir: Path, formats: Sequence[str] = ("json",)
                   ) -> list[Path]:
-    """Render and write each format to DIR/<its file name>, atomically, in the order given."""
+    """Render every format, then publish them to DIR/<file name> together (all or none)."""
     from preflight_scanner.reports import FORMATS, load_renderers
 
-    paths = []
-    for name, render in load_renderers(formats).items():
-        path = out_dir / FORMATS[name].filename
-        write_atomic(path, render(result))
-        paths.append(path)
-    return paths
+    rendered = {FORMATS[name].filename: render(result)
+                for name, render in load_renderers(formats).items()}
+    return publish(out_dir, rendered)
 
 
 def write_report(result: ScanResult, out_dir: Path) -> Path:
@@ -91,6 +88,7 @@ def scan_and_report(config_path: str | None, policy_paths: Sequence[str], region
     ci = ci or CiOptions()
     formats = parse_formats(formats, always=["json"])  # json first, always
     load_renderers(formats)  # a missing renderer fails here, before any AWS call
+    prepare_output_dir(out_dir)  # and so does a directory the reports cannot be written to
     config = load_config(config_path)
     if max_workers:
         config = dataclasses.replace(config, max_workers=max_workers)
@@ -241,7 +239,7 @@ def rerender(report_path: Path, formats: Sequence[str], out_dir: Path | None) ->
     names = parse_formats(formats) if formats else [n for n in available() if n != "json"]
     load_renderers(names)
     result = load_saved_report(report_path)
-    target = out_dir if out_dir is not None else report_path.parent
+    target = prepare_output_dir(out_dir if out_dir is not None else report_path.parent)
     if "json" in names and (target / "report.json").resolve() == report_path.resolve():
         names = [n for n in names if n != "json"]
         click.echo(f"report: {report_path} (the input; left as it is)")

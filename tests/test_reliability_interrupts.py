@@ -102,17 +102,17 @@ def test_a_second_signal_exits_at_once(aws, write_config, tmp_path):
 def test_an_interrupted_write_leaves_the_old_file_or_none_and_no_temporary(tmp_path, monkeypatch,
                                                                             fail_in):
     target = tmp_path / "report.json"
-    output.write_atomic(target, '{"old": true}')
+    output.publish(target.parent, {target.name: '{"old": true}'})
 
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
     if fail_in == "write":
-        real_fdopen = os.fdopen
+        real_open = open
 
         class Handle:
             def __init__(self, *args, **kwargs):
-                self.inner = real_fdopen(*args, **kwargs)
+                self.inner = real_open(*args, **kwargs)
 
             def __enter__(self):
                 return self
@@ -125,11 +125,11 @@ def test_an_interrupted_write_leaves_the_old_file_or_none_and_no_temporary(tmp_p
                 self.inner.flush()
                 raise KeyboardInterrupt
 
-        monkeypatch.setattr(output.os, "fdopen", Handle)
+        monkeypatch.setattr(output, "open", Handle, raising=False)
     else:
         monkeypatch.setattr(output.os, fail_in, interrupt)
     with pytest.raises(KeyboardInterrupt):
-        output.write_atomic(target, '{"new": "' + "x" * 100_000 + '"}')
+        output.publish(target.parent, {target.name: '{"new": "' + "x" * 100_000 + '"}'})
     monkeypatch.undo()
     assert json.loads(target.read_text()) == {"old": True}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
@@ -137,7 +137,7 @@ def test_an_interrupted_write_leaves_the_old_file_or_none_and_no_temporary(tmp_p
 
 def test_a_report_is_an_ordinary_readable_file(tmp_path):
     target = tmp_path / "deep" / "report.md"
-    output.write_atomic(target, "# ok\n")
+    output.publish(target.parent, {target.name: "# ok\n"})
     assert target.read_text() == "# ok\n"
     assert target.stat().st_mode & 0o444 == 0o444 & ~_umask()
 

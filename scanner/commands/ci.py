@@ -29,9 +29,11 @@ def merge(reports: tuple[str, ...], out_dir: str, formats: tuple[str, ...], fail
     Results of different Preflight versions, policy sets or waivers files, a shard given
     twice or a shard missing are rejected (exit 2)."""
     from ..merge import load_results, merge_results
+    from ..output import prepare_output_dir
     from ..runner import Gate, _load_baseline, configure_logging, finish
 
     configure_logging()
+    prepare_output_dir(Path(out_dir))
     names = _formats(formats, always=["json"])
     inputs = load_results([Path(p) for p in reports])
     base = _load_baseline(baseline)

@@ -111,5 +111,6 @@ def report(report_path: str, formats: tuple[str, ...], out_dir: str | None) -> i
 def demo(out_dir: str) -> int:
     """Scan a built-in fake estate (moto, in-process): the whole pipeline, no AWS account."""
     from ..demo import run_demo
+    from ..output import prepare_output_dir
 
-    return run_demo(Path(out_dir))
+    return run_demo(prepare_output_dir(Path(out_dir)))

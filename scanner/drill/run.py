@@ -17,7 +17,7 @@ from ..errors import InputError, Problem
 from ..exitcodes import EXIT_FAILURES, EXIT_INCOMPLETE, EXIT_OK
 from ..history import HistoryStore
 from ..models import ScanResult
-from ..output import write_atomic
+from ..output import prepare_output_dir, publish
 from ..scan import Clock, configure_policies, run_scan, utcnow
 from .document import build_document, previous_from_document, render_json, steps_for, validation_errors
 from .readiness import NOT_READY, UNKNOWN, checks_from_history, readiness, score
@@ -99,6 +99,7 @@ def drill(config_path: str | None, policy_paths: Sequence[str], regions: Sequenc
     """Everything but the exit code: returns the drill document and the scan result."""
     from ..policy import load_policies
 
+    prepare_output_dir(out_dir)  # before any AWS call: results must have somewhere to go
     settings = load_drill_settings(config_path)
     if target is not None:
         settings = dataclasses.replace(settings, target=target)
@@ -158,11 +159,7 @@ def write_outputs(document: Mapping[str, Any], out_dir: Path) -> list[Path]:
 
     rendered = {"drill.json": render_json(document), "drill.html": drill_html.render(document),
                 "drill.md": drill_markdown.render(document)}
-    paths = []
-    for name in OUTPUTS:
-        write_atomic(out_dir / name, rendered[name])
-        paths.append(out_dir / name)
-    return paths
+    return publish(out_dir, {name: rendered[name] for name in OUTPUTS})
 
 
 def exit_code(document: Mapping[str, Any]) -> int:
