@@ -77,10 +77,11 @@ class Sessions:
 
     def __init__(self, base: boto3.Session | None = None, max_workers: int = 16,
                  max_retries: int = 8, connect_timeout: float = 10, read_timeout: float = 30):
-        import boto3
         import botocore.config
 
-        self.base = base or boto3.Session()
+        from .awsconfig import checked_session
+
+        self.base = base or checked_session()
         self.call_log = CallLog()
         self._lock = threading.Lock()  # creation of clients (boto3 sessions are not thread-safe)
         self._credentials: dict[str, dict[str, str]] = {}

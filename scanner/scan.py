@@ -15,6 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from . import __version__
 from .accounts import resolve_accounts
 from .aws import Sessions
+from .awsconfig import configuration_problem
 from .collect import Collector, Progress, make_plan
 from .config import ALL_ENVIRONMENTS, Config
 from .errors import InputError, PreflightError, Problem
@@ -152,6 +153,9 @@ def run_scan(config: Config, policies: Sequence[Policy], *, regions: Sequence[st
     try:
         accounts = resolve_accounts(config, sessions)
     except (ClientError, BotoCoreError) as exc:
+        problem = configuration_problem(exc)
+        if problem is not None:  # a setting to fix (exit 2), not a failed read
+            raise problem from None
         raise SetupError(f"cannot determine the accounts to scan: {exc}. "
                          "Check the credentials (aws sts get-caller-identity) and, with "
                          "organization: true, organizations:ListAccounts permission.") from None
