@@ -25,6 +25,9 @@ WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 ACTION = ROOT / "action.yml"
 SCRIPT = ROOT / "scripts" / "action-scan.sh"
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+# The actions that exchange GitHub's OIDC token: only their jobs may have id-token: write.
+OIDC_USERS = ("aws-actions/configure-aws-credentials@", "actions/attest-build-provenance@",
+              "pypa/gh-action-pypi-publish@")
 
 
 def tool(name: str) -> str:
@@ -53,7 +56,8 @@ _GithubLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:t
 
 
 def test_workflows_and_the_action_validate_against_githubs_schemas():
-    assert {p.name for p in WORKFLOWS} >= {"ci.yml", "scheduled-scan.yml", "pre-deploy-gate.yml"}
+    assert {p.name for p in WORKFLOWS} >= {"ci.yml", "scheduled-scan.yml", "pre-deploy-gate.yml",
+                                           "release.yml"}
     for schema, files in (("vendor.github-workflows", WORKFLOWS), ("vendor.github-actions", [ACTION])):
         done = subprocess.run([tool("check-jsonschema"), "--builtin-schema", schema,
                                *map(str, files)], capture_output=True, text=True, timeout=60)
@@ -99,7 +103,7 @@ def test_every_action_is_pinned_checkouts_drop_credentials_and_permissions_are_l
                 assert PINNED.match(uses), f"{path.name}:{name}: {uses} is not pinned to a SHA"
                 if uses.startswith("actions/checkout@"):
                     assert step["with"]["persist-credentials"] is False, f"{path.name}:{name}"
-            oidc = any("configure-aws-credentials" in (s.get("uses") or "") for s in steps)
+            oidc = any(action in (s.get("uses") or "") for s in steps for action in OIDC_USERS)
             granted = job.get("permissions", {})
             assert (granted.get("id-token") == "write") == oidc, f"{path.name}:{name}"
             for step in steps:  # no expression is spliced into a shell script
@@ -203,10 +207,45 @@ def test_the_scheduled_scan_shards_merges_and_keeps_a_baseline():
     assert merge["permissions"]["security-events"] == "write"
 
 
+def test_the_release_builds_once_tests_attests_and_publishes_without_a_token():
+    workflow = load(ROOT / ".github" / "workflows" / "release.yml")
+    assert workflow["on"] == {"push": {"tags": ["v*"]}} and workflow["permissions"] == {}
+    jobs = workflow["jobs"]
+    assert {name: job["permissions"] for name, job in jobs.items()} == {
+        "build": {"contents": "read"},
+        "test": {"contents": "read"},
+        "attest": {"id-token": "write", "attestations": "write"},
+        "publish": {"id-token": "write"},
+        "github-release": {"contents": "write"},
+    }
+    assert set(jobs["publish"]["needs"]) == {"build", "test", "attest"}
+    assert jobs["publish"]["environment"]["name"] == "pypi"
+    [publish] = jobs["publish"]["steps"][-1:]
+    assert publish["uses"].startswith("pypa/gh-action-pypi-publish@")
+    assert not publish.get("with"), "trusted publishing: no password or token"
+    text = (ROOT / ".github" / "workflows" / "release.yml").read_text()
+    assert "secrets." not in text
+    build = "\n".join(s.get("run", "") for s in jobs["build"]["steps"])
+    assert "--require-hashes" in build and "python -m build" in build and "twine check" in build
+    assert "cyclonedx-py environment" in build
+    assert jobs["test"]["steps"][-1]["env"]["PREFLIGHT_DIST"] == "dist"  # the built files
+    assert any(s.get("uses", "").startswith("actions/attest-build-provenance@")
+               for s in jobs["attest"]["steps"])
+    assert "gh release create" in jobs["github-release"]["steps"][-1]["run"]
+
+
 def test_the_pre_deploy_gate_is_reusable_and_fails_on_the_gate():
     workflow = load(ROOT / ".github" / "workflows" / "pre-deploy-gate.yml")
     call = workflow["on"]["workflow_call"]
     assert call["inputs"]["role-to-assume"]["required"] is True
+    # github.repository is the caller's inside a called workflow: Preflight's must be named
+    assert call["inputs"]["preflight-repository"]["required"] is True
+    assert call["inputs"]["preflight-ref"]["required"] is True
+    preflight_checkouts = [s["with"] for job in workflow["jobs"].values() for s in job["steps"]
+                           if s.get("with", {}).get("path") == ".preflight-action"]
+    assert len(preflight_checkouts) == 2
+    assert all(c["repository"] == "${{ inputs.preflight-repository }}" and
+               c["ref"] == "${{ inputs.preflight-ref }}" for c in preflight_checkouts)
     assert {"config", "environment", "policies", "fail-on"} <= set(call["inputs"])
     job = workflow["jobs"]["gate"]
     assert job["environment"] == "${{ inputs.environment }}"
