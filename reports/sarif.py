@@ -22,9 +22,13 @@
 - At most 25,000 results (GitHub rejects a run with more): past that the most severe are
   kept and a warning notification counts the rest. At most 10 tags per rule (GitHub keeps
   10): security, categories, frameworks, resource types, in that order.
-- ``partialFingerprints["preflight/v1"]`` identifies the (policy, account, region,
-  resource type, resource id) pair (``models.finding_key``, the key the baseline and
-  merge use too), so the same problem keeps its alert across scans.
+- ``partialFingerprints`` identifies the (policy, account, region, resource type, resource
+  id) pair (``models.finding_key``, the key the baseline and merge use too), so the same
+  problem keeps its alert across scans: under ``preflight/v1`` and under
+  ``primaryLocationLineHash``, the one fingerprint GitHub code scanning keys alerts on. Left
+  out, the upload action would compute it from the text at the primary location, which for
+  a live scan is the same policy file line for every resource: all of a policy's resources
+  would share one alert, and fixing one would not close it.
 - A ``waived`` finding is a result as its underlying status would be (fail or open) with
   ``suppressions: [{kind: external, status: accepted, justification: <reason>}]`` and the
   waiver's owner, expiry and id in the suppression's properties: a viewer that honours
@@ -57,6 +61,11 @@ from preflight_scanner.models import (
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT = "preflight/v1"
+# GitHub code scanning matches alerts across uploads on this key alone.
+GITHUB_FINGERPRINT = "primaryLocationLineHash"
+# tool.driver.informationUri: where a SARIF viewer sends people to read about the tool (the
+# same address as pyproject.toml's project.urls: change them together).
+INFORMATION_URI = "https://github.com/preflight-scanner/preflight"
 # GitHub rejects a run with more than 25,000 results (and shows the 5,000 most severe) and
 # keeps 10 tags per rule (rejecting more than 20).
 MAX_RESULTS = 25_000
@@ -86,6 +95,13 @@ def fingerprint(finding: Finding) -> str:
     """Stable identity of a (policy, resource) pair: no message, time or status in it."""
     key = json.dumps(list(finding.key))
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def _fingerprints(finding: Finding) -> dict[str, str]:
+    """The pair's identity under our own name and under the one GitHub keys alerts on; set
+    for pre-deploy findings too, so an alert follows its resource when template lines move."""
+    identity = fingerprint(finding)
+    return {FINGERPRINT: identity, GITHUB_FINGERPRINT: identity}
 
 
 def utc(timestamp: str) -> str | None:
@@ -201,7 +217,7 @@ def _result(finding: Finding, rule_index: int, account: Account | None,
             "physicalLocation": _physical(finding),
             "logicalLocations": [logical],
         }],
-        "partialFingerprints": {FINGERPRINT: fingerprint(finding)},
+        "partialFingerprints": _fingerprints(finding),
         "properties": {
             "status": finding.status.value,
             "severity": finding.severity.value,
@@ -253,7 +269,8 @@ def _notification(error: CollectionError) -> dict[str, Any]:
 
 
 def _driver(version: str, rules: list[dict[str, Any]]) -> dict[str, Any]:
-    driver: dict[str, Any] = {"name": "Preflight", "version": version}
+    driver: dict[str, Any] = {"name": "Preflight", "informationUri": INFORMATION_URI,
+                              "version": version}
     if _SEMVER.match(version):
         driver["semanticVersion"] = version
     driver["rules"] = rules

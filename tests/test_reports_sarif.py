@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from jsonschema import Draft7Validator
-from preflight_scanner.models import Finding, ScanResult, Severity, Status
+from preflight_scanner.models import Finding, ScanResult, Severity, SourceLocation, Status
 from preflight_scanner.reports import sarif
 
 from tests.test_reports_golden import EVIL_NAME, MFA, PITR, PROD, QUIET, S3, STAGING, sample_result
@@ -159,6 +159,64 @@ def test_fingerprints_are_stable_across_scans_and_distinct_per_resource():
     expected = sarif.hashlib.sha256(json.dumps(
         [PITR, PROD, "us-east-1", "aws.dynamodb.table", "carts"]).encode()).hexdigest()
     assert sarif.fingerprint(carts) == expected == first[(PITR, PROD, "carts")]
+
+
+def _alert_keys(doc: dict) -> dict[tuple[str, str, str], str]:
+    """What GitHub code scanning matches alerts on, per (policy, account, resource)."""
+    return {(r["ruleId"], r["properties"]["account_id"], r["properties"]["resource_id"]):
+            r["partialFingerprints"]["primaryLocationLineHash"]
+            for r in doc["runs"][0]["results"]}
+
+
+def test_github_keys_one_alert_per_resource_though_a_policy_shares_one_location():
+    """GitHub keys alerts on primaryLocationLineHash only. Every live result of a policy has the
+    same physical location (its policy file, line 1): without our own hash there, the upload
+    action would hash that line and every resource of the policy would share one alert."""
+    result = sample_result()
+    doc = document(result)
+    validate_sarif(doc)
+    results = doc["runs"][0]["results"]
+    pitr = [r for r in results if r["ruleId"] == PITR]
+    assert len(pitr) >= 2
+    assert len({json.dumps(r["locations"][0]["physicalLocation"]) for r in pitr}) == 1
+    keys = _alert_keys(doc)
+    assert len(keys) == len(results) and len(set(keys.values())) == len(keys)
+    for r in results:  # the same documented identity as preflight/v1 (and the baseline's key)
+        assert r["partialFingerprints"]["primaryLocationLineHash"] == \
+            r["partialFingerprints"]["preflight/v1"]
+
+
+def test_github_alert_keys_do_not_depend_on_time_order_or_status():
+    result = sample_result()
+    first = _alert_keys(document(result))
+    later = dataclasses.replace(
+        result, started_at="2025-01-01T00:00:00+00:00", finished_at="2025-01-01T00:09:00+00:00",
+        findings=tuple(reversed([dataclasses.replace(f, message="other words", evidence={"x": 1})
+                                 for f in result.findings])))
+    assert _alert_keys(document(later)) == first
+    carts = next(f for f in result.findings if f.resource.id == "carts")
+    expected = sarif.hashlib.sha256(json.dumps(
+        [PITR, PROD, "us-east-1", "aws.dynamodb.table", "carts"]).encode()).hexdigest()
+    assert first[(PITR, PROD, "carts")] == expected == sarif.fingerprint(carts)
+
+
+def test_a_pre_deploy_result_is_keyed_by_its_resource_not_its_line():
+    """A template line moving (a comment added above) must not reopen the alert."""
+    result = sample_result()
+    carts = next(f for f in result.findings if f.resource.id == "carts")
+    at_12 = dataclasses.replace(carts, location=SourceLocation("infra/template.yaml", 12))
+    at_40 = dataclasses.replace(carts, location=SourceLocation("infra/template.yaml", 40))
+    keys = [document(dataclasses.replace(result, findings=(f,)))["runs"][0]["results"][0]
+            for f in (at_12, at_40)]
+    assert keys[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 12
+    assert keys[0]["partialFingerprints"] == keys[1]["partialFingerprints"]
+    assert keys[0]["partialFingerprints"]["primaryLocationLineHash"] == sarif.fingerprint(carts)
+
+
+def test_the_driver_says_where_to_read_about_the_tool():
+    driver = document()["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"] == sarif.INFORMATION_URI
+    assert re.fullmatch(r"https://[^\s]+", driver["informationUri"])
 
 
 @pytest.mark.parametrize("field", ["policy_id", "account_id", "region", "type", "id"])
