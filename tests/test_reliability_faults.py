@@ -183,7 +183,9 @@ def test_a_call_that_always_times_out_is_an_error_for_what_needed_it(small_estat
     proxy.faults.append(Fault(service="dynamodb", operation="DescribeContinuousBackups",
                               body="orders", delay=1.0, status=None))
     result = scan(small_estate["config"],
-                  sessions=Sessions(max_retries=1, connect_timeout=0.3, read_timeout=0.3))
+                  # A generous connect timeout: the read timeout is the subject, and a
+                  # loaded machine must not turn a slow local connect into another error.
+                  sessions=Sessions(max_retries=1, connect_timeout=5.0, read_timeout=0.3))
     errors = [f for f in result.findings if f.status is Status.ERROR]
     assert [(f.policy_id, f.resource.name) for f in errors] == [("dynamodb-pitr-enabled", "orders")]
     assert "ReadTimeout" in errors[0].message
