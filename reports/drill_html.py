@@ -17,14 +17,14 @@ import base64
 import hashlib
 from collections.abc import Mapping, Sequence
 from functools import cache
-from importlib import resources
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment
 from markupsafe import Markup, escape
 from preflight_scanner.drill.recovery import NO_RESTORE_POINT, UNKNOWN, case_of, worst_case_text
 
 from .markdown_html import render_markdown, safe_href
+from .templates_env import asset, html_environment
 
 __all__ = ["render"]
 
@@ -35,7 +35,7 @@ STATUS_LABEL = {
 
 
 def render(document: Mapping[str, Any]) -> str:
-    style = _asset("report.css") + "\n" + _asset("drill.css")
+    style = asset("report.css") + "\n" + asset("drill.css")
     if "</" in style:  # pragma: no cover - guards our own assets
         raise ValueError("drill assets must not contain '</'")
     digest = base64.b64encode(hashlib.sha256(style.encode("utf-8")).digest()).decode("ascii")
@@ -66,9 +66,7 @@ def _runbook(excerpt: Mapping[str, Any]) -> dict[str, Any]:
 
 @cache
 def _environment() -> Environment:
-    env = Environment(loader=PackageLoader("preflight_scanner.reports", "templates"), autoescape=True,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True)
+    env = html_environment()
     env.filters["minutes"] = _minutes
     env.filters["worst_case"] = worst_case_text
     env.filters["worst_class"] = _worst_class
@@ -77,9 +75,6 @@ def _environment() -> Environment:
     return env
 
 
-@cache
-def _asset(name: str) -> str:
-    return resources.files("preflight_scanner.reports").joinpath("templates", name).read_text("utf-8")
 
 
 def _minutes(value: float | None) -> str:

@@ -48,14 +48,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
-from importlib import resources
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment
 from markupsafe import Markup
 from preflight_scanner.models import Change, Finding, PolicySummary, ScanResult, Severity, Status
 
 from .markdown_html import render_markdown, safe_href
+from .templates_env import asset, html_environment
 
 __all__ = ["render"]
 
@@ -70,8 +70,8 @@ ERROR_ROWS = 500
 def render(result: ScanResult) -> str:
     """The whole report page as a string."""
     located = any(f.location is not None for f in result.findings)
-    script = _asset("report.js")
-    style = _asset("report.css")
+    script = asset("report.js")
+    style = asset("report.css")
     if "</" in script or "</" in style:  # pragma: no cover - guards our own assets
         raise ValueError("report assets must not contain '</'")
     data = _Encoder(result).document()
@@ -89,16 +89,11 @@ def render(result: ScanResult) -> str:
 
 @cache
 def _environment() -> Environment:
-    env = Environment(loader=PackageLoader("preflight_scanner.reports", "templates"), autoescape=True,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True)
+    env = html_environment()
     env.filters["thousands"] = lambda n: f"{n:,}"
     return env
 
 
-@cache
-def _asset(name: str) -> str:
-    return resources.files("preflight_scanner.reports").joinpath("templates", name).read_text("utf-8")
 
 
 def _csp(script: str, style: str) -> str:

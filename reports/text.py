@@ -5,14 +5,18 @@ from __future__ import annotations
 import logging
 import re
 
-# C0/C1 control characters (ESC starts terminal escape sequences), except tab.
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+# Bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069): they reorder what a
+# terminal shows ("Trojan Source"), so a resource name could display as another one.
+_BIDI = "\u202a-\u202e\u2066-\u2069"
+# C0/C1 control characters (ESC starts terminal escape sequences), except tab, and the above.
+_CONTROL = re.compile(f"[\\x00-\\x08\\x0a-\\x1f\\x7f-\\x9f{_BIDI}]")
 # The same, but newlines stay: multi-line text such as a log record with its traceback.
-_CONTROL_BUT_NEWLINE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL_BUT_NEWLINE = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_BIDI}]")
 
 
 def _escape(match: re.Match[str]) -> str:
-    return f"\\x{ord(match.group()):02x}"
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
 def inert(text: object) -> str:

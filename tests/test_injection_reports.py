@@ -38,7 +38,9 @@ HOSTILE = ("<img src=x onerror=alert(1)></script><script>alert(2)</script>"
            "\"'><svg onload=alert(3)><!-- [click](javascript:alert(4)) ![i](http://x.test/i.png) "
            "<https://evil.example> | a | b |\n|---|---|\n# head *em* `code` "
            "\x1b[31mred\x1b[0m \x1b]0;title\x07 \x1b]8;;http://evil.example\x1b\\link"
-           "\x1b]8;;\x1b\\ \x9b2J \r\x08")
+           "\x1b]8;;\x1b\\ \x9b2J \r\x08"
+           # Bidirectional overrides and isolates: "Trojan Source" reordering on a terminal.
+           " \u202egnp.exe\u202c \u2066iso\u2069")
 MARK = "HOSTILE"  # every hostile string starts with it, so a plain twin can replace it
 NAMES = {"pool": MARK + "-pool" + HOSTILE, "api": MARK + "-api" + HOSTILE}
 TAGS = {"Owner": MARK + HOSTILE, MARK + "<b>key</b>": "v"}
@@ -158,6 +160,9 @@ def test_html_gains_no_element_attribute_or_script(hostile_scan):
     lowered = page.lower()
     for needle in ("<img", "<svg", "<script>alert", "<!-- [click]"):
         assert needle not in lowered
+    # No raw control byte reaches the page's text; each is shown as \x1b-style text.
+    assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", page)
+    assert "\\x1b[31mred" in page
     # The embedded data is one JSON block that parses back to the hostile strings.
     [block] = re.findall(r'<script type="application/json"[^>]*>(.*?)</script>', page, re.S)
     assert _contains(json.loads(block), NAMES["pool"])
@@ -192,10 +197,14 @@ def test_junit_and_sarif_are_well_formed_and_valid(hostile_scan):
     assert MARK in json.dumps(sarif)
 
 
+# ESC, BEL, CSI (raw or UTF-8) and the UTF-8 of U+202A-U+202E and U+2066-U+2069.
+TERMINAL_HAZARDS = re.compile(rb"[\x1b\x07\x9b]|\xc2\x9b|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
+
+
 def test_the_terminal_gets_no_escape_sequence(hostile_scan):
     process = hostile_scan["process"]
     for stream in (process.stdout, process.stderr):
-        assert not re.search(rb"[\x1b\x07\x9b]|\xc2\x9b", stream), stream[-500:]
+        assert not TERMINAL_HAZARDS.search(stream), stream[-500:]
     assert b"policy" in process.stdout  # the summary table was printed
 
 
