@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import __version__
 from .models import Account, Resource
+from .redact import KNOWN_SECRETS
 
 if TYPE_CHECKING:
     import boto3
@@ -82,6 +83,10 @@ class Sessions:
         from .awsconfig import checked_session
 
         self.base = base or checked_session()
+        KNOWN_SECRETS.add_environment()
+        credentials = self.base.get_credentials() if base is not None else None
+        if credentials is not None:  # a session handed in (tests, embedding): its keys too
+            KNOWN_SECRETS.add((credentials.access_key, credentials.secret_key, credentials.token))
         self.call_log = CallLog()
         self._lock = threading.Lock()  # creation of clients (boto3 sessions are not thread-safe)
         self._credentials: dict[str, dict[str, str]] = {}
@@ -138,9 +143,11 @@ class Sessions:
         sts = self.client(None, "sts", self.default_region)
         params: dict[str, Any] = {"RoleArn": account.role_arn, "RoleSessionName": "preflight-scan"}
         if account.external_id:
+            KNOWN_SECRETS.add((account.external_id,))
             params["ExternalId"] = account.external_id
         creds = sts.assume_role(**params)["Credentials"]
-        # Held in memory only, never logged or reported.
+        # Held in memory only, never logged or reported; redacted wherever AWS echoes them.
+        KNOWN_SECRETS.add((creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]))
         return {
             "aws_access_key_id": creds["AccessKeyId"],
             "aws_secret_access_key": creds["SecretAccessKey"],

@@ -24,6 +24,7 @@ from .commands import COMMANDS
 from .errors import InputError, PreflightError
 from .exitcodes import EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK
 from .output import PUBLICATIONS
+from .redact import redact
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -140,12 +141,12 @@ def _run(argv: Sequence[str] | None) -> int:
         click.echo(f"{len(exc.problems)} problem(s) found", err=True)
         return exc.exit_code
     except PreflightError as exc:
-        click.echo(f"preflight: {exc}", err=True)
+        click.echo(redact(f"preflight: {exc}"), err=True)
         return exc.exit_code
     except Exception:  # a bug: say so, keep the traceback, never look like "failures found"
         click.echo("preflight: internal error (a bug in Preflight; please report it with "
                    "the traceback below)", err=True)
-        click.echo(traceback.format_exc(), err=True)
+        click.echo(redact(traceback.format_exc()), err=True)
         return EXIT_INCOMPLETE
     if isinstance(result, int):  # click returns the command's value; --help returns None
         return result

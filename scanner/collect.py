@@ -19,6 +19,7 @@ attributes it would have provided as unreadable on that resource.
 from __future__ import annotations
 
 import logging
+import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -28,6 +29,7 @@ from typing import Any
 
 from .aws import RegionContext, Sessions, error_code, error_operation
 from .models import Account, CollectionError, Resource
+from .redact import redact
 from .resources import REGISTRY
 from .resources.base import Detail, ResourceType
 
@@ -237,8 +239,10 @@ class Collector:
         error = CollectionError(account.id, region, type_name, operation, error_code(exc),
                                 _message(exc), resource_id)
         self.inventory.errors.append(error)
-        if _is_bug(exc):  # not an AWS answer: keep the traceback for whoever debugs it
-            log.error("worker failed: %s", error.describe(), exc_info=exc)
+        if _is_bug(exc):  # not an AWS answer: keep the traceback for whoever debugs it,
+            # as redacted text: a record's exc_info would carry what the endpoint echoed.
+            log.error("worker failed: %s\n%s", error.describe(),
+                      redact("".join(traceback.format_exception(exc))).rstrip())
         else:
             log.warning("%s", error.describe())
         return error
@@ -259,7 +263,7 @@ def _merge_batch(resources: list[Resource], docs: dict[str, dict[str, Any]]) -> 
 
 
 def _message(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
+    text = redact(str(exc) or type(exc).__name__)
     return text if len(text) <= 500 else text[:497] + "..."
 
 

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -65,9 +66,18 @@ PUBLICATIONS = _Publications()
 
 
 def prepare_output_dir(out_dir: Path, option: str = "--out") -> Path:
-    """Create ``out_dir`` if needed and prove a file can be written there."""
+    """Prove, before the scan, that reports can be written to ``out_dir``.
+
+    The proof is real (create the missing directories, then a file) and leaves nothing
+    behind: what it created is removed again, so a run that then stops on bad input does
+    not leave an empty report directory.
+    """
+    created: list[Path] = []
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        for directory in reversed([out_dir, *out_dir.parents]):
+            if not directory.exists():
+                directory.mkdir()
+                created.append(directory)
         fd, probe = tempfile.mkstemp(prefix=".preflight-probe.", dir=out_dir)
         os.close(fd)
         os.unlink(probe)
@@ -76,6 +86,10 @@ def prepare_output_dir(out_dir: Path, option: str = "--out") -> Path:
         raise OutputDirectoryError(
             f"{option} {_shown(out_dir)}: cannot write reports there ({reason}). "
             f"Fix: give {option} a directory you can write to; nothing was scanned") from None
+    finally:
+        for directory in reversed(created):
+            with contextlib.suppress(OSError):
+                directory.rmdir()
     return out_dir
 
 

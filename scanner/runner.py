@@ -16,6 +16,7 @@ from preflight_scanner.reports.text import inert
 from .config import load_config
 from .models import ScanResult, Severity, Status
 from .output import prepare_output_dir, publish
+from .redact import redact
 from .shard import Shard
 
 if TYPE_CHECKING:
@@ -29,9 +30,14 @@ def _progress(done: int, submitted: int) -> None:
 def configure_logging(verbose: bool = False) -> None:
     from preflight_scanner.reports.text import InertFormatter
 
+    class SafeFormatter(InertFormatter):
+        """Log messages quote AWS's answers: no escape sequence, no credential gets out."""
+
+        def format(self, record: logging.LogRecord) -> str:
+            return redact(super().format(record))
+
     handler = logging.StreamHandler(sys.stderr)
-    # Log messages quote AWS's answers: no escape sequence reaches the terminal.
-    handler.setFormatter(InertFormatter("preflight: %(levelname)s %(message)s"))
+    handler.setFormatter(SafeFormatter("preflight: %(levelname)s %(message)s"))
     root = logging.getLogger("preflight")
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO if verbose else logging.ERROR)
@@ -88,13 +94,13 @@ def scan_and_report(config_path: str | None, policy_paths: Sequence[str], region
     ci = ci or CiOptions()
     formats = parse_formats(formats, always=["json"])  # json first, always
     load_renderers(formats)  # a missing renderer fails here, before any AWS call
-    prepare_output_dir(out_dir)  # and so does a directory the reports cannot be written to
     config = load_config(config_path)
     if max_workers:
         config = dataclasses.replace(config, max_workers=max_workers)
     policies = load_policies(list(policy_paths) or None, runbooks=config.runbooks())
     waivers = _load_waivers(ci.waivers)
     baseline = _load_baseline(ci.baseline)  # both checked before any AWS call
+    prepare_output_dir(out_dir)  # and so is the directory the results will go to
     interactive = sys.stderr.isatty()
     result = run_scan(config, policies, regions=regions,
                       progress=_progress if interactive else None, waivers=waivers,
@@ -239,7 +245,8 @@ def rerender(report_path: Path, formats: Sequence[str], out_dir: Path | None) ->
     names = parse_formats(formats) if formats else [n for n in available() if n != "json"]
     load_renderers(names)
     result = load_saved_report(report_path)
-    target = prepare_output_dir(out_dir if out_dir is not None else report_path.parent)
+    target = out_dir if out_dir is not None else report_path.parent
+    prepare_output_dir(target)
     if "json" in names and (target / "report.json").resolve() == report_path.resolve():
         names = [n for n in names if n != "json"]
         click.echo(f"report: {report_path} (the input; left as it is)")

@@ -22,6 +22,7 @@ from .errors import InputError, PreflightError, Problem
 from .evaluate import TAGS, EvaluationContext, evaluate
 from .models import PolicySummary, RunbookExcerpt, ScanResult
 from .policy.model import Policy, Scope
+from .redact import redact
 from .runbooks import RunbookLibrary
 
 if TYPE_CHECKING:
@@ -156,7 +157,7 @@ def run_scan(config: Config, policies: Sequence[Policy], *, regions: Sequence[st
         problem = configuration_problem(exc)
         if problem is not None:  # a setting to fix (exit 2), not a failed read
             raise problem from None
-        raise SetupError(f"cannot determine the accounts to scan: {exc}. "
+        raise SetupError(f"cannot determine the accounts to scan: {redact(str(exc))}. "
                          "Check the credentials (aws sts get-caller-identity) and, with "
                          "organization: true, organizations:ListAccounts permission.") from None
     if shard is not None:

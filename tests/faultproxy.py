@@ -17,10 +17,13 @@ late.
 - ``where``: any predicate over the classified Request, e.g. "not an action this IAM
   policy allows".
 - ``issued``: every credential set AssumeRole handed out, so a test can look for them.
+- ``message`` may hold ``{access_key}`` (the caller's key id) and ``{body}`` (the request):
+  an endpoint that echoes credentials or the external id back in an error.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import http.client
 import json
@@ -33,6 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
+from xml.sax.saxutils import escape as xml_escape
 
 DEFAULT_ACCOUNT = "123456789012"
 _SCOPE = re.compile(r"Credential=([^/]+)/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
@@ -227,6 +231,9 @@ class FaultProxy:
             h.connection.close()
             return
         extra: dict[str, str] = {}
+        # An endpoint that echoes the caller's key id or request back in its error message.
+        fault = dataclasses.replace(fault, message=fault.message.replace(
+            "{access_key}", req.access_key).replace("{body}", req.body[:500]))
         if req.protocol == "json":
             payload = json.dumps({"__type": fault.code, "message": fault.message}).encode()
             content_type = "application/x-amz-json-1.0"
@@ -235,7 +242,7 @@ class FaultProxy:
             content_type = "application/cbor"
             extra["smithy-protocol"] = "rpc-v2-cbor"
         elif req.protocol == "query" or req.service == "s3":
-            inner = f"<Code>{fault.code}</Code><Message>{fault.message}</Message>"
+            inner = f"<Code>{fault.code}</Code><Message>{xml_escape(fault.message)}</Message>"
             payload = (f"<ErrorResponse><Error><Type>Sender</Type>{inner}</Error></ErrorResponse>"
                        if req.protocol == "query" else f"<Error>{inner}</Error>").encode()
             content_type = "text/xml"

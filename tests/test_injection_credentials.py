@@ -47,9 +47,15 @@ def test_no_credential_appears_in_any_output_log_or_message(aws, write_config, t
     monkeypatch.setenv("AWS_SESSION_TOKEN", SESSION_TOKEN)
     aws.issued.clear()
     aws.faults += [
+        # Endpoints that echo what they were sent: the request (with the external id), the
+        # caller's key id (an assumed role's), the environment's session token.
         Fault(service="sts", operation="AssumeRole", body=ids["sandbox"], status=403,
-              code="AccessDenied", message="not authorized to perform sts:AssumeRole"),
-        Fault(service="s3", operation="GetBucketVersioning", status=403, code="AccessDenied"),
+              code="AccessDenied", message="not authorized to perform sts:AssumeRole: {body}"),
+        Fault(service="s3", operation="GetBucketVersioning", status=403, code="AccessDenied",
+              message="key {access_key} may not read versioning"),
+        Fault(service="dynamodb", operation="DescribeContinuousBackups", account=ids["prod"],
+              status=400, code="AccessDeniedException",
+              message=f"token {SESSION_TOKEN} and key {{access_key}} are not allowed here"),
         Fault(service="dynamodb", status=400, code="ThrottlingException", times=3),
     ]
     config = write_config({
@@ -95,6 +101,11 @@ def test_no_credential_appears_in_any_output_log_or_message(aws, write_config, t
     # The run did exercise the paths that could leak: errors, roles, warnings.
     assert "AccessDenied" in texts["report.json"] and ids["sandbox"] in texts["report.json"]
     assert "AssumeRole" in texts["preflight log"]
+    # ... and the echoes happened: the messages are there, with the secrets redacted.
+    assert "may not read versioning" in texts["report.json"]
+    assert "[redacted] may not read versioning" in texts["report.json"]
+    assert "token [redacted] and key [redacted]" in texts["report.json"]
+    assert "ExternalId=[redacted]" in texts["report.json"]
     for name, text in texts.items():
         for secret in secrets:
             assert secret not in text, f"a credential ({secret[:6]}...) appears in {name}"

@@ -33,10 +33,10 @@ def merge(reports: tuple[str, ...], out_dir: str, formats: tuple[str, ...], fail
     from ..runner import Gate, _load_baseline, configure_logging, finish
 
     configure_logging()
-    prepare_output_dir(Path(out_dir))
     names = _formats(formats, always=["json"])
     inputs = load_results([Path(p) for p in reports])
     base = _load_baseline(baseline)
+    prepare_output_dir(Path(out_dir))
     result = merge_results(inputs)
     return finish(result, Path(out_dir), names, Gate(Severity(fail_on), fail_on_new, fail_on_error),
                   base)

@@ -99,7 +99,6 @@ def drill(config_path: str | None, policy_paths: Sequence[str], regions: Sequenc
     """Everything but the exit code: returns the drill document and the scan result."""
     from ..policy import load_policies
 
-    prepare_output_dir(out_dir)  # before any AWS call: results must have somewhere to go
     settings = load_drill_settings(config_path)
     if target is not None:
         settings = dataclasses.replace(settings, target=target)
@@ -115,6 +114,7 @@ def drill(config_path: str | None, policy_paths: Sequence[str], regions: Sequenc
                                   "or is named by a drill step",
                                   "add `categories: [disaster-recovery]` to your policies")])
     previous = load_previous(since) if since is not None else None
+    prepare_output_dir(out_dir)  # inputs read; before any AWS call, results need a place
     extra: dict[str, Any] = {}
     if waivers is not None:  # waived checks leave the score, with their reasons
         from ..waivers import load_waivers
