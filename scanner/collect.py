@@ -11,6 +11,10 @@ slow or throttled service (its adaptive retries back off inside the task) holds 
 its share of the workers while other services have work, and all of them when it is the
 only one left, so the pool stays busy without a fixed per-service cap.
 
+Accounts are worked through in a bounded window (``account_window`` open at once): when the
+last task of an account ends, its clients and credentials are released and the next account
+is opened, so memory grows with the window, not with the number of accounts.
+
 Whatever cannot be read is recorded, never dropped: a failed listing becomes a *gap*
 (the whole type in that account-region is unknown), a failed detail marks the
 attributes it would have provided as unreadable on that resource.
@@ -51,6 +55,15 @@ class Inventory:
     resources: list[Resource] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
     errors: list[CollectionError] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Task:
+    """What to do with a task's answer or failure, and whose account it serves."""
+
+    on_success: Callable[[Any], None]
+    on_error: Callable[[BaseException], None]
+    account: Account
 
 
 # Which details each resource type must fetch for the loaded policies.
@@ -106,7 +119,7 @@ class _Queue:
 class Collector:
     def __init__(self, sessions: Sessions, accounts: Sequence[Account], regions: Sequence[str],
                  plan: Plan, max_workers: int = 16, progress: Progress | None = None,
-                 now: datetime | None = None):
+                 now: datetime | None = None, account_window: int | None = None):
         self.sessions = sessions
         self.accounts = accounts
         self.regions = regions
@@ -115,8 +128,14 @@ class Collector:
         self.progress = progress
         self.now = now or datetime.now(UTC)
         self.inventory = Inventory()
-        self._pending: dict[Future[Any], tuple[Callable[[Any], None], Callable[[BaseException], None]]] = {}
+        self._pending: dict[Future[Any], _Task] = {}
         self._ready = _Queue()
+        # Each open account's tasks, queued or running; at zero the account is done.
+        self._live: dict[str, int] = {}
+        self._waiting: deque[Account] = deque(accounts)
+        # Every listing of an open account makes work for the pool: half the workers' worth
+        # of accounts keeps it busy while bounding the clients alive at once.
+        self.account_window = account_window or max(2, max_workers // 2)
         self._submitted = 0
         self._finished = 0
         # Every type whose tags come from the shared tagging listing: one listing per
@@ -129,10 +148,7 @@ class Collector:
         # scan must stop now, not when the slowest call returns.
         self._pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix="preflight")
         try:
-            for account in self.accounts:
-                self._submit(OPEN, "sts", self.sessions.open, (account,),
-                             lambda _, a=account: self._account_opened(a),
-                             lambda exc, a=account: self._account_failed(a, exc))
+            self._open_next_accounts()
             self._drain()
         except BaseException:
             self._pool.shutdown(wait=False, cancel_futures=True)
@@ -147,30 +163,49 @@ class Collector:
         while self._pending:
             done, _ = wait(self._pending, return_when=FIRST_COMPLETED)
             for future in done:
-                on_success, on_error = self._pending.pop(future)
+                task = self._pending.pop(future)
                 self._finished += 1
                 error = future.exception()
                 if error is None:
                     try:  # a malformed answer from a resource module is its error
-                        on_success(future.result())
+                        task.on_success(future.result())
                     except Exception as exc:
-                        on_error(exc)
+                        task.on_error(exc)
                 else:
-                    on_error(error)
+                    task.on_error(error)
+                # After the continuation, which may have queued more of the account's work.
+                self._task_ended(task.account)
             self._dispatch()
             if self.progress:
                 self.progress(self._finished, self._submitted)
 
     def _submit(self, priority: int, service: str, fn: Callable[..., Any], args: tuple[Any, ...],
-                on_success: Callable[[Any], None], on_error: Callable[[BaseException], None]) -> None:
-        """Queue a task; it starts when a worker is free and its turn comes."""
+                on_success: Callable[[Any], None], on_error: Callable[[BaseException], None],
+                account: Account) -> None:
+        """Queue a task of ``account``; it starts when a worker is free and its turn comes."""
         self._submitted += 1
-        self._ready.put(priority, service, (fn, args, on_success, on_error))
+        self._live[account.id] += 1
+        self._ready.put(priority, service, (fn, args, _Task(on_success, on_error, account)))
 
     def _dispatch(self) -> None:
         while self._ready.size and len(self._pending) < self.max_workers:
-            fn, args, on_success, on_error = self._ready.pop()
-            self._pending[self._pool.submit(fn, *args)] = (on_success, on_error)
+            fn, args, task = self._ready.pop()
+            self._pending[self._pool.submit(fn, *args)] = task
+
+    def _open_next_accounts(self) -> None:
+        while self._waiting and len(self._live) < self.account_window:
+            account = self._waiting.popleft()
+            self._live[account.id] = 0
+            self._submit(OPEN, "sts", self.sessions.open, (account,),
+                         lambda _, a=account: self._account_opened(a),
+                         lambda exc, a=account: self._account_failed(a, exc), account)
+
+    def _task_ended(self, account: Account) -> None:
+        self._live[account.id] -= 1
+        if self._live[account.id] == 0:  # nothing of it queued or running: release it
+            del self._live[account.id]
+            self.sessions.release(account)
+            self._open_next_accounts()
 
     # --- accounts -------------------------------------------------------------------------
 
@@ -185,7 +220,8 @@ class Collector:
             for ctx in (contexts[region] for region in self._regions_of(rtype)):
                 self._submit(LIST, _service(rtype.list_calls), _list_all, (rtype, ctx),
                              lambda found, t=rtype, c=ctx: self._listed(t, c, found),
-                             lambda exc, t=rtype, c=ctx: self._listing_failed(t, c, exc))
+                             lambda exc, t=rtype, c=ctx: self._listing_failed(t, c, exc),
+                             account)
 
     def _account_failed(self, account: Account, exc: BaseException) -> None:
         error = self._error(exc, account, None, None, fallback_operation="AssumeRole")
@@ -208,11 +244,13 @@ class Collector:
                     self._submit(PER_RESOURCE, _service(detail.calls), detail.fetch_one,
                                  (ctx, resource),
                                  lambda doc, r=resource: r.data.update(doc),
-                                 lambda exc, r=resource, d=detail: self._detail_failed([r], d, exc))
+                                 lambda exc, r=resource, d=detail: self._detail_failed([r], d, exc),
+                                 ctx.account)
             else:
                 self._submit(BATCH, _service(detail.calls), detail.fetch_batch, (ctx, found),
                              lambda docs, rs=found: _merge_batch(rs, docs),
-                             lambda exc, rs=found, d=detail: self._detail_failed(rs, d, exc))
+                             lambda exc, rs=found, d=detail: self._detail_failed(rs, d, exc),
+                             ctx.account)
 
     def _listing_failed(self, rtype: ResourceType, ctx: RegionContext, exc: BaseException) -> None:
         error = self._error(exc, ctx.account, ctx.region, rtype.name,
