@@ -12,14 +12,20 @@ even as a hash makes it (not exactly even: with 10 accounts and 4 shards one sha
 from __future__ import annotations
 
 import hashlib
+import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .models import Account
 
-_SPEC = re.compile(r"^\s*([0-9]+)\s*/\s*([0-9]+)\s*$")
+_SPEC = re.compile(r"^\s*([0-9]+|auto)\s*/\s*([0-9]+)\s*$")
 MAX_SHARDS = 256
+# `--shard auto/N`: the 0-based index the engine running the shards gives each one.
+INDEX_VARIABLES = {
+    "JOB_COMPLETION_INDEX": "a Kubernetes Indexed Job",
+    "AWS_BATCH_JOB_ARRAY_INDEX": "an AWS Batch array job",
+}
 
 
 @dataclass(frozen=True)
@@ -37,17 +43,38 @@ class Shard:
         return [account for account in accounts if self.owns(account.id)]
 
 
-def parse_shard(text: str) -> Shard:
-    """'2/4' -> Shard(2, 4); raises ValueError with a message fit for the user."""
+def parse_shard(text: str, environ: Mapping[str, str] | None = None) -> Shard:
+    """'2/4' -> Shard(2, 4); 'auto/4' takes K from the job engine's index variable.
+
+    Raises ValueError with a message fit for the user.
+    """
     match = _SPEC.match(text or "")
     if not match:
-        raise ValueError(f"{text!r} is not K/N (for example 2/4: the second of four shards)")
-    index, count = int(match.group(1)), int(match.group(2))
+        raise ValueError(f"{text!r} is not K/N (for example 2/4: the second of four shards, "
+                         "or auto/4 inside a Kubernetes Indexed Job or AWS Batch array job)")
+    count = int(match.group(2))
+    index = (_engine_index(os.environ if environ is None else environ)
+             if match.group(1) == "auto" else int(match.group(1)))
     if not 1 <= count <= MAX_SHARDS:
         raise ValueError(f"the number of shards must be between 1 and {MAX_SHARDS}, not {count}")
     if not 1 <= index <= count:
         raise ValueError(f"the shard must be between 1 and {count}, not {index}")
     return Shard(index, count)
+
+
+def _engine_index(environ: Mapping[str, str]) -> int:
+    """The 1-based shard from the engine's 0-based index variable."""
+    found = {name: environ[name].strip() for name in INDEX_VARIABLES if environ.get(name)}
+    if not found:
+        names = " or ".join(f"{name} ({engine})" for name, engine in INDEX_VARIABLES.items())
+        raise ValueError(f"--shard auto/N needs {names} to be set; outside such a job give "
+                         "the shard as K/N")
+    if len(set(found.values())) > 1:
+        raise ValueError(f"--shard auto/N: the index variables disagree ({found}); give K/N")
+    name, value = next(iter(found.items()))
+    if not value.isdigit():
+        raise ValueError(f"--shard auto/N: {name}={value!r} is not a 0-based index")
+    return int(value) + 1
 
 
 def _weight(account_id: str, shard: int) -> int:

@@ -10,6 +10,8 @@ from preflight_scanner.cli import main
 from preflight_scanner.models import Account
 from preflight_scanner.shard import Shard, assignment, parse_shard, shard_of
 
+from tests.support import BUILTIN_POLICIES
+
 
 def ids(n: int, seed: int) -> list[str]:
     rng = random.Random(seed)
@@ -63,3 +65,44 @@ def test_the_split_is_close_to_even():
 def test_a_bad_shard_is_a_usage_error(tmp_path, capsys):
     assert main(["scan", "--out", str(tmp_path), "--shard", "3/2"]) == 2
     assert "--shard" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("variable", "value", "shard"), [
+    ("JOB_COMPLETION_INDEX", "0", Shard(1, 4)),       # Kubernetes Indexed Job, 0-based
+    ("AWS_BATCH_JOB_ARRAY_INDEX", "3", Shard(4, 4)),  # AWS Batch array job, 0-based
+])
+def test_auto_takes_the_index_from_the_job_engine(variable, value, shard):
+    assert parse_shard("auto/4", {variable: value}) == shard
+
+
+@pytest.mark.parametrize(("environ", "message"), [
+    ({}, "needs JOB_COMPLETION_INDEX"),
+    ({"JOB_COMPLETION_INDEX": "4"}, "between 1 and 4, not 5"),
+    ({"JOB_COMPLETION_INDEX": "x"}, "is not a 0-based index"),
+    ({"JOB_COMPLETION_INDEX": "1", "AWS_BATCH_JOB_ARRAY_INDEX": "2"}, "disagree"),
+])
+def test_auto_without_a_usable_index_is_refused(environ, message):
+    with pytest.raises(ValueError, match=message):
+        parse_shard("auto/4", environ)
+
+
+def test_auto_shard_from_the_cli_runs_only_that_shards_accounts(aws, write_config, tmp_path,
+                                                              monkeypatch, capsys):
+    import json
+
+    from preflight_scanner.demo import estate
+
+    ids = estate.create_organization(["a", "b", "c", "d", "e"])
+    config = write_config({"regions": ["us-east-1"], "role_name": estate.MEMBER_ROLE,
+                           "accounts": [{"id": i, "environment": "prod"} for i in ids.values()]})
+    monkeypatch.setenv("JOB_COMPLETION_INDEX", "1")
+    code = main(["scan", "--config", str(config), "--shard", "auto/3", "--out", str(tmp_path),
+                 "--policies", str(BUILTIN_POLICIES / "guardduty-enabled.yml")])
+    assert code in (0, 1), capsys.readouterr().err
+    report = json.loads((tmp_path / "report.json").read_text())
+    scanned = {a["id"] for a in report["scan"]["accounts"]}
+    assert scanned == {i for i in ids.values() if shard_of(i, 3) == 2}
+    assert report["scan"]["shard"] == {"index": 2, "count": 3}
+    monkeypatch.delenv("JOB_COMPLETION_INDEX")
+    assert main(["scan", "--config", str(config), "--shard", "auto/3", "--out", str(tmp_path)]) == 2
+    assert "needs JOB_COMPLETION_INDEX" in capsys.readouterr().err

@@ -52,7 +52,9 @@ def gate_options(command):
                    "(default 90; the waivers file's max_days may only lower it).")
 @click.option("--shard", "shard_spec", default=None, metavar="K/N",
               help="Scan only shard K of N of the accounts (stable hashing on the account id); "
-                   "merge the shards' reports with `preflight merge`.")
+                   "auto/N takes K from JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or "
+                   "AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch array job). Merge the shards' "
+                   "reports with `preflight merge`.")
 @click.option("--history", "history_db", type=click.Path(dir_okay=False), default=None,
               help="Record this scan in a history store (SQLite); default: the config's "
                    "history: key.")
