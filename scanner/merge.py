@@ -32,7 +32,11 @@ def _fail(path: Path | str, message: str, hint: str = HINT) -> InputError:
     return InputError([Problem(str(path), None, None, message, hint)])
 
 
-def merge_results(inputs: Sequence[tuple[Path, ScanResult]]) -> ScanResult:
+# Each input is named by where it came from: a file, or an s3:// URI (s3dest.load_s3_results).
+Source = Path | str
+
+
+def merge_results(inputs: Sequence[tuple[Source, ScanResult]]) -> ScanResult:
     if not inputs:
         raise InputError([Problem("(no input)", None, None, "no report.json to merge", HINT)])
     first_path, first = inputs[0]
@@ -94,7 +98,7 @@ def _waiver_digest(result: ScanResult) -> str | None:
     return result.waivers.digest if result.waivers is not None else None
 
 
-def _check_shards(inputs: Sequence[tuple[Path, ScanResult]]) -> None:
+def _check_shards(inputs: Sequence[tuple[Source, ScanResult]]) -> None:
     sharded = [(p, r.shard) for p, r in inputs if r.shard is not None]
     if not sharded:
         return

@@ -20,8 +20,12 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import PreflightError
+
+if TYPE_CHECKING:
+    from .s3dest import S3Location
 
 
 class OutputDirectoryError(PreflightError):
@@ -108,6 +112,32 @@ def publish(out_dir: Path, files: Mapping[str, str]) -> list[Path]:
             shutil.rmtree(staging, ignore_errors=True)
         PUBLICATIONS.published.extend(targets)
     return targets
+
+
+def parse_destination(text: str) -> Path | S3Location:
+    """``--out``'s value: ``s3://bucket/prefix`` or a directory."""
+    from .s3dest import is_s3, parse_s3
+
+    return parse_s3(text) if is_s3(text) else Path(text)
+
+
+def prepare_destination(destination: Path | S3Location) -> None:
+    """Before any scan call: the directory is writable, or the bucket usable."""
+    if isinstance(destination, Path):
+        prepare_output_dir(destination)
+    else:
+        from .s3dest import check_destination
+
+        check_destination(destination)
+
+
+def publish_to(destination: Path | S3Location, files: Mapping[str, str]) -> list[str]:
+    """``publish`` to a directory, or upload under an S3 prefix; where each file went."""
+    if isinstance(destination, Path):
+        return [str(path) for path in publish(destination, files)]
+    from . import s3dest
+
+    return s3dest.publish(destination, files)
 
 
 def _write_synced(path: Path, text: str) -> None:

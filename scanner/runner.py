@@ -15,11 +15,12 @@ from preflight_scanner.reports.text import inert
 
 from .config import load_config
 from .models import ScanResult, Severity, Status
-from .output import prepare_output_dir, publish
+from .output import prepare_destination, prepare_output_dir, publish, publish_to
 from .redact import redact
 from .shard import Shard
 
 if TYPE_CHECKING:
+    from .s3dest import S3Location
     from .waivers import WaiverFile
 
 
@@ -44,18 +45,18 @@ def configure_logging(verbose: bool = False) -> None:
     root.propagate = False
 
 
+def render_reports(result: ScanResult, formats: Sequence[str]) -> dict[str, str]:
+    """Every format rendered in memory: file name -> text."""
+    from preflight_scanner.reports import FORMATS, load_renderers
+
+    return {FORMATS[name].filename: render(result)
+            for name, render in load_renderers(formats).items()}
+
+
 def write_reports(result: ScanResult, out_dir: Path, formats: Sequence[str] = ("json",)
                   ) -> list[Path]:
     """Render every format, then publish them to DIR/<file name> together (all or none)."""
-    from preflight_scanner.reports import FORMATS, load_renderers
-
-    rendered = {FORMATS[name].filename: render(result)
-                for name, render in load_renderers(formats).items()}
-    return publish(out_dir, rendered)
-
-
-def write_report(result: ScanResult, out_dir: Path) -> Path:
-    return write_reports(result, out_dir, ["json"])[0]
+    return publish(out_dir, render_reports(result, formats))
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class CiOptions:
 
 
 def scan_and_report(config_path: str | None, policy_paths: Sequence[str], regions: Sequence[str],
-                    out_dir: Path, fail_on: Severity, max_workers: int | None,
+                    out_dir: Path | S3Location, fail_on: Severity, max_workers: int | None,
                     formats: Sequence[str] = ("json",), *, gate: Gate | None = None,
                     ci: CiOptions | None = None) -> int:
     import dataclasses
@@ -100,7 +101,7 @@ def scan_and_report(config_path: str | None, policy_paths: Sequence[str], region
     policies = load_policies(list(policy_paths) or None, runbooks=config.runbooks())
     waivers = _load_waivers(ci.waivers)
     baseline = _load_baseline(ci.baseline)  # both checked before any AWS call
-    prepare_output_dir(out_dir)  # and so is the directory the results will go to
+    prepare_destination(out_dir)  # and so is the directory (or bucket) the results go to
     interactive = sys.stderr.isatty()
     result = run_scan(config, policies, regions=regions,
                       progress=_progress if interactive else None, waivers=waivers,
@@ -129,7 +130,7 @@ def _load_baseline(path: str | None) -> tuple[str, ScanResult] | None:
     return path, load_saved_report(Path(path))
 
 
-def finish(result: ScanResult, out_dir: Path, formats: Sequence[str], gate: Gate,
+def finish(result: ScanResult, out_dir: Path | S3Location, formats: Sequence[str], gate: Gate,
            baseline: tuple[str, ScanResult] | None) -> int:
     """Compare with the baseline, write every format, print the summary, apply the gate."""
     from preflight_scanner.reports import terminal
@@ -142,7 +143,7 @@ def finish(result: ScanResult, out_dir: Path, formats: Sequence[str], gate: Gate
     elif gate.fail_on_new:
         click.echo("preflight: --fail-on-new without --baseline: every failure counts as new",
                    err=True)
-    paths = write_reports(result, out_dir, formats)
+    paths = publish_to(out_dir, render_reports(result, formats))
     click.echo(terminal.render(result), nl=False)
     for line in ci_summary(result):
         click.echo(inert(line))

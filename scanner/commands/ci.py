@@ -6,16 +6,18 @@ from pathlib import Path
 
 import click
 
-from ..models import Severity
+from ..models import ScanResult, Severity
 from .options import SEVERITIES
 from .scanning import FORMAT_NAMES, _formats, gate_options
 
 
 @click.command()
-@click.argument("reports", nargs=-1, required=True, metavar="REPORT_JSON...",
+@click.argument("reports", nargs=-1, required=True, metavar="REPORT_JSON|S3_PREFIX...",
                 type=click.Path(dir_okay=False))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Directory for the merged report.json and the --format ones.")
+              metavar="DIR|S3_URI",
+              help="Directory (or s3://bucket/prefix) for the merged report.json and the "
+                   "--format ones.")
 @click.option("--format", "formats", multiple=True, metavar="FORMAT[,FORMAT...]",
               help="Formats to write besides report.json, comma-separated (repeatable): "
                    f"{', '.join(FORMAT_NAMES)}.")
@@ -26,17 +28,25 @@ def merge(reports: tuple[str, ...], out_dir: str, formats: tuple[str, ...], fail
           baseline: str | None, fail_on_new: bool, fail_on_error: bool) -> int:
     """Merge shard results (scan --shard K/N) into one report; exit with the gate's code.
 
-    Results of different Preflight versions, policy sets or waivers files, a shard given
-    twice or a shard missing are rejected (exit 2)."""
+    An S3 prefix (s3://bucket/run-42/) stands for every report.json under it. Results of
+    different Preflight versions, policy sets or waivers files, a shard given twice or a
+    shard missing are rejected (exit 2)."""
     from ..merge import load_results, merge_results
-    from ..output import prepare_output_dir
+    from ..output import parse_destination, prepare_destination
     from ..runner import Gate, _load_baseline, configure_logging, finish
+    from ..s3dest import is_s3, load_s3_results, parse_s3
 
     configure_logging()
     names = _formats(formats, always=["json"])
-    inputs = load_results([Path(p) for p in reports])
+    inputs: list[tuple[Path | str, ScanResult]] = []
+    for source in reports:
+        if is_s3(source):
+            inputs.extend(load_s3_results(parse_s3(source)))
+        else:
+            inputs.extend(load_results([Path(source)]))
     base = _load_baseline(baseline)
-    prepare_output_dir(Path(out_dir))
+    destination = parse_destination(out_dir)
+    prepare_destination(destination)
     result = merge_results(inputs)
-    return finish(result, Path(out_dir), names, Gate(Severity(fail_on), fail_on_new, fail_on_error),
+    return finish(result, destination, names, Gate(Severity(fail_on), fail_on_new, fail_on_error),
                   base)

@@ -35,8 +35,10 @@ def gate_options(command):
 @click.option("--policies", "policy_paths", multiple=True, type=click.Path(),
               help="Policy file or directory (repeatable). Default: the built-in pack.")
 @click.option("--regions", multiple=True, help="Regions to scan, comma-separated (repeatable).")
-@click.option("--out", "out_dir", default="preflight-report", show_default=True,
-              type=click.Path(file_okay=False), help="Directory for report.json.")
+@click.option("--out", "out_dir", default="preflight-report", show_default=True, metavar="DIR|S3_URI",
+              type=click.Path(file_okay=False),
+              help="Directory for report.json and the --format ones, or an S3 prefix "
+                   "(s3://bucket/run-42/shard-3) for shards on machines without a shared disk.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True,
               help="Exit 1 when a failure at or above this severity exists.")
 @click.option("--max-workers", type=click.IntRange(1, 256), default=None,
@@ -64,6 +66,7 @@ def scan(config_path: str | None, policy_paths: tuple[str, ...], regions: tuple[
          waivers_path: str | None, max_waiver_days: int | None, shard_spec: str | None,
          history_db: str | None) -> int:
     """Scan the configured accounts and regions; write DIR/report.json (and --format ones)."""
+    from ..output import parse_destination
     from ..runner import CiOptions, Gate, scan_and_report
     from ..shard import parse_shard
 
@@ -72,7 +75,7 @@ def scan(config_path: str | None, policy_paths: tuple[str, ...], regions: tuple[
         shard = parse_shard(shard_spec) if shard_spec is not None else None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="'--shard'") from None
-    return scan_and_report(config_path, policy_paths, split(regions), Path(out_dir),
+    return scan_and_report(config_path, policy_paths, split(regions), parse_destination(out_dir),
                            Severity(fail_on), max_workers, names,
                            gate=Gate(Severity(fail_on), fail_on_new, fail_on_error),
                            ci=CiOptions(waivers_path, max_waiver_days, baseline, shard,
