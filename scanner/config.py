@@ -56,6 +56,7 @@ class Config:
     parameters: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
     policies: Mapping[str, PolicyOverride] = field(default_factory=dict)
     max_workers: int = 16
+    processes: int | None = None  # worker processes; None: one per core on large estates
     runbook_directory: str | None = None
     runbook_url: str | None = None
     history: str | None = None  # SQLite file every scan is recorded in (relative to the config)
@@ -134,6 +135,7 @@ def config_schema() -> dict[str, Any]:
                 },
             },
             "max_workers": {"type": "integer", "minimum": 1, "maximum": 256},
+            "processes": {"type": ["integer", "null"], "minimum": 1, "maximum": 64},
             "drill": DRILL_CONFIG_SCHEMA,
             "history": HISTORY_CONFIG_SCHEMA,
             "runbooks": {
@@ -202,6 +204,7 @@ def load_config(path: Path | str | None) -> Config:
             for pid, o in (data.get("policies") or {}).items()
         },
         max_workers=data.get("max_workers", 16),
+        processes=data.get("processes"),
         runbook_directory=_relative_to(path, (data.get("runbooks") or {}).get("directory")),
         runbook_url=(data.get("runbooks") or {}).get("url"),
         history=_relative_to(path, data.get("history")),

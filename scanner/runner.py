@@ -77,6 +77,7 @@ class CiOptions:
     baseline: str | None = None
     shard: Shard | None = None
     history: str | None = None  # record the scan in this SQLite store (default: config's)
+    processes: int | None = None  # worker processes (default: config's, else automatic)
 
 
 def scan_and_report(config_path: str | None, policy_paths: Sequence[str], regions: Sequence[str],
@@ -98,6 +99,8 @@ def scan_and_report(config_path: str | None, policy_paths: Sequence[str], region
     config = load_config(config_path)
     if max_workers:
         config = dataclasses.replace(config, max_workers=max_workers)
+    if ci.processes:
+        config = dataclasses.replace(config, processes=ci.processes)
     policies = load_policies(list(policy_paths) or None, runbooks=config.runbooks())
     waivers = _load_waivers(ci.waivers)
     baseline = _load_baseline(ci.baseline)  # both checked before any AWS call

@@ -16,11 +16,12 @@ from . import __version__
 from .accounts import resolve_accounts
 from .aws import Sessions
 from .awsconfig import configuration_problem
-from .collect import Collector, Progress, make_plan
+from .collect import Collector, Inventory, Progress, make_plan
 from .config import ALL_ENVIRONMENTS, Config
 from .errors import InputError, PreflightError, Problem
 from .evaluate import TAGS, EvaluationContext, evaluate
-from .models import PolicySummary, RunbookExcerpt, ScanResult
+from .models import Account, PolicySummary, RunbookExcerpt, ScanResult
+from .parallel import collect_in_processes, process_count
 from .policy.model import Policy, Scope
 from .redact import redact
 from .runbooks import RunbookLibrary
@@ -142,14 +143,18 @@ def policy_set_digest(policies: Sequence[Policy], config: Config) -> str:
 def run_scan(config: Config, policies: Sequence[Policy], *, regions: Sequence[str] = (),
              sessions: Sessions | None = None, progress: Progress | None = None,
              clock: Clock = utcnow, waivers: WaiverFile | None = None,
-             max_waiver_days: int | None = None, shard: Shard | None = None) -> ScanResult:
+             max_waiver_days: int | None = None, shard: Shard | None = None,
+             processes: int | None = None) -> ScanResult:
     """Scan; with ``waivers``, accepted risks become ``waived`` (expiry judged by ``clock``);
-    with ``shard``, only the accounts that shard owns are scanned."""
+    with ``shard``, only the accounts that shard owns are scanned; ``processes`` worker
+    processes collect (None: one per core on a large organisation; sessions handed in keep
+    the scan in this process)."""
     started = clock()
     policies = configure_policies(policies, config)
     # Before any AWS call: a waiver that runs too far ahead is an input error.
     matcher = waivers.matcher(started.astimezone(UTC).date(), max_waiver_days) \
         if waivers is not None else None
+    own_sessions = sessions is None
     sessions = sessions or Sessions(max_workers=config.max_workers)
     try:
         accounts = resolve_accounts(config, sessions)
@@ -173,8 +178,10 @@ def run_scan(config: Config, policies: Sequence[Policy], *, regions: Sequence[st
             if policy.id in wanted:
                 for type_name in policy.resources:
                     needs.setdefault(type_name, set()).add(TAGS)
-    inventory = Collector(sessions, accounts, scan_regions, make_plan(needs),
-                          max_workers=config.max_workers, progress=progress, now=started).run()
+    inventory, extra_calls = _collect(config, sessions, accounts, scan_regions, needs,
+                                      progress, started,
+                                      processes if processes is not None else config.processes,
+                                      own_sessions)
     ctx = EvaluationContext(config.environment_tag, config.parameters_for,
                             started.isoformat(timespec="seconds"))
     findings = evaluate(policies, inventory.resources, inventory.gaps, ctx, tags_read, matcher)
@@ -189,12 +196,29 @@ def run_scan(config: Config, policies: Sequence[Policy], *, regions: Sequence[st
         errors=tuple(sorted(inventory.errors, key=lambda e: (
             e.account_id, e.region or "", e.resource_type or "", e.resource_id or "",
             e.operation))),
-        api_calls=sessions.call_log.total,
+        api_calls=sessions.call_log.total + extra_calls,
         runbooks=_excerpts(policies, config.runbooks()),
         waivers=matcher.report() if matcher is not None else None,
         shard=(shard.index, shard.count) if shard is not None else None,
         policy_set=policy_set_digest(policies, config),
     )
+
+
+def _collect(config: Config, sessions: Sessions, accounts: Sequence[Account],
+             regions: Sequence[str], needs: dict[str, set[str]], progress: Progress | None,
+             started: datetime, processes: int | None, own_sessions: bool
+             ) -> tuple[Inventory, int]:
+    """The inventory, here or in worker processes; and the calls made outside ``sessions``."""
+    count = process_count(processes, len(accounts)) if own_sessions else 1
+    if count == 1:
+        inventory = Collector(sessions, accounts, regions, make_plan(needs),
+                              max_workers=config.max_workers, progress=progress,
+                              now=started).run()
+        return inventory, 0
+    collected = collect_in_processes(accounts, regions, needs, processes=count,
+                                     max_workers=config.max_workers, now=started,
+                                     progress=progress)
+    return collected.inventory, sum(collected.calls.values())
 
 
 def _summary(policy: Policy) -> PolicySummary:

@@ -43,6 +43,9 @@ def gate_options(command):
               help="Exit 1 when a failure at or above this severity exists.")
 @click.option("--max-workers", type=click.IntRange(1, 256), default=None,
               help="Concurrent API calls (default: config max_workers or 16).")
+@click.option("--processes", type=click.IntRange(1, 64), default=None,
+              help="Worker processes that collect (default: config processes; else one per "
+                   "core once there are 10 accounts per process).")
 @click.option("--format", "formats", multiple=True, metavar="FORMAT[,FORMAT...]",
               help="Report formats to write besides report.json, comma-separated "
                    f"(repeatable): {', '.join(FORMAT_NAMES)}.")
@@ -64,7 +67,7 @@ def scan(config_path: str | None, policy_paths: tuple[str, ...], regions: tuple[
          out_dir: str, fail_on: str, max_workers: int | None, formats: tuple[str, ...],
          baseline: str | None, fail_on_new: bool, fail_on_error: bool,
          waivers_path: str | None, max_waiver_days: int | None, shard_spec: str | None,
-         history_db: str | None) -> int:
+         history_db: str | None, processes: int | None) -> int:
     """Scan the configured accounts and regions; write DIR/report.json (and --format ones)."""
     from ..output import parse_destination
     from ..runner import CiOptions, Gate, scan_and_report
@@ -79,7 +82,7 @@ def scan(config_path: str | None, policy_paths: tuple[str, ...], regions: tuple[
                            Severity(fail_on), max_workers, names,
                            gate=Gate(Severity(fail_on), fail_on_new, fail_on_error),
                            ci=CiOptions(waivers_path, max_waiver_days, baseline, shard,
-                                        history_db))
+                                        history_db, processes))
 
 
 def _formats(values: Sequence[str], always: Sequence[str] = ()) -> list[str]:
