@@ -103,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     from preflight_scanner.config import load_config
     from preflight_scanner.evaluate import TAGS, EvaluationContext, evaluate
     from preflight_scanner.models import ScanResult
+    from preflight_scanner.output import publish
     from preflight_scanner.policy import load_policies
     from preflight_scanner.reports import FORMATS
     from preflight_scanner.scan import _excerpts, _summary, plan_attributes
@@ -132,13 +133,11 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     rows = []
     for name, fmt in FORMATS.items():
-        render = fmt.load()
         started = time.perf_counter()
-        text = render(result)
+        # As `scan` writes them: rendered (streamed, where the format can) while published.
+        publish(args.out, {fmt.filename: fmt.content(result)})
         took = time.perf_counter() - started
-        size = len(text.encode("utf-8"))
-        (args.out / fmt.filename).write_text(text, encoding="utf-8")
-        del text
+        size = (args.out / fmt.filename).stat().st_size
         gc.collect()
         rows.append((name, size, took, peak_mb()))
         print(f"{name:6} {size / 1e6:8.1f} MB written in {took:5.1f} s: peak RSS "

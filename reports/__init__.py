@@ -8,6 +8,7 @@ instead of breaking the others.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 from collections.abc import Callable, Iterable
@@ -19,6 +20,7 @@ from preflight_scanner.errors import PreflightError
 
 if TYPE_CHECKING:
     from preflight_scanner.models import ScanResult
+    from preflight_scanner.output import Sink
 
 Renderer = Callable[["ScanResult"], str]
 
@@ -40,6 +42,20 @@ class ReportFormat:
     module: str  # dotted module path; it defines render(result) -> str
     filename: str
     description: str
+
+    def content(self, result: ScanResult) -> Callable[[Sink], None]:
+        """The file for ``result``, written when published: streamed by the module's
+        ``write(result, sink)`` when it has one (one format in memory at a time, and not
+        even that), else its ``render`` written whole."""
+        render = self.load()
+        stream = getattr(importlib.import_module(self.module), "write", None)
+        if callable(stream):
+            return functools.partial(stream, result)
+
+        def write_whole(sink: Sink) -> None:
+            sink.write(render(result))
+
+        return write_whole
 
     def load(self) -> Renderer:
         try:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
+import io
+from typing import TYPE_CHECKING, Any
 
 from preflight_scanner.models import (
     Account,
@@ -22,7 +22,10 @@ from preflight_scanner.models import (
     WaiverOutcome,
     WaiverReport,
 )
-from preflight_scanner.reports import packaged_schema
+from preflight_scanner.reports import jsonstream, packaged_schema
+
+if TYPE_CHECKING:
+    from preflight_scanner.output import Sink
 
 SCHEMA_VERSION = "1.1"
 # 1.2 added findings' source locations and the run's notes (pre-deploy scans): a report
@@ -66,7 +69,9 @@ def baseline_section(report: BaselineReport) -> dict[str, Any]:
     }
 
 
-def to_document(result: ScanResult) -> dict[str, Any]:
+def to_document(result: ScanResult, *, findings: bool = True) -> dict[str, Any]:
+    """The report as one JSON-ready dict; ``findings=False`` leaves the findings out (the
+    streaming writer adds them one at a time)."""
     scan: dict[str, Any] = {
         "started_at": result.started_at,
         "finished_at": result.finished_at,
@@ -89,7 +94,7 @@ def to_document(result: ScanResult) -> dict[str, Any]:
         "tool": {"name": "preflight", "version": result.tool_version},
         "scan": scan,
         "summary": summary(result),
-        "findings": [f.to_dict() for f in result.findings],
+        "findings": [f.to_dict() for f in result.findings] if findings else [],
         "errors": [e.to_dict() for e in result.errors],
         "runbooks": {r.ref: r.to_dict() for r in result.runbooks},
     }
@@ -164,5 +169,15 @@ def from_document(document: dict[str, Any]) -> ScanResult:
     )
 
 
+def write(result: ScanResult, sink: Sink) -> None:
+    """Stream report.json, one finding at a time: the bytes of ``json.dumps(to_document(
+    result), indent=2)`` without the whole report in memory as a dict and a string."""
+    document = to_document(result, findings=False)
+    document["findings"] = jsonstream.MARKER
+    jsonstream.write(document, (f.to_dict() for f in result.findings), sink)
+
+
 def render(result: ScanResult) -> str:
-    return json.dumps(to_document(result), indent=2, sort_keys=False, default=str) + "\n"
+    buffer = io.StringIO()
+    write(result, buffer)
+    return buffer.getvalue()

@@ -22,14 +22,19 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from preflight_scanner.models import Account, Finding, ScanResult
+from preflight_scanner.models import Account, Finding, PolicySummary, ScanResult
+
+if TYPE_CHECKING:
+    from preflight_scanner.output import Sink
 
 # Characters XML 1.0 cannot carry at all, even escaped.
 _NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -154,60 +159,103 @@ def _properties(element: ET.Element, pairs: Iterable[tuple[str, str]]) -> None:
         _sub(props, "property", {"name": name, "value": value})
 
 
-def to_element(result: ScanResult) -> ET.Element:
-    root = ET.Element("testsuites", {"name": "preflight"})
-    accounts = {a.id: a for a in result.accounts}
-    policies = {p.id: p for p in result.policies}
-    links = {e.ref: e.link for e in result.runbooks}
-    totals = dict.fromkeys(_COUNTED, 0)
-    for policy_id, findings in _groups(result).items():
-        suite = _sub(root, "testsuite", {"name": policy_id, "timestamp": result.started_at})
-        policy = policies.get(policy_id)
-        if policy is not None:
-            _properties(suite, [("title", policy.title), ("severity", policy.severity.value),
-                                ("resource", policy.resource), ("runbook", policy.runbook),
-                                ("runbook_link", links.get(policy.runbook, ""))])
-        counts = dict.fromkeys(_COUNTED, 0)
-        for finding in findings:
-            outcome = _testcase(suite, finding, accounts.get(finding.resource.account_id),
-                                links.get(finding.runbook, ""))
-            counts["tests"] += 1
-            if outcome in counts:
-                counts[outcome] += 1
-        _count(suite, counts)
-        for key in _COUNTED:
-            totals[key] += counts[key]
+def _outcome(finding: Finding) -> str:
+    """Which count a finding's test case adds to (as ``_testcase`` decides)."""
+    return {"pass": "pass", "fail": "failures", "waived": "skipped"}.get(status_of(finding),
+                                                                         "errors")
+
+
+@dataclass(frozen=True)
+class _Context:
+    accounts: dict[str, Account]
+    policies: dict[str, PolicySummary]
+    links: dict[str, str]
+
+    @classmethod
+    def of(cls, result: ScanResult) -> _Context:
+        return cls({a.id: a for a in result.accounts}, {p.id: p for p in result.policies},
+                   {e.ref: e.link for e in result.runbooks})
+
+
+def _policy_suite(result: ScanResult, policy_id: str, findings: list[Finding],
+                  context: _Context) -> tuple[ET.Element, dict[str, int]]:
+    """A policy's <testsuite> with its properties and counts, but not yet its test cases."""
+    suite = ET.Element("testsuite", {"name": xml_text(policy_id),
+                                     "timestamp": xml_text(result.started_at)})
+    policy = context.policies.get(policy_id)
+    if policy is not None:
+        _properties(suite, [("title", policy.title), ("severity", policy.severity.value),
+                            ("resource", policy.resource), ("runbook", policy.runbook),
+                            ("runbook_link", context.links.get(policy.runbook, ""))])
+    counts = dict.fromkeys(_COUNTED, 0)
+    for finding in findings:
+        counts["tests"] += 1
+        if (outcome := _outcome(finding)) in counts:
+            counts[outcome] += 1
+    _count(suite, counts)
+    return suite, counts
+
+
+def _case(finding: Finding, context: _Context) -> ET.Element:
+    holder = ET.Element("holder")
+    _testcase(holder, finding, context.accounts.get(finding.resource.account_id),
+              context.links.get(finding.runbook, ""))
+    return holder[0]
+
+
+def _closing_suites(result: ScanResult) -> list[ET.Element]:
+    """The baseline's, the waivers' and the read errors' suites, after the policies'."""
+    suites = []
     if result.baseline is not None:
         b = result.baseline
-        suite = _sub(root, "testsuite", {"name": "preflight.baseline",
-                                         "timestamp": result.started_at})
+        suite = ET.Element("testsuite", {"name": "preflight.baseline",
+                                         "timestamp": xml_text(result.started_at)})
         _properties(suite, [("source", b.source), ("baseline_started_at", b.started_at),
                             ("new", str(b.new)), ("unchanged", str(b.unchanged)),
                             ("fixed", str(len(b.fixed)))])
         for finding in b.fixed:
             _sub(suite, "testcase", _case_attributes(finding, f"fixed: {_case_name(finding)}"))
         _count(suite, {"tests": len(b.fixed), "failures": 0, "errors": 0, "skipped": 0})
-        totals["tests"] += len(b.fixed)
+        suites.append(suite)
     if result.waivers is not None and (result.waivers.in_state("expired")
                                        or result.waivers.in_state("unused")):
-        suite = _sub(root, "testsuite", {"name": "preflight.waivers",
-                                         "timestamp": result.started_at})
+        suite = ET.Element("testsuite", {"name": "preflight.waivers",
+                                         "timestamp": xml_text(result.started_at)})
         _properties(suite, [(f"{w.state}:{w.id}",
                              f"expires {w.expires}, owner {w.owner}, {w.matched} finding(s), "
                              f"{w.source}")
                             for w in (*result.waivers.in_state("expired"),
                                       *result.waivers.in_state("unused"))])
         _count(suite, dict.fromkeys(_COUNTED, 0))
+        suites.append(suite)
     if result.errors:
-        suite = _sub(root, "testsuite", {"name": "preflight", "timestamp": result.started_at})
+        suite = ET.Element("testsuite", {"name": "preflight",
+                                         "timestamp": xml_text(result.started_at)})
         case = _sub(suite, "testcase", {"name": "every account, region and resource was read",
                                         "classname": "preflight.scan"})
         _sub(case, "error", {"message": f"the scan is incomplete: {len(result.errors)} "
                                         "read error(s)", "type": "incomplete"},
              "\n".join(e.describe() for e in result.errors))
         _count(suite, {"tests": 1, "failures": 0, "errors": 1, "skipped": 0})
-        totals["tests"] += 1
-        totals["errors"] += 1
+        suites.append(suite)
+    return suites
+
+
+def _totals(groups: dict[str, list[Finding]], closing: list[ET.Element]) -> dict[str, int]:
+    totals = dict.fromkeys(_COUNTED, 0)
+    for findings in groups.values():
+        for finding in findings:
+            totals["tests"] += 1
+            if (outcome := _outcome(finding)) in totals:
+                totals[outcome] += 1
+    for suite in closing:
+        for key in _COUNTED:
+            totals[key] += int(suite.get(key, "0"))
+    return totals
+
+
+def _root(result: ScanResult, totals: dict[str, int]) -> ET.Element:
+    root = ET.Element("testsuites", {"name": "preflight"})
     _count(root, totals)
     duration = _duration(result.started_at, result.finished_at)
     if duration is not None:
@@ -215,7 +263,64 @@ def to_element(result: ScanResult) -> ET.Element:
     return root
 
 
+def to_element(result: ScanResult) -> ET.Element:
+    """The whole tree (for tests and callers that want one); ``write`` streams it."""
+    context, groups, closing = _Context.of(result), _groups(result), _closing_suites(result)
+    root = _root(result, _totals(groups, closing))
+    for policy_id, findings in groups.items():
+        suite, _ = _policy_suite(result, policy_id, findings, context)
+        suite.extend(_case(finding, context) for finding in findings)
+        root.append(suite)
+    root.extend(closing)
+    return root
+
+
+def _split(element: ET.Element, level: int) -> tuple[str, str]:
+    """The element's serialisation before and after a marker child, indented at ``level``."""
+    marker = ET.SubElement(element, "preflight-marker")
+    ET.indent(element, space="  ", level=level)
+    head, tail = ET.tostring(element, encoding="unicode").split("<preflight-marker />")
+    element.remove(marker)
+    return head, tail
+
+
+def _serialised(element: ET.Element, level: int) -> str:
+    ET.indent(element, space="  ", level=level)
+    return ET.tostring(element, encoding="unicode")
+
+
+def write(result: ScanResult, sink: Sink) -> None:
+    """Stream the XML one test case at a time: the bytes ElementTree writes for the whole
+    tree (``to_element``, indented), with only one case's elements alive at once. Counts
+    come first in the file, so they are added up from the statuses beforehand."""
+    context, groups, closing = _Context.of(result), _groups(result), _closing_suites(result)
+    root = _root(result, _totals(groups, closing))
+    sink.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+    if not groups and not closing:
+        sink.write(_serialised(root, 0) + "\n")
+        return
+    head, tail = _split(root, 0)
+    sink.write(head)
+    first = True
+    for policy_id, findings in groups.items():
+        suite, _ = _policy_suite(result, policy_id, findings, context)
+        sink.write("" if first else "\n  ")
+        first = False
+        if not findings:
+            sink.write(_serialised(suite, 1))
+            continue
+        suite_head, suite_tail = _split(suite, 1)
+        sink.write(suite_head)
+        for n, finding in enumerate(findings):
+            sink.write(("\n    " if n else "") + _serialised(_case(finding, context), 2))
+        sink.write(suite_tail)
+    for suite in closing:
+        sink.write(("" if first else "\n  ") + _serialised(suite, 1))
+        first = False
+    sink.write(tail + "\n")
+
+
 def render(result: ScanResult) -> str:
-    root = to_element(result)
-    ET.indent(root, space="  ")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    buffer = io.StringIO()
+    write(result, buffer)
+    return buffer.getvalue()

@@ -42,10 +42,12 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from preflight_scanner.models import (
     Account,
@@ -57,6 +59,11 @@ from preflight_scanner.models import (
     Severity,
     Status,
 )
+
+from . import jsonstream
+
+if TYPE_CHECKING:
+    from preflight_scanner.output import Sink
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -290,6 +297,14 @@ def _worst(findings: list[Finding], limit: int) -> tuple[list[Finding], int]:
 
 
 def to_document(result: ScanResult, max_results: int | None = MAX_RESULTS) -> dict[str, Any]:
+    document, results = _document(result, max_results)
+    document["runs"][0]["results"] = list(results)
+    return document
+
+
+def _document(result: ScanResult, max_results: int | None
+              ) -> tuple[dict[str, Any], Iterator[dict[str, Any]]]:
+    """The SARIF log with a marker for its results, and the results, made one at a time."""
     excerpts = {e.ref: e for e in result.runbooks}
     accounts = {a.id: a for a in result.accounts}
     policies = {p.id: p for p in result.policies}
@@ -302,11 +317,11 @@ def to_document(result: ScanResult, max_results: int | None = MAX_RESULTS) -> di
                 if f.status in (Status.FAIL, Status.ERROR, Status.WAIVED)]
     reported, left_out = _worst(reported, max_results) if max_results is not None \
         else (reported, 0)
-    results = [
+    results = (
         _result(f, index[f.policy_id], accounts.get(f.resource.account_id),
                 excerpts.get(f.runbook))
         for f in reported
-    ]
+    )
     invocation: dict[str, Any] = {"executionSuccessful": not result.incomplete}
     for key, value in (("startTimeUtc", utc(result.started_at)),
                        ("endTimeUtc", utc(result.finished_at))):
@@ -356,11 +371,19 @@ def to_document(result: ScanResult, max_results: int | None = MAX_RESULTS) -> di
                 "text": "The directory holding the policy pack's policies/ folder: the "
                         "repository root for a pack kept in the repository."}}},
             "invocations": [invocation],
-            "results": results,
+            "results": jsonstream.MARKER,
             "columnKind": "unicodeCodePoints",
         }],
-    }
+    }, results
+
+
+def write(result: ScanResult, sink: Sink, *, max_results: int | None = MAX_RESULTS) -> None:
+    """Stream the SARIF log, one result at a time (see jsonstream)."""
+    document, results = _document(result, max_results)
+    jsonstream.write(document, results, sink, ensure_ascii=False)
 
 
 def render(result: ScanResult, *, max_results: int | None = MAX_RESULTS) -> str:
-    return json.dumps(to_document(result, max_results), indent=2, ensure_ascii=False) + "\n"
+    buffer = io.StringIO()
+    write(result, buffer, max_results=max_results)
+    return buffer.getvalue()

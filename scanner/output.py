@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import shutil
 import tempfile
@@ -20,7 +21,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from .errors import PreflightError
 
@@ -44,6 +45,11 @@ class _Publications:
     @property
     def publishing(self) -> bool:
         return self._depth > 0
+
+    @property
+    def interrupted(self) -> bool:
+        """An interrupt is waiting for the publication to end."""
+        return bool(self._deferred)
 
     def defer(self, action: Callable[[], None]) -> None:
         """Run ``action`` (an interrupt) when the publication in progress is complete."""
@@ -97,21 +103,65 @@ def prepare_output_dir(out_dir: Path, option: str = "--out") -> Path:
     return out_dir
 
 
-def publish(out_dir: Path, files: Mapping[str, str]) -> list[Path]:
-    """Write every file of ``files`` (name -> text) into ``out_dir``: all of them, or none."""
+class Sink(Protocol):
+    """Where a streaming renderer writes: anything with ``write(text)``."""
+
+    def write(self, text: str, /) -> int: ...
+
+
+# A file's content: its text, or a function that writes it (a streaming renderer).
+Content = str | Callable[[Sink], None]
+
+
+class _Abandoned(Exception):
+    """An interrupt came while the files were being written: publish none of them."""
+
+
+def publish(out_dir: Path, files: Mapping[str, Content]) -> list[Path]:
+    """Write every file of ``files`` (name -> content) into ``out_dir``: all of them, or none.
+
+    Interrupts are held for the whole publication. One that comes while the files are being
+    written abandons them (the previous set stays); one that comes while they are moved into
+    place waits until the set is complete. Either way it is raised on the way out.
+    """
     targets = [out_dir / name for name in files]
     with PUBLICATIONS.critical():
         out_dir.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".preflight-staging.", dir=out_dir))
         try:
-            for name, text in files.items():
-                _write_synced(staging / name, text)
+            for name, content in files.items():
+                _write_synced(staging / name, content)
+            if PUBLICATIONS.interrupted:
+                raise _Abandoned
             for name, target in zip(files, targets, strict=True):
                 os.replace(staging / name, target)
+            PUBLICATIONS.published.extend(targets)
+        except _Abandoned:
+            pass  # the held interrupt is raised when the critical section ends
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        PUBLICATIONS.published.extend(targets)
     return targets
+
+
+def render_text(content: Content) -> str:
+    """A content as one string (for destinations that take whole bodies, such as S3)."""
+    if isinstance(content, str):
+        return content
+    buffer = io.StringIO()
+    content(buffer)
+    return buffer.getvalue()
+
+
+class _Interruptible:
+    """A file a streaming renderer writes to; it stops at once if an interrupt is held."""
+
+    def __init__(self, handle: TextIO) -> None:
+        self._handle = handle
+
+    def write(self, text: str, /) -> int:
+        if PUBLICATIONS.interrupted:
+            raise _Abandoned
+        return self._handle.write(text)
 
 
 def parse_destination(text: str) -> Path | S3Location:
@@ -131,18 +181,21 @@ def prepare_destination(destination: Path | S3Location) -> None:
         check_destination(destination)
 
 
-def publish_to(destination: Path | S3Location, files: Mapping[str, str]) -> list[str]:
+def publish_to(destination: Path | S3Location, files: Mapping[str, Content]) -> list[str]:
     """``publish`` to a directory, or upload under an S3 prefix; where each file went."""
     if isinstance(destination, Path):
         return [str(path) for path in publish(destination, files)]
     from . import s3dest
 
-    return s3dest.publish(destination, files)
+    return s3dest.publish(destination, {name: render_text(c) for name, c in files.items()})
 
 
-def _write_synced(path: Path, text: str) -> None:
+def _write_synced(path: Path, content: Content) -> None:
     with open(path, "w", encoding="utf-8") as handle:
-        handle.write(text)
+        if isinstance(content, str):
+            handle.write(content)
+        else:
+            content(_Interruptible(handle))
         handle.flush()
         os.fsync(handle.fileno())
     os.chmod(path, 0o666 & ~_umask())  # a report is an ordinary file, readable as the umask says

@@ -15,7 +15,7 @@ from preflight_scanner.reports.text import inert
 
 from .config import load_config
 from .models import ScanResult, Severity, Status
-from .output import prepare_destination, prepare_output_dir, publish, publish_to
+from .output import Content, prepare_destination, prepare_output_dir, publish, publish_to
 from .redact import redact
 from .shard import Shard
 
@@ -45,12 +45,12 @@ def configure_logging(verbose: bool = False) -> None:
     root.propagate = False
 
 
-def render_reports(result: ScanResult, formats: Sequence[str]) -> dict[str, str]:
-    """Every format rendered in memory: file name -> text."""
+def render_reports(result: ScanResult, formats: Sequence[str]) -> dict[str, Content]:
+    """Every format, as file name -> content rendered (streamed) when it is published."""
     from preflight_scanner.reports import FORMATS, load_renderers
 
-    return {FORMATS[name].filename: render(result)
-            for name, render in load_renderers(formats).items()}
+    return {FORMATS[name].filename: FORMATS[name].content(result)
+            for name in load_renderers(formats)}
 
 
 def write_reports(result: ScanResult, out_dir: Path, formats: Sequence[str] = ("json",)

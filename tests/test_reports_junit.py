@@ -179,3 +179,24 @@ def test_a_live_finding_has_no_file_or_line():
     cases = _case_elements(text).values()
     assert cases and all(c.get("file") is None and c.get("line") is None for c in cases)
     assert "location:" not in text
+
+
+def test_the_streamed_xml_is_the_tree_elementtree_writes_even_when_empty():
+    """write() streams one suite at a time; its bytes are the whole tree's, edge cases too."""
+    import dataclasses
+    import io
+    import xml.etree.ElementTree as ET
+
+    from preflight_scanner.reports import junit
+    from preflight_scanner.runner import load_saved_report
+
+    from tests.test_reports_golden import GOLDEN
+
+    full = load_saved_report(GOLDEN / "report.json")
+    for result in (full, dataclasses.replace(full, policies=(), findings=(), errors=())):
+        root = junit.to_element(result)
+        ET.indent(root, space="  ")
+        whole = '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+        streamed = io.StringIO()
+        junit.write(result, streamed)
+        assert streamed.getvalue() == whole
