@@ -122,3 +122,22 @@ def test_interrupts_at_random_points_never_leave_a_mixed_set(tmp_path):
             assert b"after writing" in err, err
     # The random points covered both sides of the publication, or the test proves little.
     assert outcomes == {"old", "new"}, outcomes
+
+
+def test_a_signal_while_the_files_are_written_abandons_the_set(tmp_path, capsys):
+    for name in FILES:
+        (tmp_path / name).write_text("OLD")
+
+    def streaming(sink):
+        sink.write("part of a report")
+        signal.raise_signal(signal.SIGINT)  # a real SIGINT through the CLI's handler
+        for _ in range(1000):  # the renderer would go on; the next write stops it
+            sink.write("more")
+
+    files = {"report.html": "NEW", "report.sarif": streaming, "report.junit.xml": "NEW",
+             "report.md": "NEW"}
+    with _interrupt_handling(exit_process=False) as interrupts, pytest.raises(KeyboardInterrupt):
+        output.publish(tmp_path, files)
+    assert {p.name: p.read_text() for p in tmp_path.iterdir()} == dict.fromkeys(FILES, "OLD")
+    interrupts.report()
+    assert "no report was written" in capsys.readouterr().err
