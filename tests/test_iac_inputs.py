@@ -1031,3 +1031,85 @@ def test_a_failure_outranks_an_error_in_the_exit_code(capsys: pytest.CaptureFixt
                       "--policies", _policy("dynamodb-pitr-enabled"),
                       "--policies", _policy("s3-versioning-enabled"), "--out", "out")
     assert code == 1
+
+
+# -- 6. fail-closed: nothing of a modelled family may go unchecked -------------------------
+
+def test_cli_misspelt_resource_type_exits_2_with_a_suggestion(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _write("app.yaml", """
+        Resources:
+          Orders:
+            Type: AWS::DynamoDB::Tabel
+            Properties:
+              TableName: orders
+    """)
+    code, out, err = _cli(capsys, "app.yaml", "--out", "out")
+    assert (code, out) == (2, "")
+    line = _clean_input_error(err, "app.yaml:3", "'AWS::DynamoDB::Tabel'")
+    assert "did you mean AWS::DynamoDB::Table" in line
+    assert not Path("out").exists()
+
+
+def test_custom_registry_and_sam_types_stay_allowed(capsys: pytest.CaptureFixture[str]) -> None:
+    _write("app.yaml", """
+        Transform: AWS::Serverless-2016-10-31
+        Resources:
+          Seed:
+            Type: Custom::SeedData
+            Properties: {ServiceToken: arn:aws:lambda:us-east-1:000000000000:function:seed}
+          Thing:
+            Type: Company::Team::Thing
+          Module:
+            Type: Company::Team::Network::MODULE
+          Stack:
+            Type: AWS::CloudFormation::CustomResource
+            Properties: {ServiceToken: arn:aws:sns:us-east-1:000000000000:t}
+          Table:
+            Type: AWS::Serverless::SimpleTable
+            Properties: {TableName: sessions}
+    """)
+    code, out, err = _cli(capsys, "app.yaml", "--policies", _policy("dynamodb-pitr-enabled"),
+                          "--out", "out")
+    assert (code, err) == (1, "")
+    assert "app.yaml:13: fail dynamodb-pitr-enabled [high] sessions" in out
+
+
+def test_cli_indented_yaml_template_is_read_named_or_walked(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _write("infra/app.yaml", """
+        ---
+          Resources:
+            Logs:
+              Type: AWS::S3::Bucket
+              Properties:
+                BucketName: logs
+    """)
+    for path in ("infra/app.yaml", "infra"):
+        code, out, err = _cli(capsys, path, "--policies", _policy("s3-versioning-enabled"),
+                              "--out", "out")
+        assert (code, err) == (1, ""), (path, err)
+        assert "infra/app.yaml:3: fail s3-versioning-enabled [high] logs" in out
+
+
+def test_cli_walk_lists_every_file_and_directory_it_skipped(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _write("infra/app.yaml", BUCKET_TEMPLATE.format(name="assets", status="Enabled"))
+    _write("infra/settings.yaml", "replicas: 3\n")
+    _write("infra/broken.yml", "a: [unclosed\n")
+    _write("infra/README.md", "# infra\n")
+    _write("infra/node_modules/x/stack.yaml", TEMPLATE_TEXT)
+    code, out, _ = _cli(capsys, "infra", "--policies", _policy("s3-versioning-enabled"),
+                        "--out", "out")
+    assert code == 0
+    notes = [line for line in out.splitlines() if line.startswith("note: skipped")]
+    assert notes == [
+        "note: skipped directory infra/node_modules: a tool directory",
+        "note: skipped 1 file(s) under infra without a template or plan suffix (.md 1)",
+        "note: skipped infra/broken.yml: line 2: invalid YAML "
+        "(did not find expected ',' or ']')",
+        "note: skipped infra/settings.yaml: content not recognised",
+    ], notes
+    report = json.loads(Path("out/report.json").read_text())
+    assert [n for n in report["notes"] if n.startswith("skipped")] == \
+        [n.removeprefix("note: ") for n in notes]

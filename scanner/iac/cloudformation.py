@@ -18,6 +18,7 @@ from typing import Any
 from ..errors import InputError, Problem
 from ..models import SourceLocation
 from . import sam
+from .cfntypes import unknown_type_problems
 from .intrinsics import NOVALUE, Context, is_intrinsic, parameter_values, references
 from .model import InlineWaiver, Planned
 from .values import Deferred, Unknown
@@ -188,6 +189,12 @@ def _stack(path: Path, body: dict[str, Any], relative: Any, supplied: Mapping[st
            region: str, account_id: str, depth: int) -> list[Planned]:
     from .mappings import CLOUDFORMATION
 
+    declared = body.get("Resources")
+    raw: dict[Any, Any] = declared if isinstance(declared, dict) else {}
+    problems = unknown_type_problems(relative(path), raw, {str(k): line_of(k) for k in raw},
+                                     region)
+    if problems:
+        raise InputError(problems)
     synthesized = sam.expand(body)
     ctx = Context(parameter_values(body, supplied), body.get("Resources") or {},
                   body.get("Conditions") or {}, body.get("Mappings") or {}, region, account_id)

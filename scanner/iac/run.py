@@ -54,24 +54,26 @@ def relative(path: Path) -> str:
 
 
 def discover(paths: Sequence[str]) -> dict[Path, str]:
+    """The templates and plans to read, each with its kind (see ``discover_all``)."""
+    return discover_all(paths)[0]
+
+
+def discover_all(paths: Sequence[str]) -> tuple[dict[Path, str], list[str]]:
     """The templates and plans to read, each with its kind ("cloudformation" or
-    "terraform"): each file named, and each directory's files with a template or plan suffix
-    (walked, tool directories skipped) whose content is one. A named file that is neither,
-    or paths that hold none at all, is an input error: a pre-deploy gate that checked
-    nothing must not pass. Files found by walking that are neither are skipped silently."""
+    "terraform"), and why each file or directory walked past was skipped: each file named,
+    and each directory's files with a template or plan suffix (walked, tool directories
+    skipped) whose content is one. A named file that is neither, or paths that hold none at
+    all, is an input error: a pre-deploy gate that checked nothing must not pass. What a
+    walk skips is listed, so a template that was not recognised cannot go unnoticed."""
     files: list[Path] = []
     named: dict[Path, str | None] = {}
     problems: list[Problem] = []
+    skipped: list[str] = []
     seen: set[str] = set()  # the suffixes and names walked past, for a hint
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for root, dirs, names in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-                seen.update(names)
-                seen.update(Path(n).suffix.lower() for n in names)
-                files.extend(Path(root) / n for n in sorted(names)
-                             if Path(n).suffix.lower() in SUFFIXES)
+            files.extend(_walk(path, seen, skipped))
         elif path.is_file():
             named[path] = kind_of(path)
             if named[path] is None:
@@ -86,9 +88,42 @@ def discover(paths: Sequence[str]) -> dict[Path, str]:
         kind = named[file] if file in named else kind_of(file)
         if kind is not None:
             found[file] = kind
+        else:
+            skipped.append(f"skipped {relative(file)}: {_why_not(file)}")
     if not found:
         raise InputError([_nothing_found(paths, len(files), seen)])
-    return found
+    return found, skipped
+
+
+def _walk(directory: Path, seen: set[str], skipped: list[str]) -> list[Path]:
+    """The files under ``directory`` with a template or plan suffix; what it leaves out
+    (tool directories, other suffixes) is added to ``skipped``."""
+    files: list[Path] = []
+    others: dict[str, int] = {}
+    for root, dirs, names in os.walk(directory):
+        for d in sorted(d for d in dirs if d in SKIP_DIRS or d.startswith(".")):
+            skipped.append(f"skipped directory {relative(Path(root) / d)}: a tool directory")
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+        seen.update(names)
+        seen.update(Path(n).suffix.lower() for n in names)
+        for name in sorted(names):
+            suffix = Path(name).suffix.lower()
+            if suffix in SUFFIXES:
+                files.append(Path(root) / name)
+            else:
+                others[suffix or "(none)"] = others.get(suffix or "(none)", 0) + 1
+    if others:
+        counts = ", ".join(f"{suffix} {n}" for suffix, n in sorted(others.items()))
+        skipped.append(f"skipped {sum(others.values())} file(s) under {relative(directory)} "
+                       f"without a template or plan suffix ({counts})")
+    return files
+
+
+def _why_not(path: Path) -> str:
+    """Why a file walked past is not a template or plan (the problem, without its path)."""
+    problem = _not_infrastructure(path, str(path))
+    where = f"line {problem.line}: " if problem.line is not None else ""
+    return where + problem.message.split(": expected", 1)[0]
 
 
 _EXPECTED = ("expected a CloudFormation template (YAML or JSON whose Resources hold AWS:: "
@@ -111,7 +146,25 @@ def _not_infrastructure(path: Path, raw: str) -> Problem:
             json.loads(text)
         except json.JSONDecodeError as exc:
             return Problem(raw, exc.lineno, exc.colno, f"invalid JSON ({exc.msg}): {_EXPECTED}")
+    else:
+        invalid = _yaml_problem(raw, text)
+        if invalid is not None:
+            return invalid
     return Problem(raw, None, None, f"content not recognised: {_EXPECTED}")
+
+
+def _yaml_problem(raw: str, text: str) -> Problem | None:
+    from cfnlint.decode import decode_str
+
+    try:
+        _, matches = decode_str(text)
+    except Exception as exc:  # cfn-lint's parser raises more than its own
+        return Problem(raw, None, None, f"invalid YAML ({exc}): {_EXPECTED}")
+    if not matches:
+        return None
+    first = matches[0]
+    return Problem(raw, getattr(first, "linenumber", None), None,
+                   f"invalid YAML ({getattr(first, 'message', first)}): {_EXPECTED}")
 
 
 def _nothing_found(paths: Sequence[str], count: int, seen: set[str]) -> Problem:
@@ -129,12 +182,15 @@ def _nothing_found(paths: Sequence[str], count: int, seen: set[str]) -> Problem:
     return Problem(", ".join(paths), None, None, message, hint)
 
 
-_RESOURCES = re.compile(r"^Resources:[ \t]*(?:#.*)?$", re.MULTILINE)
-_AWS_TYPE = re.compile(r"^\s+Type:\s*['\"]?AWS::", re.MULTILINE)
+# A YAML text that does not parse but looks like a template is still read as one, so that
+# cfn-lint reports its error at file:line instead of the file being skipped.
+_LOOKS_LIKE_TEMPLATE = re.compile(r"^\s*Resources:\s*(?:#.*)?$(?s:.*)^\s+Type:\s*['\"]?"
+                                  r"[A-Za-z0-9]+::", re.MULTILINE)
 
 
 def kind_of(path: Path) -> str | None:
-    """"cloudformation", "terraform" or None (not an infrastructure file), by content: a file
+    """"cloudformation", "terraform" or None (not an infrastructure file), by parsing the
+    content, not by its layout (a document indented under ``---`` is a template too): a file
     whose first character is ``{`` is read as JSON whatever its suffix, any other as YAML."""
     text = _read(path)
     if text is None:
@@ -144,17 +200,32 @@ def kind_of(path: Path) -> str | None:
             document = json.loads(text)
         except ValueError:
             return None
-        if "resource_changes" in document or ("planned_values" in document
-                                              and "format_version" in document):
+        if isinstance(document, dict) and ("resource_changes" in document or (
+                "planned_values" in document and "format_version" in document)):
             return "terraform"
-        resources = document.get("Resources")
-        if isinstance(resources, dict) and any(isinstance(r, dict) and "Type" in r
-                                               for r in resources.values()):
-            return "cloudformation"
-        return None
-    if _RESOURCES.search(text) and _AWS_TYPE.search(text):
-        return "cloudformation"
-    return None
+        return "cloudformation" if _is_template(document) else None
+    document, parsed = _yaml(text)
+    if not parsed:
+        return "cloudformation" if _LOOKS_LIKE_TEMPLATE.search(text) else None
+    return "cloudformation" if _is_template(document) else None
+
+
+def _yaml(text: str) -> tuple[Any, bool]:
+    """The YAML document as cfn-lint reads templates (short intrinsic tags included), and
+    whether it parsed."""
+    from cfnlint.decode import decode_str
+
+    try:
+        document, matches = decode_str(text)
+    except Exception:  # cfn-lint's parser raises more than its own errors
+        return None, False
+    return document, not matches
+
+
+def _is_template(document: Any) -> bool:
+    resources = document.get("Resources") if isinstance(document, dict) else None
+    return isinstance(resources, dict) and any(
+        isinstance(r, dict) and "Type" in r for r in resources.values())
 
 
 def _read(path: Path) -> str | None:
@@ -234,7 +305,11 @@ def _text(value: Any) -> str:
 
 def load_planned(paths: Sequence[str], parameters: Mapping[str, Any], region: str,
                  account_id: str, source_dirs: Sequence[str] = ()) -> list[Planned]:
-    kinds = discover(paths)
+    return _load(discover(paths), parameters, region, account_id, source_dirs)
+
+
+def _load(kinds: Mapping[Path, str], parameters: Mapping[str, Any], region: str,
+          account_id: str, source_dirs: Sequence[str]) -> list[Planned]:
     templates = {f: cloudformation.decode(f) for f, k in kinds.items() if k == "cloudformation"}
     planned = cloudformation.load(templates, relative, parameters, region, account_id)
     for path, kind in kinds.items():
@@ -277,7 +352,9 @@ def run_iac(paths: Sequence[str], config: Config, policies: Sequence[Policy], *,
     configured = configure_policies(policies, config)
     applicable, notes = split_policies(configured)
     matcher = waivers.matcher(today, max_waiver_days) if waivers is not None else None
-    planned = load_planned(paths, parameters or {}, region, account_id, source_dirs)
+    kinds, skipped = discover_all(paths)
+    notes.extend(skipped)
+    planned = _load(kinds, parameters or {}, region, account_id, source_dirs)
     account = Account(account_id, "iac", environment or config.default_environment)
     resources = [p.to_resource(account, region) for p in planned]
     needs = plan_attributes(applicable, config)
