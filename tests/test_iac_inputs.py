@@ -1113,3 +1113,21 @@ def test_cli_walk_lists_every_file_and_directory_it_skipped(
     report = json.loads(Path("out/report.json").read_text())
     assert [n for n in report["notes"] if n.startswith("skipped")] == \
         [n.removeprefix("note: ") for n in notes]
+
+
+@pytest.mark.parametrize(("name", "text", "line"), [
+    ("params.json", '[\n  {"ParameterKey": "Env", "ParameterValue": "prod"},\n'
+                    '  {"ParameterKey": "Pitr"}\n]\n', 3),
+    ("params.yaml", "Parameters:\n  - ParameterKey: Env\n    ParameterValue: prod\n"
+                    "  - ParameterKey: Pitr\n", 4),
+])
+def test_cli_parameters_file_entry_without_a_value_exits_2_at_its_line(
+        capsys: pytest.CaptureFixture[str], name: str, text: str, line: int) -> None:
+    _write("app.yaml", PITR_TEMPLATE)
+    Path(name).write_text(text, encoding="utf-8")
+    code, out, err = _cli(capsys, "app.yaml", "--parameters-file", name,
+                          "--policies", _policy("dynamodb-pitr-enabled"), "--out", "out")
+    assert (code, out) == (2, "")
+    message = _clean_input_error(err, f"{name}:{line}", "parameter Pitr has no ParameterValue")
+    assert "UsePreviousValue" in message
+    assert not Path("out").exists()

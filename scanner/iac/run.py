@@ -34,7 +34,7 @@ from ..evaluate import TAGS, EvaluationContext, evaluate
 from ..models import Account, AppliedWaiver, Finding, Resource, ScanResult, Status
 from ..policy.model import Policy
 from ..scan import _excerpts, _summary, configure_policies, plan_attributes, policy_set_digest
-from ..yamlfile import load_yaml
+from ..yamlfile import YamlDocument, load_yaml
 from . import cloudformation, terraform
 from .mappings import PLANNABLE
 from .model import COMMON, InlineWaiver, Planned
@@ -239,13 +239,22 @@ def _read(path: Path) -> str | None:
 def parse_parameters(pairs: Sequence[str], files: Sequence[str]) -> dict[str, str | Unknown]:
     """--parameters-file (CloudFormation's [{ParameterKey, ParameterValue}] list or a
     {Key: Value} map, JSON or YAML), then --parameter Key=Value, later ones winning. A listed
-    parameter with ``UsePreviousValue: true`` is Unknown: its value is the deployed stack's."""
+    parameter with ``UsePreviousValue: true`` is Unknown: its value is the deployed stack's.
+    A listed entry with neither is an input error: read as "", it would quietly switch off
+    whatever the parameter decides (a prod-only policy's scope, a feature flag)."""
     values: dict[str, str | Unknown] = {}
     for name in files:
-        raw = _parameters_document(name)
+        document = _parameters_document(name)
+        raw, pointer = document.data, ()
         if isinstance(raw, dict) and isinstance(raw.get("Parameters"), (dict, list)):
-            raw = raw["Parameters"]  # `aws cloudformation deploy`'s {"Parameters": {...}}
+            raw, pointer = raw["Parameters"], ("Parameters",)  # `cloudformation deploy`'s
         if isinstance(raw, list) and all(isinstance(i, dict) and "ParameterKey" in i for i in raw):
+            problems = [document.problem((*pointer, n), f"parameter {i['ParameterKey']} has no "
+                                         "ParameterValue", "add \"ParameterValue\": \"...\" (or "
+                                         "\"UsePreviousValue\": true to keep the deployed value)")
+                        for n, i in enumerate(raw) if not _has_value(i)]
+            if problems:
+                raise InputError(problems)
             values.update({str(i["ParameterKey"]): _listed(i) for i in raw})
         elif isinstance(raw, dict):
             values.update({str(k): _text(v) for k, v in raw.items()})
@@ -261,9 +270,16 @@ def parse_parameters(pairs: Sequence[str], files: Sequence[str]) -> dict[str, st
     return values
 
 
-def _parameters_document(name: str) -> Any:
-    """A parameters file's data: JSON as written, else YAML 1.2 (ON, OFF, yes, no stay
-    text); a YAML error is one problem at its line."""
+def _has_value(entry: Mapping[str, Any]) -> bool:
+    return "ParameterValue" in entry or entry.get("UsePreviousValue") in _TRUE
+
+
+_TRUE = (True, "true", "True", "TRUE")
+
+
+def _parameters_document(name: str) -> YamlDocument:
+    """A parameters file's data with its lines: YAML 1.2 (JSON is YAML too; ON, OFF, yes,
+    no stay text); a YAML error is one problem at its line."""
     try:
         text = Path(name).read_text(encoding="utf-8-sig")
     except OSError as exc:
@@ -272,25 +288,25 @@ def _parameters_document(name: str) -> Any:
     except UnicodeDecodeError:
         raise InputError([Problem(name, None, None, "cannot read parameters: not UTF-8 text",
                                   "save the file as UTF-8")]) from None
-    if text.lstrip().startswith(("{", "[")):
-        try:
-            return json.loads(text)
-        except ValueError:
-            pass  # YAML's flow style ({Env: prod}), or broken: YAML says where
     try:
-        return load_yaml(name, text).data
+        return load_yaml(name, text)
     except InputError as exc:
+        if text.lstrip().startswith(("{", "[")):
+            try:  # JSON that YAML refuses (a tab in a string...): no lines, but its data
+                return YamlDocument(name, json.loads(text))
+            except ValueError:
+                pass
         raise InputError([dataclasses.replace(p, message=f"cannot read parameters: {p.message}")
                           for p in exc.problems]) from None
 
 
 def _listed(entry: Mapping[str, Any]) -> str | Unknown:
     """One {ParameterKey, ParameterValue | UsePreviousValue} entry's value."""
-    if entry.get("UsePreviousValue") in (True, "true", "True", "TRUE"):
+    if entry.get("UsePreviousValue") in _TRUE:
         key = entry["ParameterKey"]
         return Unknown(f"parameter {key} uses its previous value, unknown before deployment "
                        f"(pass --parameter {key}=VALUE to check a value)")
-    return _text(entry.get("ParameterValue", ""))
+    return _text(entry["ParameterValue"])
 
 
 def _text(value: Any) -> str:
