@@ -1131,3 +1131,32 @@ def test_cli_parameters_file_entry_without_a_value_exits_2_at_its_line(
     message = _clean_input_error(err, f"{name}:{line}", "parameter Pitr has no ParameterValue")
     assert "UsePreviousValue" in message
     assert not Path("out").exists()
+
+
+def test_cli_simple_table_passes_point_in_time_recovery_through_as_sam_does(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _write("app.yaml", """
+        Transform: AWS::Serverless-2016-10-31
+        Globals:
+          SimpleTable:
+            SSESpecification: {SSEEnabled: true}
+        Resources:
+          Recoverable:
+            Type: AWS::Serverless::SimpleTable
+            Properties:
+              TableName: recoverable
+              PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true}
+          Plain:
+            Type: AWS::Serverless::SimpleTable
+            Properties:
+              TableName: plain
+              PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: false}
+    """)
+    code, out, _ = _cli(capsys, "app.yaml", "--policies", _policy("dynamodb-pitr-enabled"),
+                        "--out", "out")
+    assert code == 1
+    assert "1 pass, 1 fail, 0 error" in out
+    assert "app.yaml:15: fail dynamodb-pitr-enabled [high] plain" in out
+    report = json.loads(Path("out/report.json").read_text())
+    assert {f["resource"]["name"]: f["status"] for f in report["findings"]} == {
+        "recoverable": "pass", "plain": "fail"}

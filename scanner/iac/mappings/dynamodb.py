@@ -63,20 +63,25 @@ def table_from_template(t: Template, logical_id: str, r: dict[str, Any]) -> Plan
 
 
 def simple_table_from_template(t: Template, logical_id: str, r: dict[str, Any]) -> Planned:
-    """SAM's SimpleTable: on demand unless it sets ProvisionedThroughput; it has no way to
-    turn on point-in-time recovery or deletion protection."""
+    """SAM's SimpleTable: on demand unless it sets ProvisionedThroughput. The translator
+    passes TableName, Tags, SSESpecification, ProvisionedThroughput and
+    PointInTimeRecoverySpecification through to the table unchanged; it has no way to turn
+    on deletion protection."""
     name = t.value(r, "TableName")
     throughput = t.value(r, "ProvisionedThroughput")
     data = {
         "billing_mode": "PAY_PER_REQUEST" if throughput is None else "PROVISIONED",
         "provisioned_throughput": _throughput(throughput),
         "deletion_protection": False,
-        "pitr": _pitr(False),
+        "pitr": _pitr(as_bool(t.value(r, "PointInTimeRecoverySpecification",
+                                      "PointInTimeRecoveryEnabled", default=False),
+                              "PointInTimeRecoveryEnabled")),
         "autoscaling": _template_autoscaling(t, logical_id, name),
         "tags": t.tags(r),
     }
     return t.planned(logical_id, r, TYPE, name, data, {
-        "provisioned_throughput": "ProvisionedThroughput", "tags": "Tags"})
+        "provisioned_throughput": "ProvisionedThroughput", "tags": "Tags",
+        "pitr": "PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled"})
 
 
 def global_table_from_template(t: Template, logical_id: str, r: dict[str, Any]) -> Planned:
