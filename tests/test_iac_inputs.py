@@ -1160,3 +1160,210 @@ def test_cli_simple_table_passes_point_in_time_recovery_through_as_sam_does(
     report = json.loads(Path("out/report.json").read_text())
     assert {f["resource"]["name"]: f["status"] for f in report["findings"]} == {
         "recoverable": "pass", "plain": "fail"}
+
+
+INCLUDING_API = """
+    Resources:
+      Fn:
+        Type: AWS::Lambda::Function
+        Properties:
+          FunctionName: included-fn
+          Runtime: python3.12
+          Handler: index.handler
+          Role: arn:aws:iam::000000000000:role/fn
+          Code: {ZipFile: "x"}
+          Timeout: 20
+          ReservedConcurrentExecutions: 5
+      Api:
+        Type: AWS::ApiGateway::RestApi
+        Properties:
+          Name: included
+          Body:
+            Fn::Transform:
+              Name: AWS::Include
+              Parameters: {Location: LOCATION}
+"""
+OPENAPI = """
+    openapi: "3.0.1"
+    paths:
+      /orders:
+        get:
+          x-amazon-apigateway-integration:
+            timeoutInMillis: 15000
+            uri: !Sub "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/\\
+              ${Fn.Arn}/invocations"
+"""
+TIMEOUT_FITS = "apigateway-lambda-timeout-fits"
+
+
+def test_cli_local_include_is_read_and_its_integrations_judged(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _write("infra/app.yaml", INCLUDING_API.replace("LOCATION", "openapi/api.yaml"))
+    _write("infra/openapi/api.yaml", OPENAPI)
+    code, out, _ = _cli(capsys, "infra/app.yaml", "--environment", "prod",
+                        "--policies", _policy(TIMEOUT_FITS), "--out", "out")
+    assert code == 1
+    assert "infra/app.yaml:10: fail apigateway-lambda-timeout-fits [medium] included-fn" in out
+    assert "timeout is 20, expected < 15.0" in out
+
+
+def test_cli_include_from_s3_makes_every_function_an_error(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _write("app.yaml", INCLUDING_API.replace("LOCATION", "s3://bucket/api.yaml"))
+    args = ["app.yaml", "--environment", "prod", "--policies", _policy(TIMEOUT_FITS),
+            "--out", "out"]
+    code, out, _ = _cli(capsys, *args)
+    assert code == 3
+    assert "error apigateway-lambda-timeout-fits [medium] included-fn" in out
+    report = json.loads(Path("out/report.json").read_text())
+    assert [f["status"] for f in report["findings"]] == ["error"]
+    assert "'s3://bucket/api.yaml' (not a local file)" in report["findings"][0]["message"]
+    assert _cli(capsys, *args, "--no-fail-on-error")[0] == 0  # the explicit opt-out
+
+
+@pytest.mark.parametrize(("location", "files", "message"), [
+    ("../outside.yaml", {"outside.yaml": "openapi: 3.0.1\n"}, "is outside the template's"),
+    ("missing.yaml", {}, "cannot read include 'missing.yaml'"),
+    ("loop.yaml", {"infra/loop.yaml": "Fn::Transform: {Name: AWS::Include, "
+                   "Parameters: {Location: loop.yaml}}\n"}, "includes itself"),
+])
+def test_cli_local_include_that_cannot_be_read_exits_2_at_its_line(
+        capsys: pytest.CaptureFixture[str], location: str, files: dict[str, str],
+        message: str) -> None:
+    _write("infra/app.yaml", INCLUDING_API.replace("LOCATION", location))
+    for name, text in files.items():
+        _write(name, text)
+    code, out, err = _cli(capsys, "infra/app.yaml", "--out", "out")
+    assert (code, out) == (2, "")
+    _clean_input_error(err, "infra/app.yaml:17", message)
+
+
+@pytest.mark.parametrize(("resources", "reason"), [
+    ("""
+      Fn::Transform:
+        Name: AWS::Include
+        Parameters: {Location: s3://bucket/tables.yaml}
+    """, "Fn::Transform AWS::Include of 's3://bucket/tables.yaml'"),
+    ("""
+      Tables:
+        Type: !Rain::Module ./tables.yaml
+    """, "Type Rain::Module ./tables.yaml"),
+    ("""
+      Everywhere:
+        Type: AWS::CloudFormation::StackSet
+        Properties:
+          StackSetName: tables
+          PermissionModel: SELF_MANAGED
+          TemplateBody: "Resources: {T: {Type: 'AWS::DynamoDB::Table'}}"
+    """, "the stack set's template"),
+    ("""
+      Child:
+        Type: AWS::CloudFormation::Stack
+        Properties: {TemplateURL: https://example.com/child.yaml}
+    """, "template of the nested AWS::CloudFormation::Stack is not available locally"),
+    ("""
+      App:
+        Type: AWS::Serverless::Application
+        Properties:
+          Location: {ApplicationId: arn:aws:serverlessrepo:us-east-1:1:applications/x,
+                     SemanticVersion: 1.0.0}
+    """, "template of the nested AWS::Serverless::Application"),
+])
+def test_cli_construct_that_cannot_be_expanded_is_an_error_for_every_policy(
+        capsys: pytest.CaptureFixture[str], resources: str, reason: str) -> None:
+    Path("app.yaml").write_text("Transform: AWS::Serverless-2016-10-31\nResources:\n"
+                                + textwrap.indent(textwrap.dedent(resources).strip("\n"), "  ")
+                                + "\n", encoding="utf-8")
+    code, out, _ = _cli(capsys, "app.yaml", "--environment", "prod",
+                        "--policies", _policy("dynamodb-pitr-enabled"),
+                        "--policies", _policy("s3-versioning-enabled"), "--out", "out")
+    assert code == 3, out
+    report = json.loads(Path("out/report.json").read_text())
+    assert {(f["policy_id"], f["status"], f["location"]["line"]) for f in report["findings"]} == {
+        ("dynamodb-pitr-enabled", "error", 3), ("s3-versioning-enabled", "error", 3)}
+    assert all(reason in f["message"] for f in report["findings"]), report["findings"]
+
+
+def test_cli_template_macro_makes_its_resources_and_what_it_may_add_errors(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _write("app.yaml", """
+        Transform: [AWS::Serverless-2016-10-31, Company::Expander]
+        Resources:
+          Logs:
+            Type: AWS::S3::Bucket
+            Properties:
+              BucketName: logs
+              VersioningConfiguration: {Status: Enabled}
+    """)
+    code, _, _ = _cli(capsys, "app.yaml", "--policies", _policy("s3-versioning-enabled"),
+                      "--out", "out")
+    assert code == 3
+    report = json.loads(Path("out/report.json").read_text())
+    assert {(f["resource"]["name"], f["status"]) for f in report["findings"]} == {
+        ("logs", "error"), ("Transform (not expanded)", "error")}
+    assert all("Transform Company::Expander is not expanded" in f["message"]
+               for f in report["findings"])
+
+
+FOREACH = """
+    Transform: AWS::LanguageExtensions
+    Parameters:
+      Names: {Type: CommaDelimitedList}
+    Resources:
+      Fn::ForEach::Tables:
+        - Name
+        - !Ref Names
+        - ${Name}Table:
+            Type: AWS::DynamoDB::Table
+            Properties:
+              TableName: !Sub "${Name}-table"
+              BillingMode: PAY_PER_REQUEST
+              PointInTimeRecoverySpecification:
+                PointInTimeRecoveryEnabled: !Equals [!Ref Name, orders]
+      Counts:
+        Type: AWS::S3::Bucket
+        Properties:
+          BucketName: !Sub
+            - "logs-${Count}"
+            - Count: {"Fn::Length": !Ref Names}
+          Tags:
+            - Key: names
+              Value: {"Fn::ToJsonString": !Ref Names}
+"""
+
+
+def test_cli_for_each_loops_are_expanded_with_findings_at_the_loop(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _write("app.yaml", textwrap.dedent(FOREACH).replace("!Equals [!Ref Name, orders]",
+                                                        "!FindInMap [Pitr, !Ref Name, Enabled]")
+           + "Mappings:\n  Pitr:\n    orders: {Enabled: 'true'}\n    carts: {Enabled: 'false'}\n")
+    code, out, _ = _cli(capsys, "app.yaml", "--parameter", "Names=orders,carts",
+                        "--policies", _policy("dynamodb-pitr-enabled"), "--out", "out")
+    assert code == 1, out
+    assert "1 pass, 1 fail, 0 error" in out
+    assert "app.yaml:14: fail dynamodb-pitr-enabled [high] carts-table" in out
+    report = json.loads(Path("out/report.json").read_text())
+    assert {(f["resource"]["name"], f["status"], f["location"]["resource_line"])
+            for f in report["findings"]} == {("orders-table", "pass", 8),
+                                             ("carts-table", "fail", 8)}
+
+
+def test_length_and_to_json_string_are_evaluated() -> None:
+    from preflight_scanner.iac.run import load_planned
+
+    _write("app.yaml", FOREACH.replace("!Equals [!Ref Name, orders]", "true"))
+    planned = {p.name: p for p in load_planned(["app.yaml"], {"Names": "a,b,c"}, "us-east-1",
+                                                "0")}
+    assert set(planned) == {"a-table", "b-table", "c-table", "logs-3"}
+    assert planned["logs-3"].data["tags"] == {"names": '["a","b","c"]'}
+
+
+def test_cli_for_each_over_an_unknown_collection_is_an_error_at_the_loop(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _write("app.yaml", FOREACH.replace("!Equals [!Ref Name, orders]", "true"))
+    code, out, _ = _cli(capsys, "app.yaml", "--policies", _policy("dynamodb-pitr-enabled"),
+                        "--out", "out")
+    assert code == 3, out
+    report = json.loads(Path("out/report.json").read_text())
+    assert [(f["status"], f["location"]["line"]) for f in report["findings"]] == [("error", 5)]
+    assert "parameter Names has no value" in report["findings"][0]["message"]

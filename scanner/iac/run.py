@@ -225,7 +225,9 @@ def _yaml(text: str) -> tuple[Any, bool]:
 def _is_template(document: Any) -> bool:
     resources = document.get("Resources") if isinstance(document, dict) else None
     return isinstance(resources, dict) and any(
-        isinstance(r, dict) and "Type" in r for r in resources.values())
+        (isinstance(r, dict) and "Type" in r)
+        or str(k) == "Fn::Transform" or str(k).startswith("Fn::ForEach::")
+        for k, r in resources.items())
 
 
 def _read(path: Path) -> str | None:

@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .. import sam
+from ..include import unresolved
 from ..intrinsics import references
 from ..model import Planned
 from ..terraform import deferred, unset
 from ..terraform import tags as plan_tags
-from ..values import as_number
+from ..values import Unknown, as_number
 
 if TYPE_CHECKING:
     from ..cloudformation import Template
@@ -86,13 +87,26 @@ _OPENAPI = {"AWS::ApiGateway::RestApi": ("Body", "REST"), sam.API: ("DefinitionB
             "AWS::ApiGatewayV2::Api": ("Body", "HTTP"), sam.HTTP_API: ("DefinitionBody", "HTTP")}
 
 
-def _openapi_integrations(t: Template, function_id: str) -> list[dict[str, Any]]:
+# Where an API's definition lives when it is not inline: not read before deployment.
+_ELSEWHERE = ("BodyS3Location", "DefinitionUri")
+
+
+def _openapi_integrations(t: Template, function_id: str) -> list[Any]:
     """Integrations an inline OpenAPI definition declares (``x-amazon-apigateway-integration``
-    whose ``uri`` names this function)."""
-    found = []
+    whose ``uri`` names this function). A definition that is not read (in S3, behind a
+    macro) may integrate any function: it is an Unknown in every function's list."""
+    found: list[Any] = []
     for api_id, api in t.of_type(*_OPENAPI):
         prop, api_type = _OPENAPI[str(api["Type"])]
         definition = t.props(api).get(prop)
+        elsewhere = unresolved(definition) or next(
+            (f"{key} {t.props(api)[key]!s}" for key in _ELSEWHERE
+             if definition is None and key in t.props(api)), None)
+        if elsewhere is not None:
+            found.append(Unknown(f"the OpenAPI definition of {api_id} ({elsewhere}) is not "
+                                 "read before deployment: which functions it integrates, with "
+                                 "which timeouts, is unknown"))
+            continue
         paths = definition.get("paths") if isinstance(definition, dict) else None
         for path, operations in paths.items() if isinstance(paths, dict) else ():
             for verb, operation in operations.items() if isinstance(operations, dict) else ():
