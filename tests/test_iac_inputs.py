@@ -1367,3 +1367,35 @@ def test_cli_for_each_over_an_unknown_collection_is_an_error_at_the_loop(
     report = json.loads(Path("out/report.json").read_text())
     assert [(f["status"], f["location"]["line"]) for f in report["findings"]] == [("error", 5)]
     assert "parameter Names has no value" in report["findings"][0]["message"]
+
+
+def test_cli_unknown_value_in_a_name_is_shown_as_unknown_in_every_format(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _write("app.yaml", """
+        Parameters:
+          Env: {Type: String}
+        Resources:
+          Api:
+            Type: AWS::ApiGateway::RestApi
+            Properties: {Name: orders-api}
+          Stage:
+            Type: AWS::ApiGateway::Stage
+            Properties:
+              RestApiId: !Ref Api
+              DeploymentId: abc123
+              StageName: !Ref Env
+              MethodSettings:
+                - {ResourcePath: "/*", HttpMethod: "*", ThrottlingRateLimit: !Ref Env}
+    """)
+    code, out, _ = _cli(capsys, "app.yaml", "--policies", _policy("apigateway-stage-throttling"),
+                        "--format", "md", "--out", "out")
+    assert code == 3
+    name = "orders-api/(unknown: parameter Env has no value and no default"
+    report = Path("out/report.json").read_text()
+    markdown = Path("out/report.md").read_text()
+    for text in (out, report, markdown):
+        assert "Unknown(" not in text
+        assert name in text
+    finding = json.loads(report)["findings"][0]
+    assert finding["status"] == "error"
+    assert "throttling is unknown before deployment" in finding["message"]
