@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import textwrap
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,13 @@ from tests.support import BUILTIN_POLICIES
 POLICIES = BUILTIN_POLICIES  # the installed pack, not the checkout's copy
 
 
+NOW = datetime(2027, 1, 1, 12, 0, tzinfo=UTC)  # the waivers written below expire 2027-01-31
+
+
 @pytest.fixture(autouse=True)
 def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # locations relative to tmp_path: "app.yaml:12"
+    monkeypatch.setattr("preflight_scanner.iac.run.now", lambda: NOW)
 
 
 def _write(name: str, text: str) -> str:
@@ -560,34 +565,34 @@ def test_source_dir_elsewhere_moves_findings_to_the_tf_lines(
 
 
 WAIVERS_TF = """
-    # preflight:waive s3-versioning-enabled logs are disposable
+    # preflight:waive s3-versioning-enabled expires=2027-01-31 owner=platform logs are disposable
     resource "aws_s3_bucket" "logs" {
       bucket = "logs"
     }
 
-    // preflight:waive dynamodb-pitr-enabled cache table, rebuilt on deploy
+    // preflight:waive dynamodb-pitr-enabled expires=2027-01-31 owner=platform cache table, rebuilt on deploy
     resource "aws_dynamodb_table" "cache" {
       name         = "cache"
       billing_mode = "PAY_PER_REQUEST"
     }
 
-    # preflight:waive s3-versioning-enabled scratch space
+    # preflight:waive s3-versioning-enabled expires=2027-01-31 owner=platform scratch space, rebuilt
     resource "aws_s3_bucket" "scratch" {
       bucket = "scratch"
     }
 
-    # preflight:waive s3-versioning-enabled a blank line detaches this comment
+    # preflight:waive s3-versioning-enabled expires=2027-01-31 owner=platform a blank line detaches it
 
     resource "aws_s3_bucket" "detached" {
       bucket = "detached"
     }
 
-    # preflight:waive s3-versioning-enabld typo in the policy id
+    # preflight:waive s3-versioning-enabld expires=2027-01-31 owner=platform typo in the policy id
     resource "aws_s3_bucket" "typo" {
       bucket = "typo"
     }
 
-    # preflight:waive s3-versioning-enabled versioning is on anyway
+    # preflight:waive s3-versioning-enabled expires=2027-01-31 owner=platform versioning is on anyway
     resource "aws_s3_bucket" "versioned" {
       bucket = "versioned"
     }
@@ -621,7 +626,7 @@ def test_waive_comments_above_terraform_blocks() -> None:
         "logs are disposable", Status.FAIL, "main.tf:1")
     assert (waivers["cache"].reason, waivers["cache"].source) == (
         "cache table, rebuilt on deploy", "main.tf:6")
-    assert waivers["scratch"].reason == "scratch space"
+    assert waivers["scratch"].reason == "scratch space, rebuilt"
 
 
 def test_waive_comment_without_a_reason_exits_2_naming_its_line(
@@ -642,17 +647,20 @@ def test_waive_comment_without_a_reason_exits_2_naming_its_line(
     assert not Path("out").exists()
 
 
-def test_waive_comment_naming_an_unknown_or_unneeded_policy_is_a_note() -> None:
+def test_waive_comment_naming_an_unknown_policy_is_a_note_an_unneeded_one_unused() -> None:
     result = _run([_waivers_plan()], "dynamodb-pitr-enabled", "s3-versioning-enabled")
     assert "waiver at main.tf:23 names no loaded policy 's3-versioning-enabld'" in result.notes
-    assert any(n.startswith("waiver of s3-versioning-enabled at main.tf:28 matched nothing")
-               for n in result.notes), result.notes
+    assert result.waivers is not None
+    assert [(w.source, w.owner, w.expires) for w in result.waivers.in_state("unused")] == [
+        ("main.tf:28", "platform", "2027-01-31")]
+    assert {w.source for w in result.waivers.in_state("applied")} == {
+        "main.tf:1", "main.tf:6", "main.tf:12"}
 
 
 def test_waive_comment_among_other_comments_above_the_block() -> None:
     _write("main.tf", """
         # Build artefacts, rebuilt by CI.
-        // preflight:waive s3-versioning-enabled rebuilt by every pipeline run
+        // preflight:waive s3-versioning-enabled expires=2027-01-31 owner=ci rebuilt by each pipeline run
         # owner: platform
         resource "aws_s3_bucket" "artefacts" {
           bucket = "artefacts"
@@ -664,7 +672,7 @@ def test_waive_comment_among_other_comments_above_the_block() -> None:
     finding = _finding(result, "s3-versioning-enabled", "artefacts")
     assert finding.status is Status.WAIVED
     assert (finding.waiver.reason, finding.waiver.source) == (
-        "rebuilt by every pipeline run", "main.tf:2")
+        "rebuilt by each pipeline run", "main.tf:2")
     assert finding.location.describe() == "main.tf:4"
 
 
@@ -1399,3 +1407,63 @@ def test_cli_unknown_value_in_a_name_is_shown_as_unknown_in_every_format(
     finding = json.loads(report)["findings"][0]
     assert finding["status"] == "error"
     assert "throttling is unknown before deployment" in finding["message"]
+
+
+def test_cli_template_waiver_beyond_the_horizon_exits_2_like_a_file_waiver(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _write("app.yaml", """
+        Resources:
+          Logs:
+            Type: AWS::S3::Bucket
+            Metadata:
+              preflight:
+                waive:
+                  - {policy: s3-versioning-enabled, reason: logs are rebuilt nightly,
+                     owner: platform, expires: 2099-12-31}
+            Properties: {BucketName: logs}
+    """)
+    code, out, err = _cli(capsys, "app.yaml", "--policies", _policy("s3-versioning-enabled"),
+                          "--out", "out")
+    assert (code, out) == (2, "")
+    line = _clean_input_error(err, "app.yaml:7", "expires 2099-12-31")
+    assert "a waiver may run at most 90 days" in line
+    code, _, _ = _cli(capsys, "app.yaml", "--policies", _policy("s3-versioning-enabled"),
+                      "--max-waiver-days", "30000", "--out", "out")
+    assert code == 2  # --max-waiver-days is itself bounded (1..3650)
+
+
+@pytest.mark.parametrize(("comment", "messages"), [
+    ("# preflight:waive s3-versioning-enabled logs are rebuilt nightly",
+     ["needs an owner", "needs an expiry date"]),
+    ("# preflight:waive s3-versioning-enabled owner=platform expires=someday logs are rebuilt",
+     ["needs an expiry date, not 'someday'"]),
+    ("# preflight:waive s3-versioning-enabled owner=platform expires=2027-01-31 meh",
+     ["say why the risk is accepted"]),
+])
+def test_cli_terraform_waiver_comment_obeys_the_waiver_file_rules(
+        capsys: pytest.CaptureFixture[str], comment: str, messages: list[str]) -> None:
+    _write("main.tf", comment + '\nresource "aws_s3_bucket" "logs" {\n  bucket = "logs"\n}\n')
+    plan = _plan("plan.json", _change("aws_s3_bucket.logs", "aws_s3_bucket", {"bucket": "logs"}))
+    code, out, err = _cli(capsys, plan, "--policies", _policy("s3-versioning-enabled"),
+                          "--out", "out")
+    assert (code, out) == (2, "")
+    assert "Traceback" not in err
+    problems = err.splitlines()[:-1]
+    assert len(problems) == len(messages), err
+    for problem, message in zip(problems, messages, strict=True):
+        assert problem.startswith("error: main.tf:1: ") and message in problem, err
+
+
+def test_cli_expired_terraform_waiver_counts_again_and_is_reported_expired(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _write("main.tf", "# preflight:waive s3-versioning-enabled expires=2026-12-31 "
+                      'owner=platform logs are rebuilt nightly\nresource "aws_s3_bucket" "logs" {\n'
+                      '  bucket = "logs"\n}\n')
+    plan = _plan("plan.json", _change("aws_s3_bucket.logs", "aws_s3_bucket", {"bucket": "logs"}))
+    code, out, _ = _cli(capsys, plan, "--policies", _policy("s3-versioning-enabled"),
+                        "--out", "out")
+    assert code == 1
+    assert "main.tf:2: fail s3-versioning-enabled [high] logs" in out
+    assert "expired on 2026-12-31 (platform): 1 finding(s) count again" in out
+    report = json.loads(Path("out/report.json").read_text())
+    assert report["findings"][0]["status"] == "fail"

@@ -4,6 +4,7 @@ judged by the same policies as a live scan, every finding at its file:line."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -26,9 +27,13 @@ TF = "tests/data/iac/terraform/main.tf"
 CDK = "tests/data/iac/cdk/"
 
 
+NOW = datetime(2027, 1, 1, 12, 0, tzinfo=UTC)  # the data's waivers expire 2027-01-31
+
+
 @pytest.fixture(autouse=True)
 def _repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(Path(__file__).resolve().parent.parent)  # paths relative to the repo
+    monkeypatch.setattr("preflight_scanner.iac.run.now", lambda: NOW)
 
 
 def _run(*paths: str, **kwargs):
@@ -110,7 +115,8 @@ def test_cdk_nested_stack_and_terraform_plan() -> None:
         ("dynamodb-pitr-enabled", "fail", "orders-prod", f"{TF}:13"),
         ("dynamodb-deletion-protection", "fail", "orders-prod", f"{TF}:1"),
         ("dynamodb-autoscaling-registered", "fail", "orders-prod", f"{TF}:3"),
-        ("s3-versioning-enabled", "waived", "orders-logs", f"{TF}:31"),
+        # an error: its comment waiver does not say include_errors=true (as in a waivers file)
+        ("s3-versioning-enabled", "error", "orders-logs", f"{TF}:31"),
         ("s3-versioning-enabled", "pass", "orders-assets", "tests/data/iac/terraform/plan.json:46"),
         ("cognito-mfa-on-in-prod", "fail", "customers-prod", f"{TF}:37"),
         ("cognito-deletion-protection", "pass", "customers-prod", f"{TF}:35"),

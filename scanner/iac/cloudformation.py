@@ -175,7 +175,8 @@ class Template:
                 for type_name, attributes in PLANNABLE.items()]
 
     def waivers(self, logical_id: str, resource: Mapping[str, Any]) -> list[InlineWaiver]:
-        """``Metadata: {preflight: {waive: [{policy, reason, owner?, expires?}]}}``."""
+        """``Metadata: {preflight: {waive: [{policy, reason, owner, expires,
+        include_errors?}]}}``; the fields are checked as a waivers file's are."""
         metadata = resource.get("Metadata") or {}
         section = metadata.get("preflight") if isinstance(metadata, dict) else None
         entries = section.get("waive") if isinstance(section, dict) else None
@@ -184,10 +185,13 @@ class Template:
             line = line_of(entry) or self.key_lines.get(logical_id)
             if not isinstance(entry, dict) or not entry.get("policy") or not entry.get("reason"):
                 raise InputError([Problem(self.rel, line, None, f"{logical_id}: Metadata."
-                                          "preflight.waive entries need `policy` and `reason`")])
+                                          "preflight.waive entries need `policy` and `reason`",
+                                          "and `owner` and `expires: YYYY-MM-DD`, as in a "
+                                          "waivers file")])
             out.append(InlineWaiver(str(entry["policy"]), str(entry["reason"]),
                                     SourceLocation(self.rel, line or 1),
-                                    str(entry.get("owner", "")), str(entry.get("expires", ""))))
+                                    str(entry.get("owner", "")), str(entry.get("expires", "")),
+                                    entry.get("include_errors") in (True, "true")))
         return out
 
 

@@ -20,7 +20,8 @@ class InlineWaiver:
     reason: str
     source: SourceLocation
     owner: str = ""
-    expires: str = ""  # ISO date; empty: for as long as the template carries it
+    expires: str = ""  # ISO date; required (checked as a waivers file's are)
+    include_errors: bool = False  # also accept an error (a value unknown before deployment)
 
 
 @dataclass

@@ -13,7 +13,12 @@ Decisions:
   durations...) does not apply before deployment: it is left out of the run and named in
   the report's ``notes``, never counted as a pass.
 - Waivers written next to a resource (CloudFormation ``Metadata.preflight.waive``, a
-  Terraform ``# preflight:waive POLICY reason`` comment) turn its fail/error into ``waived``.
+  Terraform ``# preflight:waive POLICY expires=... owner=... reason`` comment) are waiver
+  records narrowed to that resource, checked, matched and reported with the waivers file's:
+  the same required fields, the same horizon, the same expiry and unused reporting.
+- Whatever cannot be expanded before deployment (a macro, an include from S3, a module, a
+  stack set, a nested stack whose template is not local, a loop over an unknown
+  collection) makes what it may create ``error`` for every policy, at its line.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,18 +36,18 @@ from .. import __version__
 from ..config import Config
 from ..errors import InputError, Problem
 from ..evaluate import TAGS, EvaluationContext, evaluate
-from ..models import Account, AppliedWaiver, Finding, Resource, ScanResult, Status
+from ..models import Account, Finding, Resource, ScanResult, Status
 from ..policy.model import Policy
 from ..scan import _excerpts, _summary, configure_policies, plan_attributes, policy_set_digest
+from ..waivers import Waiver, WaiverFile, with_written, written_waiver
 from ..yamlfile import YamlDocument, load_yaml
 from . import cloudformation, terraform
 from .mappings import PLANNABLE
-from .model import COMMON, InlineWaiver, Planned
+from .model import COMMON, Planned
 from .values import Unknown
 
 SKIP_DIRS = {".git", "node_modules", ".terraform", "__pycache__", ".venv", "venv"}
 SUFFIXES = {".json", ".yaml", ".yml", ".template"}
-NO_EXPIRY = "9999-12-31"
 
 
 def relative(path: Path) -> str:
@@ -359,20 +364,29 @@ def split_policies(policies: Sequence[Policy]) -> tuple[list[Policy], list[str]]
     return kept, notes
 
 
+def now() -> datetime:
+    """The run's clock (waiver expiry is judged against it); tests replace it."""
+    return datetime.now(UTC)
+
+
 def run_iac(paths: Sequence[str], config: Config, policies: Sequence[Policy], *,
             environment: str | None = None, parameters: Mapping[str, Any] | None = None,
             region: str = "us-east-1", account_id: str = "000000000000",
-            source_dirs: Sequence[str] = (), waivers: Any = None,
+            source_dirs: Sequence[str] = (), waivers: WaiverFile | None = None,
             max_waiver_days: int | None = None,
-            clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> ScanResult:
+            clock: Callable[[], datetime] | None = None) -> ScanResult:
+    clock = clock or now
     started = clock()
     today = started.astimezone(UTC).date()
     configured = configure_policies(policies, config)
     applicable, notes = split_policies(configured)
-    matcher = waivers.matcher(today, max_waiver_days) if waivers is not None else None
     kinds, skipped = discover_all(paths)
     notes.extend(skipped)
     planned = _load(kinds, parameters or {}, region, account_id, source_dirs)
+    known = {p.id for p in policies}
+    written = written_waivers(planned, known, notes)
+    every = with_written(waivers, written)
+    matcher = every.matcher(today, max_waiver_days) if every is not None else None
     account = Account(account_id, "iac", environment or config.default_environment)
     resources = [p.to_resource(account, region) for p in planned]
     needs = plan_attributes(applicable, config)
@@ -380,24 +394,10 @@ def run_iac(paths: Sequence[str], config: Config, policies: Sequence[Policy], *,
     ctx = EvaluationContext(config.environment_tag, config.parameters_for,
                             started.isoformat(timespec="seconds"))
     findings = evaluate(applicable, resources, [], ctx, tags_read, matcher)
-    by_key = {(r.type, r.id): (r, p) for r, p in zip(resources, planned, strict=True)}
+    by_key = {(r.type, r.id): r for r in resources}
     by_policy = {p.id: p for p in applicable}
-    known = {p.id for p in policies}
-    used: set[tuple[str, int]] = set()
-    located = []
-    for finding in findings:
-        resource, plan = by_key[(finding.resource.type, finding.resource.id)]
-        finding = _locate(finding, resource, by_policy[finding.policy_id])
-        finding = _inline_waiver(finding, plan.waivers, today, used, notes)
-        located.append(finding)
-    for plan in planned:
-        for w in plan.waivers:
-            if w.policy not in known:
-                notes.append(f"waiver at {w.source.describe()} names no loaded policy "
-                             f"{w.policy!r}")
-            elif (w.policy, id(w)) not in used and w.policy in by_policy:
-                notes.append(f"waiver of {w.policy} at {w.source.describe()} matched nothing "
-                             f"(the resource passes or is out of scope): remove it")
+    located = [_locate(f, by_key[(f.resource.type, f.resource.id)], by_policy[f.policy_id])
+               for f in findings]
     return ScanResult(
         tool_version=__version__,
         started_at=started.isoformat(timespec="seconds"),
@@ -415,6 +415,29 @@ def run_iac(paths: Sequence[str], config: Config, policies: Sequence[Policy], *,
     )
 
 
+def written_waivers(planned: Sequence[Planned], known: set[str], notes: list[str]
+                    ) -> list[Waiver]:
+    """The waivers written next to resources, as waiver records narrowed to their resource
+    (every problem at its file:line); one naming no loaded policy is a note."""
+    records: list[Waiver] = []
+    problems: list[Problem] = []
+    for plan in planned:
+        for w in plan.waivers:
+            if w.policy not in known:
+                notes.append(f"waiver at {w.source.describe()} names no loaded policy "
+                             f"{w.policy!r}")
+                continue
+            try:
+                records.append(written_waiver(
+                    w.policy, w.reason, w.owner, w.expires, resource=plan.id,
+                    path=w.source.path, line=w.source.line, include_errors=w.include_errors))
+            except InputError as exc:
+                problems.extend(exc.problems)
+    if problems:
+        raise InputError(list(dict.fromkeys(problems)))
+    return records
+
+
 def _locate(finding: Finding, resource: Resource, policy: Policy) -> Finding:
     """The resource's line, or the offending property's when the verdict is not a pass and
     the attribute it read came from one."""
@@ -427,28 +450,3 @@ def _locate(finding: Finding, resource: Resource, policy: Policy) -> Finding:
                 location = resource.attribute_locations[attribute]
                 break
     return dataclasses.replace(finding, location=location)
-
-
-def _inline_waiver(finding: Finding, waivers: list[InlineWaiver], today: date,
-                   used: set[tuple[str, int]], notes: list[str]) -> Finding:
-    if finding.status not in (Status.FAIL, Status.ERROR):
-        return finding
-    for w in waivers:
-        if w.policy != finding.policy_id:
-            continue
-        used.add((w.policy, id(w)))
-        expires = w.expires or NO_EXPIRY
-        try:
-            expired = date.fromisoformat(expires) < today
-        except ValueError:
-            raise InputError([Problem(w.source.path, w.source.line, None,
-                                      f"waiver expires {expires!r} is not a date (YYYY-MM-DD)")]
-                             ) from None
-        if expired:
-            notes.append(f"waiver of {w.policy} at {w.source.describe()} expired on {expires}: "
-                         "the finding counts again; renew or remove it")
-            continue
-        applied = AppliedWaiver(f"inline:{w.policy}", w.reason, w.owner or "(in the source)",
-                                expires, finding.status, w.source.describe())
-        return dataclasses.replace(finding, status=Status.WAIVED, waiver=applied)
-    return finding

@@ -228,13 +228,9 @@ def find_blocks(source_dirs: list[Path], relative: Callable[[Path], str]
                     above -= 1
                 for n in sorted(comments):
                     waive = _WAIVE.search(text[n])
-                    if waive and not waive.group(2).strip():
-                        raise InputError([Problem(rel, n + 1, None, "a waiver needs a reason: "
-                                                  "# preflight:waive POLICY why it is "
-                                                  "acceptable")])
                     if waive:
-                        waivers.append(InlineWaiver(waive.group(1), waive.group(2).strip(),
-                                                    SourceLocation(rel, n + 1)))
+                        waivers.append(comment_waiver(waive.group(1), waive.group(2),
+                                                      SourceLocation(rel, n + 1)))
                 depth, body = 0, []
                 for n in range(index, len(text)):
                     body.append((n + 1, text[n]))
@@ -243,6 +239,27 @@ def find_blocks(source_dirs: list[Path], relative: Callable[[Path], str]
                         break
                 blocks[(match.group(1), match.group(2))] = Block(rel, index + 1, body, waivers)
     return blocks
+
+
+_FIELD = re.compile(r"(expires|owner|include_errors)=(\S+)\s*")
+WAIVE_SYNTAX = ("# preflight:waive POLICY expires=YYYY-MM-DD owner=TEAM [include_errors=true] "
+                "why it is acceptable")
+
+
+def comment_waiver(policy: str, rest: str, source: SourceLocation) -> InlineWaiver:
+    """``# preflight:waive POLICY expires=YYYY-MM-DD owner=TEAM [include_errors=true] REASON``:
+    the fields first (any order), the rest of the line is the reason."""
+    fields: dict[str, str] = {}
+    rest = rest.strip()
+    while (field := _FIELD.match(rest)) is not None:
+        fields[field.group(1)] = field.group(2)
+        rest = rest[field.end():]
+    if not rest.strip():
+        raise InputError([Problem(source.path, source.line, None,
+                                  f"a waiver needs a reason: {WAIVE_SYNTAX}")])
+    return InlineWaiver(policy, rest.strip(), source, fields.get("owner", ""),
+                        fields.get("expires", ""),
+                        fields.get("include_errors", "").lower() == "true")
 
 
 def load(path: Path, relative: Callable[[Path], str], source_dirs: list[str]) -> list[Planned]:
