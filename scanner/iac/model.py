@@ -34,6 +34,7 @@ class Planned:
     location: SourceLocation
     attribute_locations: dict[str, SourceLocation] = field(default_factory=dict)
     waivers: list[InlineWaiver] = field(default_factory=list)
+    kind: str = "cloudformation"  # or "terraform": how a fix is written (remediation.py)
 
     def to_resource(self, account: Account, region: str) -> Resource:
         unreadable: dict[str, str] = {}

@@ -42,8 +42,9 @@ from ..scan import _excerpts, _summary, configure_policies, plan_attributes, pol
 from ..waivers import Waiver, WaiverFile, with_written, written_waiver
 from ..yamlfile import YamlDocument, load_yaml
 from . import cloudformation, terraform
-from .mappings import PLANNABLE
+from .mappings import FIXES, PLANNABLE
 from .model import COMMON, Planned
+from .remediation import template_remediation
 from .values import Unknown
 
 SKIP_DIRS = {".git", "node_modules", ".terraform", "__pycache__", ".venv", "venv"}
@@ -394,10 +395,14 @@ def run_iac(paths: Sequence[str], config: Config, policies: Sequence[Policy], *,
     ctx = EvaluationContext(config.environment_tag, config.parameters_for,
                             started.isoformat(timespec="seconds"))
     findings = evaluate(applicable, resources, [], ctx, tags_read, matcher)
-    by_key = {(r.type, r.id): r for r in resources}
+    by_key = {(r.type, r.id): (r, p) for r, p in zip(resources, planned, strict=True)}
     by_policy = {p.id: p for p in applicable}
-    located = [_locate(f, by_key[(f.resource.type, f.resource.id)], by_policy[f.policy_id])
-               for f in findings]
+    located = []
+    for finding in findings:
+        resource, plan = by_key[(finding.resource.type, finding.resource.id)]
+        policy = by_policy[finding.policy_id]
+        located.append(template_remediation(_locate(finding, resource, policy), plan, policy,
+                                            FIXES))
     return ScanResult(
         tool_version=__version__,
         started_at=started.isoformat(timespec="seconds"),

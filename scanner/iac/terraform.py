@@ -358,7 +358,7 @@ class Plan:
         locations.update(elsewhere or {})
         display = name if isinstance(name, str) and name else c.address
         return Planned(type_name, f"{self.rel}#{c.address}", display, None, data, location,
-                       locations, waivers)
+                       locations, waivers, kind="terraform")
 
 
 def tags(c: Change) -> Any:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..intrinsics import references
 from ..model import Planned
+from ..remediation import Fix
 from ..sam import API, HTTP_API, IMPLICIT_HTTP_STAGE
 from ..terraform import deferred, known, unset
 from ..terraform import tags as plan_tags
@@ -274,6 +275,31 @@ def http_stage_from_plan(p: Plan, c: Change) -> Planned:
         "access_log_destination": "access_log_settings"})
 
 
+_REST_THROTTLING = Fix(
+    'set MethodSettings: [{ResourcePath: "/*", HttpMethod: "*", ThrottlingRateLimit: 1000, '
+    "ThrottlingBurstLimit: 2000}] (a Deployment's stage: StageDescription.ThrottlingRateLimit "
+    "and ThrottlingBurstLimit)",
+    'add aws_api_gateway_method_settings { method_path = "*/*" settings { '
+    "throttling_rate_limit = 1000 throttling_burst_limit = 2000 } } for this stage",
+    bounded=True)
+FIXES = {
+    REST_STAGE: {
+        "throttling": _REST_THROTTLING,
+        "logging_level": Fix('set MethodSettings: [{ResourcePath: "/*", HttpMethod: "*", '
+                             "LoggingLevel: INFO}] (a Deployment's stage: "
+                             "StageDescription.LoggingLevel: INFO)",
+                             'add aws_api_gateway_method_settings { method_path = "*/*" '
+                             'settings { logging_level = "INFO" } } for this stage'),
+        "web_acl_arn": Fix("add an AWS::WAFv2::WebACLAssociation whose ResourceArn is this "
+                           "stage's ARN",
+                           "add aws_wafv2_web_acl_association { resource_arn = <this "
+                           "stage>.arn web_acl_arn = ... }"),
+    },
+    HTTP_STAGE: {"throttling": Fix(
+        "set DefaultRouteSettings: {ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000}",
+        "add default_route_settings { throttling_rate_limit = 1000 "
+        "throttling_burst_limit = 2000 }", bounded=True)},
+}
 CLOUDFORMATION = {
     "AWS::ApiGateway::Stage": rest_stage_from_template,
     "AWS::ApiGateway::Deployment": deployment_stage_from_template,

@@ -10,6 +10,7 @@ from .. import sam
 from ..include import unresolved
 from ..intrinsics import references
 from ..model import Planned
+from ..remediation import Fix
 from ..terraform import deferred, unset
 from ..terraform import tags as plan_tags
 from ..values import Unknown, as_number
@@ -219,6 +220,11 @@ def _plan_rest_path(p: Plan, start: Change) -> str | None:
     return None
 
 
+FIXES = {TYPE: {
+    "timeout": Fix("set Timeout: SECONDS", "set timeout = SECONDS", bounded=True),
+    "reserved_concurrency": Fix("set ReservedConcurrentExecutions: N",
+                                "set reserved_concurrent_executions = N", bounded=True),
+}}
 CLOUDFORMATION = {"AWS::Lambda::Function": function_from_template,
                   sam.FUNCTION: function_from_template}
 TERRAFORM = {"aws_lambda_function": function_from_plan}
