@@ -1467,3 +1467,65 @@ def test_cli_expired_terraform_waiver_counts_again_and_is_reported_expired(
     assert "expired on 2026-12-31 (platform): 1 finding(s) count again" in out
     report = json.loads(Path("out/report.json").read_text())
     assert report["findings"][0]["status"] == "fail"
+
+
+THROTTLING = "apigateway-stage-throttling"
+
+
+def test_cli_http_api_quick_create_has_a_default_stage_and_integration(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _write("app.yaml", FUNCTION_TEMPLATE.rstrip() + """
+      Api:
+        Type: AWS::ApiGatewayV2::Api
+        Properties:
+          Name: quick
+          ProtocolType: HTTP
+          Target: !GetAtt Worker.Arn
+""")
+    code, out, _ = _cli(capsys, "app.yaml", "--environment", "prod", "--policies",
+                        _policy(THROTTLING), "--policies", _policy("lambda-timeout-bounds"),
+                        "--out", "out")
+    assert code == 1
+    assert "app.yaml:11: fail apigateway-stage-throttling [medium] quick/$default" in out
+    report = json.loads(Path("out/report.json").read_text())
+    timeout = next(f for f in report["findings"] if f["policy_id"] == "lambda-timeout-bounds")
+    assert timeout["status"] == "fail"  # 30 s behind an HTTP API (its 30 s integration)
+
+
+def test_cli_terraform_stages_made_by_a_deployment_or_a_quick_create(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    plan = _plan(
+        "plan.json",
+        _change("aws_api_gateway_deployment.live", "aws_api_gateway_deployment",
+                {"rest_api_id": "abc123", "stage_name": "live"}),
+        _change("aws_api_gateway_deployment.bare", "aws_api_gateway_deployment",
+                {"rest_api_id": "abc123", "stage_name": None}),
+        _change("aws_apigatewayv2_api.quick", "aws_apigatewayv2_api",
+                {"name": "quick", "protocol_type": "HTTP", "target": "arn:aws:lambda:x"}),
+        _change("aws_apigatewayv2_api.plain", "aws_apigatewayv2_api",
+                {"name": "plain", "protocol_type": "HTTP", "target": None}))
+    code, _, _ = _cli(capsys, plan, "--policies", _policy(THROTTLING), "--out", "out")
+    assert code == 1
+    report = json.loads(Path("out/report.json").read_text())
+    assert {(f["resource"]["name"], f["status"]) for f in report["findings"]} == {
+        ("abc123/live", "fail"), ("quick/$default", "fail")}
+
+
+def test_cli_terraform_deferred_resource_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    plan = json.loads(Path(_plan("plan.json")).read_text())
+    plan["deferred_changes"] = [{"reason": "resource_config_unknown", "resource_change":
+                                 _change('aws_s3_bucket.logs["a"]', "aws_s3_bucket", {})}]
+    Path("plan.json").write_text(json.dumps(plan))
+    code, out, _ = _cli(capsys, "plan.json", "--policies", _policy("s3-versioning-enabled"),
+                        "--out", "out")
+    assert code == 3
+    assert "is deferred by Terraform (resource_config_unknown)" in out
+
+
+def test_cli_errored_terraform_plan_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    plan = json.loads(Path(_plan("plan.json", _change(
+        "aws_s3_bucket.logs", "aws_s3_bucket", {"bucket": "logs"}))).read_text())
+    Path("plan.json").write_text(json.dumps({**plan, "errored": True}))
+    code, out, err = _cli(capsys, "plan.json", "--out", "out")
+    assert (code, out) == (2, "")
+    _clean_input_error(err, "plan.json", "the plan errored")

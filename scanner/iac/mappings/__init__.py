@@ -29,5 +29,5 @@ CLOUDFORMATION: dict[str, Callable[[Template, str, dict[str, Any]], Planned | No
 # Planned type -> attribute -> the template change that sets it (remediation.py).
 FIXES: dict[str, dict[str, Fix]] = {
     name: fixes for family in _FAMILIES for name, fixes in family.FIXES.items()}
-TERRAFORM: dict[str, Callable[[Plan, Change], Planned]] = {
+TERRAFORM: dict[str, Callable[[Plan, Change], Planned | None]] = {
     kind: build for family in _FAMILIES for kind, build in family.TERRAFORM.items()}

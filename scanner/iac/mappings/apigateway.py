@@ -195,6 +195,15 @@ def sam_http_api_from_template(t: Template, logical_id: str, r: dict[str, Any]) 
                        t.value(r, "StageName", default=IMPLICIT_HTTP_STAGE))
 
 
+def quick_create_stage_from_template(t: Template, logical_id: str, r: dict[str, Any]
+                                     ) -> Planned | None:
+    """An HTTP API with ``Target`` is a "quick create": API Gateway adds a ``$default`` stage
+    (auto-deployed, no throttling) that no Stage resource declares."""
+    if "Target" not in t.props(r):
+        return None
+    return _http_stage(t, logical_id, r, {"Ref": logical_id}, IMPLICIT_HTTP_STAGE)
+
+
 # -- Terraform ---------------------------------------------------------------------------
 
 def _api_name(p: Plan, c: Change, argument: str, api_type: str) -> tuple[Any, Change | None]:
@@ -247,6 +256,23 @@ def rest_stage_from_plan(p: Plan, c: Change) -> Planned:
     return p.planned(c, REST_STAGE, f"{api_name}/{stage_name}", data, {
         "tracing_enabled": "xray_tracing_enabled", "tags": "tags",
         "access_log_destination": "access_log_settings"}, elsewhere)
+
+
+def deployment_stage_from_plan(p: Plan, c: Change) -> Planned | None:
+    """aws_api_gateway_deployment's (deprecated) ``stage_name`` creates that stage."""
+    return rest_stage_from_plan(p, c) if c.get("stage_name") not in (None, "") else None
+
+
+def quick_create_stage_from_plan(p: Plan, c: Change) -> Planned | None:
+    """aws_apigatewayv2_api with ``target`` (quick create) gets a ``$default`` stage."""
+    if c.get("target") in (None, ""):
+        return None
+    name = c.get("name", default=c.name)
+    data = {"api_id": deferred(c, "id", c.get("id")), "api_name": name,
+            "stage_name": IMPLICIT_HTTP_STAGE, "protocol_type": c.get("protocol_type"),
+            "throttling": {"rate_limit": None, "burst_limit": None},
+            "access_log_destination": None, "tags": plan_tags(c)}
+    return p.planned(c, HTTP_STAGE, f"{name}/{IMPLICIT_HTTP_STAGE}", data, {"tags": "tags"})
 
 
 def _waf(p: Plan, stage: Change) -> Any:
@@ -306,6 +332,9 @@ CLOUDFORMATION = {
     API: sam_api_from_template,
     "AWS::ApiGatewayV2::Stage": http_stage_from_template,
     HTTP_API: sam_http_api_from_template,
+    "AWS::ApiGatewayV2::Api": quick_create_stage_from_template,
 }
 TERRAFORM = {"aws_api_gateway_stage": rest_stage_from_plan,
-             "aws_apigatewayv2_stage": http_stage_from_plan}
+             "aws_api_gateway_deployment": deployment_stage_from_plan,
+             "aws_apigatewayv2_stage": http_stage_from_plan,
+             "aws_apigatewayv2_api": quick_create_stage_from_plan}

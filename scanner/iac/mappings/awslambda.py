@@ -69,6 +69,10 @@ def _template_integrations(t: Template, function_id: str) -> list[dict[str, Any]
             t.value(method, "HttpMethod", default=method_id),
             as_number(t.value(method, "Integration", "TimeoutInMillis",
                               default=REST_DEFAULT_TIMEOUT_MS), "TimeoutInMillis")))
+    for api_id, api in t.of_type("AWS::ApiGatewayV2::Api"):  # quick create: Target
+        if function_id in references(t.props(api).get("Target")):
+            found.append(integration("HTTP", t.ctx.resolve({"Ref": api_id}), None, None,
+                                     HTTP_DEFAULT_TIMEOUT_MS))
     for _, spec in t.of_type("AWS::ApiGatewayV2::Integration"):
         if function_id not in references(t.props(spec).get("IntegrationUri")):
             continue
@@ -189,6 +193,10 @@ def _plan_integrations(p: Plan, function: Change) -> list[dict[str, Any]]:
                           i.get("timeout_milliseconds", default=HTTP_DEFAULT_TIMEOUT_MS))
               for i in p.of_type("aws_apigatewayv2_integration")
               if i.refers_to_change("integration_uri", function)]
+    found += [integration("HTTP", deferred(api, "id", api.get("id")), None, None,
+                          HTTP_DEFAULT_TIMEOUT_MS)  # quick create: target
+              for api in p.of_type("aws_apigatewayv2_api")
+              if api.refers_to_change("target", function)]
     return found
 
 
