@@ -71,6 +71,9 @@ class Waiver:
     tags: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     include_errors: bool = False
     source: str = ""  # file:line
+    # (file, line) of a waiver written outside the waivers file (next to a resource in a
+    # template), where its problems are reported.
+    written_at: tuple[str, int | None] | None = None
 
     def names_policy(self, policy_id: str) -> bool:
         return any(fnmatchcase(policy_id, p) for p in self.policies)
@@ -138,8 +141,8 @@ class WaiverFile:
         for i, waiver in enumerate(self.waivers):
             ahead = (waiver.expires - today).days
             if ahead > limit:
-                problems.append(self._problem(
-                    ("waivers", i, "expires"),
+                problems.append(self._waiver_problem(
+                    i, waiver,
                     f"waiver {waiver.id} expires {waiver.expires.isoformat()}, {ahead} days after "
                     f"the scan ({today.isoformat()}); a waiver may run at most {limit} days",
                     f"set expires to {date.fromordinal(today.toordinal() + limit).isoformat()} "
@@ -147,6 +150,11 @@ class WaiverFile:
         if problems:
             raise InputError(problems)
         return WaiverMatcher(self, today, limit)
+
+    def _waiver_problem(self, index: int, waiver: Waiver, message: str, hint: str) -> Problem:
+        if waiver.written_at is not None:
+            return Problem(waiver.written_at[0], waiver.written_at[1], None, message, hint)
+        return self._problem(("waivers", index, "expires"), message, hint)
 
     def _problem(self, pointer: Pointer, message: str, hint: str = "") -> Problem:
         if self.document is None:
@@ -244,6 +252,54 @@ def load_waivers(path: Path | str) -> WaiverFile:
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
     return WaiverFile(str(path), tuple(waivers), data.get("max_days"),
                       hashlib.sha256(canonical.encode("utf-8")).hexdigest(), doc)
+
+
+MIN_REASON = 10  # as the schema's reason.minLength
+
+
+def written_waiver(policy: str, reason: Any, owner: Any, expires: Any, *, resource: str,
+                   path: str, line: int | None, include_errors: bool = False) -> Waiver:
+    """A waiver written next to a resource (a template's Metadata, a Terraform comment) as
+    the same record a waivers file makes, narrowed to that resource, under the same rules:
+    a reason, an owner and an expiry date are required (the horizon is checked by
+    ``WaiverFile.matcher`` like any other). Every missing field is one problem at
+    path:line."""
+    problems = []
+    where = f"waiver of {policy}"
+    if not isinstance(reason, str) or len(reason.strip()) < MIN_REASON:
+        problems.append(Problem(path, line, None, f"{where}: say why the risk is accepted (a "
+                                f"reason of at least {MIN_REASON} characters)",
+                                "name the ticket or the compensating control"))
+    if not isinstance(owner, str) or not owner.strip():
+        problems.append(Problem(path, line, None, f"{where} needs an owner",
+                                "name who answers for it: a team or an address"))
+    day: date | None = None
+    try:
+        day = expires if isinstance(expires, date) else date.fromisoformat(str(expires))
+    except ValueError:
+        problems.append(Problem(path, line, None, f"{where} needs an expiry date, not "
+                                f"{expires!r}" if expires else f"{where} needs an expiry date",
+                                "add expires YYYY-MM-DD, at most the scan's --max-waiver-days "
+                                "ahead, and renew it when it runs out"))
+    if problems or day is None:
+        raise InputError(problems)
+    literal = resource.replace("[", "[[]").replace("*", "[*]").replace("?", "[?]")
+    return Waiver(id=f"{policy}@{path}:{line}", policies=(policy,), reason=str(reason).strip(),
+                  owner=str(owner).strip(), expires=day, resources=(literal,),
+                  include_errors=include_errors, source=f"{path}:{line}",
+                  written_at=(path, line))
+
+
+def with_written(file: WaiverFile | None, written: Sequence[Waiver]) -> WaiverFile | None:
+    """The waivers file (if any) and the waivers written next to resources, matched and
+    reported as one set."""
+    if not written:
+        return file
+    if file is None:
+        canonical = json.dumps([w.source for w in written])
+        return WaiverFile("(waivers in the templates)", tuple(written), None,
+                          hashlib.sha256(canonical.encode("utf-8")).hexdigest())
+    return replace(file, waivers=file.waivers + tuple(written))
 
 
 def _explain(doc: YamlDocument, error: ValidationError) -> Problem:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import textwrap
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,13 @@ from tests.support import BUILTIN_POLICIES
 POLICIES = BUILTIN_POLICIES  # the installed pack, not the checkout's copy
 
 
+NOW = datetime(2027, 1, 1, 12, 0, tzinfo=UTC)  # the waivers written below expire 2027-01-31
+
+
 @pytest.fixture(autouse=True)
 def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # locations relative to tmp_path: "app.yaml:12"
+    monkeypatch.setattr("preflight_scanner.iac.run.now", lambda: NOW)
 
 
 def _write(name: str, text: str) -> str:
@@ -560,34 +565,34 @@ def test_source_dir_elsewhere_moves_findings_to_the_tf_lines(
 
 
 WAIVERS_TF = """
-    # preflight:waive s3-versioning-enabled logs are disposable
+    # preflight:waive s3-versioning-enabled expires=2027-01-31 owner=platform logs are disposable
     resource "aws_s3_bucket" "logs" {
       bucket = "logs"
     }
 
-    // preflight:waive dynamodb-pitr-enabled cache table, rebuilt on deploy
+    // preflight:waive dynamodb-pitr-enabled expires=2027-01-31 owner=platform cache table, rebuilt on deploy
     resource "aws_dynamodb_table" "cache" {
       name         = "cache"
       billing_mode = "PAY_PER_REQUEST"
     }
 
-    # preflight:waive s3-versioning-enabled scratch space
+    # preflight:waive s3-versioning-enabled expires=2027-01-31 owner=platform scratch space, rebuilt
     resource "aws_s3_bucket" "scratch" {
       bucket = "scratch"
     }
 
-    # preflight:waive s3-versioning-enabled a blank line detaches this comment
+    # preflight:waive s3-versioning-enabled expires=2027-01-31 owner=platform a blank line detaches it
 
     resource "aws_s3_bucket" "detached" {
       bucket = "detached"
     }
 
-    # preflight:waive s3-versioning-enabld typo in the policy id
+    # preflight:waive s3-versioning-enabld expires=2027-01-31 owner=platform typo in the policy id
     resource "aws_s3_bucket" "typo" {
       bucket = "typo"
     }
 
-    # preflight:waive s3-versioning-enabled versioning is on anyway
+    # preflight:waive s3-versioning-enabled expires=2027-01-31 owner=platform versioning is on anyway
     resource "aws_s3_bucket" "versioned" {
       bucket = "versioned"
     }
@@ -621,7 +626,7 @@ def test_waive_comments_above_terraform_blocks() -> None:
         "logs are disposable", Status.FAIL, "main.tf:1")
     assert (waivers["cache"].reason, waivers["cache"].source) == (
         "cache table, rebuilt on deploy", "main.tf:6")
-    assert waivers["scratch"].reason == "scratch space"
+    assert waivers["scratch"].reason == "scratch space, rebuilt"
 
 
 def test_waive_comment_without_a_reason_exits_2_naming_its_line(
@@ -642,17 +647,20 @@ def test_waive_comment_without_a_reason_exits_2_naming_its_line(
     assert not Path("out").exists()
 
 
-def test_waive_comment_naming_an_unknown_or_unneeded_policy_is_a_note() -> None:
+def test_waive_comment_naming_an_unknown_policy_is_a_note_an_unneeded_one_unused() -> None:
     result = _run([_waivers_plan()], "dynamodb-pitr-enabled", "s3-versioning-enabled")
     assert "waiver at main.tf:23 names no loaded policy 's3-versioning-enabld'" in result.notes
-    assert any(n.startswith("waiver of s3-versioning-enabled at main.tf:28 matched nothing")
-               for n in result.notes), result.notes
+    assert result.waivers is not None
+    assert [(w.source, w.owner, w.expires) for w in result.waivers.in_state("unused")] == [
+        ("main.tf:28", "platform", "2027-01-31")]
+    assert {w.source for w in result.waivers.in_state("applied")} == {
+        "main.tf:1", "main.tf:6", "main.tf:12"}
 
 
 def test_waive_comment_among_other_comments_above_the_block() -> None:
     _write("main.tf", """
         # Build artefacts, rebuilt by CI.
-        // preflight:waive s3-versioning-enabled rebuilt by every pipeline run
+        // preflight:waive s3-versioning-enabled expires=2027-01-31 owner=ci rebuilt by each pipeline run
         # owner: platform
         resource "aws_s3_bucket" "artefacts" {
           bucket = "artefacts"
@@ -664,7 +672,7 @@ def test_waive_comment_among_other_comments_above_the_block() -> None:
     finding = _finding(result, "s3-versioning-enabled", "artefacts")
     assert finding.status is Status.WAIVED
     assert (finding.waiver.reason, finding.waiver.source) == (
-        "rebuilt by every pipeline run", "main.tf:2")
+        "rebuilt by each pipeline run", "main.tf:2")
     assert finding.location.describe() == "main.tf:4"
 
 
@@ -1031,3 +1039,493 @@ def test_a_failure_outranks_an_error_in_the_exit_code(capsys: pytest.CaptureFixt
                       "--policies", _policy("dynamodb-pitr-enabled"),
                       "--policies", _policy("s3-versioning-enabled"), "--out", "out")
     assert code == 1
+
+
+# -- 6. fail-closed: nothing of a modelled family may go unchecked -------------------------
+
+def test_cli_misspelt_resource_type_exits_2_with_a_suggestion(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _write("app.yaml", """
+        Resources:
+          Orders:
+            Type: AWS::DynamoDB::Tabel
+            Properties:
+              TableName: orders
+    """)
+    code, out, err = _cli(capsys, "app.yaml", "--out", "out")
+    assert (code, out) == (2, "")
+    line = _clean_input_error(err, "app.yaml:3", "'AWS::DynamoDB::Tabel'")
+    assert "did you mean AWS::DynamoDB::Table" in line
+    assert not Path("out").exists()
+
+
+def test_custom_registry_and_sam_types_stay_allowed(capsys: pytest.CaptureFixture[str]) -> None:
+    _write("app.yaml", """
+        Transform: AWS::Serverless-2016-10-31
+        Resources:
+          Seed:
+            Type: Custom::SeedData
+            Properties: {ServiceToken: arn:aws:lambda:us-east-1:000000000000:function:seed}
+          Thing:
+            Type: Company::Team::Thing
+          Module:
+            Type: Company::Team::Network::MODULE
+          Stack:
+            Type: AWS::CloudFormation::CustomResource
+            Properties: {ServiceToken: arn:aws:sns:us-east-1:000000000000:t}
+          Table:
+            Type: AWS::Serverless::SimpleTable
+            Properties: {TableName: sessions}
+    """)
+    code, out, err = _cli(capsys, "app.yaml", "--policies", _policy("dynamodb-pitr-enabled"),
+                          "--out", "out")
+    assert (code, err) == (1, "")
+    assert "app.yaml:13: fail dynamodb-pitr-enabled [high] sessions" in out
+
+
+def test_cli_indented_yaml_template_is_read_named_or_walked(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _write("infra/app.yaml", """
+        ---
+          Resources:
+            Logs:
+              Type: AWS::S3::Bucket
+              Properties:
+                BucketName: logs
+    """)
+    for path in ("infra/app.yaml", "infra"):
+        code, out, err = _cli(capsys, path, "--policies", _policy("s3-versioning-enabled"),
+                              "--out", "out")
+        assert (code, err) == (1, ""), (path, err)
+        assert "infra/app.yaml:3: fail s3-versioning-enabled [high] logs" in out
+
+
+def test_cli_walk_lists_every_file_and_directory_it_skipped(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _write("infra/app.yaml", BUCKET_TEMPLATE.format(name="assets", status="Enabled"))
+    _write("infra/settings.yaml", "replicas: 3\n")
+    _write("infra/broken.yml", "a: [unclosed\n")
+    _write("infra/README.md", "# infra\n")
+    _write("infra/node_modules/x/stack.yaml", TEMPLATE_TEXT)
+    code, out, _ = _cli(capsys, "infra", "--policies", _policy("s3-versioning-enabled"),
+                        "--out", "out")
+    assert code == 0
+    notes = [line for line in out.splitlines() if line.startswith("note: skipped")]
+    assert notes == [
+        "note: skipped directory infra/node_modules: a tool directory",
+        "note: skipped 1 file(s) under infra without a template or plan suffix (.md 1)",
+        "note: skipped infra/broken.yml: line 2: invalid YAML "
+        "(did not find expected ',' or ']')",
+        "note: skipped infra/settings.yaml: content not recognised",
+    ], notes
+    report = json.loads(Path("out/report.json").read_text())
+    assert [n for n in report["notes"] if n.startswith("skipped")] == \
+        [n.removeprefix("note: ") for n in notes]
+
+
+@pytest.mark.parametrize(("name", "text", "line"), [
+    ("params.json", '[\n  {"ParameterKey": "Env", "ParameterValue": "prod"},\n'
+                    '  {"ParameterKey": "Pitr"}\n]\n', 3),
+    ("params.yaml", "Parameters:\n  - ParameterKey: Env\n    ParameterValue: prod\n"
+                    "  - ParameterKey: Pitr\n", 4),
+])
+def test_cli_parameters_file_entry_without_a_value_exits_2_at_its_line(
+        capsys: pytest.CaptureFixture[str], name: str, text: str, line: int) -> None:
+    _write("app.yaml", PITR_TEMPLATE)
+    Path(name).write_text(text, encoding="utf-8")
+    code, out, err = _cli(capsys, "app.yaml", "--parameters-file", name,
+                          "--policies", _policy("dynamodb-pitr-enabled"), "--out", "out")
+    assert (code, out) == (2, "")
+    message = _clean_input_error(err, f"{name}:{line}", "parameter Pitr has no ParameterValue")
+    assert "UsePreviousValue" in message
+    assert not Path("out").exists()
+
+
+def test_cli_simple_table_passes_point_in_time_recovery_through_as_sam_does(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _write("app.yaml", """
+        Transform: AWS::Serverless-2016-10-31
+        Globals:
+          SimpleTable:
+            SSESpecification: {SSEEnabled: true}
+        Resources:
+          Recoverable:
+            Type: AWS::Serverless::SimpleTable
+            Properties:
+              TableName: recoverable
+              PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true}
+          Plain:
+            Type: AWS::Serverless::SimpleTable
+            Properties:
+              TableName: plain
+              PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: false}
+    """)
+    code, out, _ = _cli(capsys, "app.yaml", "--policies", _policy("dynamodb-pitr-enabled"),
+                        "--out", "out")
+    assert code == 1
+    assert "1 pass, 1 fail, 0 error" in out
+    assert "app.yaml:15: fail dynamodb-pitr-enabled [high] plain" in out
+    report = json.loads(Path("out/report.json").read_text())
+    assert {f["resource"]["name"]: f["status"] for f in report["findings"]} == {
+        "recoverable": "pass", "plain": "fail"}
+
+
+INCLUDING_API = """
+    Resources:
+      Fn:
+        Type: AWS::Lambda::Function
+        Properties:
+          FunctionName: included-fn
+          Runtime: python3.12
+          Handler: index.handler
+          Role: arn:aws:iam::000000000000:role/fn
+          Code: {ZipFile: "x"}
+          Timeout: 20
+          ReservedConcurrentExecutions: 5
+      Api:
+        Type: AWS::ApiGateway::RestApi
+        Properties:
+          Name: included
+          Body:
+            Fn::Transform:
+              Name: AWS::Include
+              Parameters: {Location: LOCATION}
+"""
+OPENAPI = """
+    openapi: "3.0.1"
+    paths:
+      /orders:
+        get:
+          x-amazon-apigateway-integration:
+            timeoutInMillis: 15000
+            uri: !Sub "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/\\
+              ${Fn.Arn}/invocations"
+"""
+TIMEOUT_FITS = "apigateway-lambda-timeout-fits"
+
+
+def test_cli_local_include_is_read_and_its_integrations_judged(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _write("infra/app.yaml", INCLUDING_API.replace("LOCATION", "openapi/api.yaml"))
+    _write("infra/openapi/api.yaml", OPENAPI)
+    code, out, _ = _cli(capsys, "infra/app.yaml", "--environment", "prod",
+                        "--policies", _policy(TIMEOUT_FITS), "--out", "out")
+    assert code == 1
+    assert "infra/app.yaml:10: fail apigateway-lambda-timeout-fits [medium] included-fn" in out
+    assert "timeout is 20, expected < 15.0" in out
+
+
+def test_cli_include_from_s3_makes_every_function_an_error(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _write("app.yaml", INCLUDING_API.replace("LOCATION", "s3://bucket/api.yaml"))
+    args = ["app.yaml", "--environment", "prod", "--policies", _policy(TIMEOUT_FITS),
+            "--out", "out"]
+    code, out, _ = _cli(capsys, *args)
+    assert code == 3
+    assert "error apigateway-lambda-timeout-fits [medium] included-fn" in out
+    report = json.loads(Path("out/report.json").read_text())
+    assert [f["status"] for f in report["findings"]] == ["error"]
+    assert "'s3://bucket/api.yaml' (not a local file)" in report["findings"][0]["message"]
+    assert _cli(capsys, *args, "--no-fail-on-error")[0] == 0  # the explicit opt-out
+
+
+@pytest.mark.parametrize(("location", "files", "message"), [
+    ("../outside.yaml", {"outside.yaml": "openapi: 3.0.1\n"}, "is outside the template's"),
+    ("missing.yaml", {}, "cannot read include 'missing.yaml'"),
+    ("loop.yaml", {"infra/loop.yaml": "Fn::Transform: {Name: AWS::Include, "
+                   "Parameters: {Location: loop.yaml}}\n"}, "includes itself"),
+])
+def test_cli_local_include_that_cannot_be_read_exits_2_at_its_line(
+        capsys: pytest.CaptureFixture[str], location: str, files: dict[str, str],
+        message: str) -> None:
+    _write("infra/app.yaml", INCLUDING_API.replace("LOCATION", location))
+    for name, text in files.items():
+        _write(name, text)
+    code, out, err = _cli(capsys, "infra/app.yaml", "--out", "out")
+    assert (code, out) == (2, "")
+    _clean_input_error(err, "infra/app.yaml:17", message)
+
+
+@pytest.mark.parametrize(("resources", "reason"), [
+    ("""
+      Fn::Transform:
+        Name: AWS::Include
+        Parameters: {Location: s3://bucket/tables.yaml}
+    """, "Fn::Transform AWS::Include of 's3://bucket/tables.yaml'"),
+    ("""
+      Tables:
+        Type: !Rain::Module ./tables.yaml
+    """, "Type Rain::Module ./tables.yaml"),
+    ("""
+      Everywhere:
+        Type: AWS::CloudFormation::StackSet
+        Properties:
+          StackSetName: tables
+          PermissionModel: SELF_MANAGED
+          TemplateBody: "Resources: {T: {Type: 'AWS::DynamoDB::Table'}}"
+    """, "the stack set's template"),
+    ("""
+      Child:
+        Type: AWS::CloudFormation::Stack
+        Properties: {TemplateURL: https://example.com/child.yaml}
+    """, "template of the nested AWS::CloudFormation::Stack is not available locally"),
+    ("""
+      App:
+        Type: AWS::Serverless::Application
+        Properties:
+          Location: {ApplicationId: arn:aws:serverlessrepo:us-east-1:1:applications/x,
+                     SemanticVersion: 1.0.0}
+    """, "template of the nested AWS::Serverless::Application"),
+])
+def test_cli_construct_that_cannot_be_expanded_is_an_error_for_every_policy(
+        capsys: pytest.CaptureFixture[str], resources: str, reason: str) -> None:
+    Path("app.yaml").write_text("Transform: AWS::Serverless-2016-10-31\nResources:\n"
+                                + textwrap.indent(textwrap.dedent(resources).strip("\n"), "  ")
+                                + "\n", encoding="utf-8")
+    code, out, _ = _cli(capsys, "app.yaml", "--environment", "prod",
+                        "--policies", _policy("dynamodb-pitr-enabled"),
+                        "--policies", _policy("s3-versioning-enabled"), "--out", "out")
+    assert code == 3, out
+    report = json.loads(Path("out/report.json").read_text())
+    assert {(f["policy_id"], f["status"], f["location"]["line"]) for f in report["findings"]} == {
+        ("dynamodb-pitr-enabled", "error", 3), ("s3-versioning-enabled", "error", 3)}
+    assert all(reason in f["message"] for f in report["findings"]), report["findings"]
+
+
+def test_cli_template_macro_makes_its_resources_and_what_it_may_add_errors(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _write("app.yaml", """
+        Transform: [AWS::Serverless-2016-10-31, Company::Expander]
+        Resources:
+          Logs:
+            Type: AWS::S3::Bucket
+            Properties:
+              BucketName: logs
+              VersioningConfiguration: {Status: Enabled}
+    """)
+    code, _, _ = _cli(capsys, "app.yaml", "--policies", _policy("s3-versioning-enabled"),
+                      "--out", "out")
+    assert code == 3
+    report = json.loads(Path("out/report.json").read_text())
+    assert {(f["resource"]["name"], f["status"]) for f in report["findings"]} == {
+        ("logs", "error"), ("Transform (not expanded)", "error")}
+    assert all("Transform Company::Expander is not expanded" in f["message"]
+               for f in report["findings"])
+
+
+FOREACH = """
+    Transform: AWS::LanguageExtensions
+    Parameters:
+      Names: {Type: CommaDelimitedList}
+    Resources:
+      Fn::ForEach::Tables:
+        - Name
+        - !Ref Names
+        - ${Name}Table:
+            Type: AWS::DynamoDB::Table
+            Properties:
+              TableName: !Sub "${Name}-table"
+              BillingMode: PAY_PER_REQUEST
+              PointInTimeRecoverySpecification:
+                PointInTimeRecoveryEnabled: !Equals [!Ref Name, orders]
+      Counts:
+        Type: AWS::S3::Bucket
+        Properties:
+          BucketName: !Sub
+            - "logs-${Count}"
+            - Count: {"Fn::Length": !Ref Names}
+          Tags:
+            - Key: names
+              Value: {"Fn::ToJsonString": !Ref Names}
+"""
+
+
+def test_cli_for_each_loops_are_expanded_with_findings_at_the_loop(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _write("app.yaml", textwrap.dedent(FOREACH).replace("!Equals [!Ref Name, orders]",
+                                                        "!FindInMap [Pitr, !Ref Name, Enabled]")
+           + "Mappings:\n  Pitr:\n    orders: {Enabled: 'true'}\n    carts: {Enabled: 'false'}\n")
+    code, out, _ = _cli(capsys, "app.yaml", "--parameter", "Names=orders,carts",
+                        "--policies", _policy("dynamodb-pitr-enabled"), "--out", "out")
+    assert code == 1, out
+    assert "1 pass, 1 fail, 0 error" in out
+    assert "app.yaml:14: fail dynamodb-pitr-enabled [high] carts-table" in out
+    report = json.loads(Path("out/report.json").read_text())
+    assert {(f["resource"]["name"], f["status"], f["location"]["resource_line"])
+            for f in report["findings"]} == {("orders-table", "pass", 8),
+                                             ("carts-table", "fail", 8)}
+
+
+def test_length_and_to_json_string_are_evaluated() -> None:
+    from preflight_scanner.iac.run import load_planned
+
+    _write("app.yaml", FOREACH.replace("!Equals [!Ref Name, orders]", "true"))
+    planned = {p.name: p for p in load_planned(["app.yaml"], {"Names": "a,b,c"}, "us-east-1",
+                                                "0")}
+    assert set(planned) == {"a-table", "b-table", "c-table", "logs-3"}
+    assert planned["logs-3"].data["tags"] == {"names": '["a","b","c"]'}
+
+
+def test_cli_for_each_over_an_unknown_collection_is_an_error_at_the_loop(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _write("app.yaml", FOREACH.replace("!Equals [!Ref Name, orders]", "true"))
+    code, out, _ = _cli(capsys, "app.yaml", "--policies", _policy("dynamodb-pitr-enabled"),
+                        "--out", "out")
+    assert code == 3, out
+    report = json.loads(Path("out/report.json").read_text())
+    assert [(f["status"], f["location"]["line"]) for f in report["findings"]] == [("error", 5)]
+    assert "parameter Names has no value" in report["findings"][0]["message"]
+
+
+def test_cli_unknown_value_in_a_name_is_shown_as_unknown_in_every_format(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _write("app.yaml", """
+        Parameters:
+          Env: {Type: String}
+        Resources:
+          Api:
+            Type: AWS::ApiGateway::RestApi
+            Properties: {Name: orders-api}
+          Stage:
+            Type: AWS::ApiGateway::Stage
+            Properties:
+              RestApiId: !Ref Api
+              DeploymentId: abc123
+              StageName: !Ref Env
+              MethodSettings:
+                - {ResourcePath: "/*", HttpMethod: "*", ThrottlingRateLimit: !Ref Env}
+    """)
+    code, out, _ = _cli(capsys, "app.yaml", "--policies", _policy("apigateway-stage-throttling"),
+                        "--format", "md", "--out", "out")
+    assert code == 3
+    name = "orders-api/(unknown: parameter Env has no value and no default"
+    report = Path("out/report.json").read_text()
+    markdown = Path("out/report.md").read_text()
+    for text in (out, report, markdown):
+        assert "Unknown(" not in text
+        assert name in text
+    finding = json.loads(report)["findings"][0]
+    assert finding["status"] == "error"
+    assert "throttling is unknown before deployment" in finding["message"]
+
+
+def test_cli_template_waiver_beyond_the_horizon_exits_2_like_a_file_waiver(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _write("app.yaml", """
+        Resources:
+          Logs:
+            Type: AWS::S3::Bucket
+            Metadata:
+              preflight:
+                waive:
+                  - {policy: s3-versioning-enabled, reason: logs are rebuilt nightly,
+                     owner: platform, expires: 2099-12-31}
+            Properties: {BucketName: logs}
+    """)
+    code, out, err = _cli(capsys, "app.yaml", "--policies", _policy("s3-versioning-enabled"),
+                          "--out", "out")
+    assert (code, out) == (2, "")
+    line = _clean_input_error(err, "app.yaml:7", "expires 2099-12-31")
+    assert "a waiver may run at most 90 days" in line
+    code, _, _ = _cli(capsys, "app.yaml", "--policies", _policy("s3-versioning-enabled"),
+                      "--max-waiver-days", "30000", "--out", "out")
+    assert code == 2  # --max-waiver-days is itself bounded (1..3650)
+
+
+@pytest.mark.parametrize(("comment", "messages"), [
+    ("# preflight:waive s3-versioning-enabled logs are rebuilt nightly",
+     ["needs an owner", "needs an expiry date"]),
+    ("# preflight:waive s3-versioning-enabled owner=platform expires=someday logs are rebuilt",
+     ["needs an expiry date, not 'someday'"]),
+    ("# preflight:waive s3-versioning-enabled owner=platform expires=2027-01-31 meh",
+     ["say why the risk is accepted"]),
+])
+def test_cli_terraform_waiver_comment_obeys_the_waiver_file_rules(
+        capsys: pytest.CaptureFixture[str], comment: str, messages: list[str]) -> None:
+    _write("main.tf", comment + '\nresource "aws_s3_bucket" "logs" {\n  bucket = "logs"\n}\n')
+    plan = _plan("plan.json", _change("aws_s3_bucket.logs", "aws_s3_bucket", {"bucket": "logs"}))
+    code, out, err = _cli(capsys, plan, "--policies", _policy("s3-versioning-enabled"),
+                          "--out", "out")
+    assert (code, out) == (2, "")
+    assert "Traceback" not in err
+    problems = err.splitlines()[:-1]
+    assert len(problems) == len(messages), err
+    for problem, message in zip(problems, messages, strict=True):
+        assert problem.startswith("error: main.tf:1: ") and message in problem, err
+
+
+def test_cli_expired_terraform_waiver_counts_again_and_is_reported_expired(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _write("main.tf", "# preflight:waive s3-versioning-enabled expires=2026-12-31 "
+                      'owner=platform logs are rebuilt nightly\nresource "aws_s3_bucket" "logs" {\n'
+                      '  bucket = "logs"\n}\n')
+    plan = _plan("plan.json", _change("aws_s3_bucket.logs", "aws_s3_bucket", {"bucket": "logs"}))
+    code, out, _ = _cli(capsys, plan, "--policies", _policy("s3-versioning-enabled"),
+                        "--out", "out")
+    assert code == 1
+    assert "main.tf:2: fail s3-versioning-enabled [high] logs" in out
+    assert "expired on 2026-12-31 (platform): 1 finding(s) count again" in out
+    report = json.loads(Path("out/report.json").read_text())
+    assert report["findings"][0]["status"] == "fail"
+
+
+THROTTLING = "apigateway-stage-throttling"
+
+
+def test_cli_http_api_quick_create_has_a_default_stage_and_integration(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _write("app.yaml", FUNCTION_TEMPLATE.rstrip() + """
+      Api:
+        Type: AWS::ApiGatewayV2::Api
+        Properties:
+          Name: quick
+          ProtocolType: HTTP
+          Target: !GetAtt Worker.Arn
+""")
+    code, out, _ = _cli(capsys, "app.yaml", "--environment", "prod", "--policies",
+                        _policy(THROTTLING), "--policies", _policy("lambda-timeout-bounds"),
+                        "--out", "out")
+    assert code == 1
+    assert "app.yaml:11: fail apigateway-stage-throttling [medium] quick/$default" in out
+    report = json.loads(Path("out/report.json").read_text())
+    timeout = next(f for f in report["findings"] if f["policy_id"] == "lambda-timeout-bounds")
+    assert timeout["status"] == "fail"  # 30 s behind an HTTP API (its 30 s integration)
+
+
+def test_cli_terraform_stages_made_by_a_deployment_or_a_quick_create(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    plan = _plan(
+        "plan.json",
+        _change("aws_api_gateway_deployment.live", "aws_api_gateway_deployment",
+                {"rest_api_id": "abc123", "stage_name": "live"}),
+        _change("aws_api_gateway_deployment.bare", "aws_api_gateway_deployment",
+                {"rest_api_id": "abc123", "stage_name": None}),
+        _change("aws_apigatewayv2_api.quick", "aws_apigatewayv2_api",
+                {"name": "quick", "protocol_type": "HTTP", "target": "arn:aws:lambda:x"}),
+        _change("aws_apigatewayv2_api.plain", "aws_apigatewayv2_api",
+                {"name": "plain", "protocol_type": "HTTP", "target": None}))
+    code, _, _ = _cli(capsys, plan, "--policies", _policy(THROTTLING), "--out", "out")
+    assert code == 1
+    report = json.loads(Path("out/report.json").read_text())
+    assert {(f["resource"]["name"], f["status"]) for f in report["findings"]} == {
+        ("abc123/live", "fail"), ("quick/$default", "fail")}
+
+
+def test_cli_terraform_deferred_resource_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    plan = json.loads(Path(_plan("plan.json")).read_text())
+    plan["deferred_changes"] = [{"reason": "resource_config_unknown", "resource_change":
+                                 _change('aws_s3_bucket.logs["a"]', "aws_s3_bucket", {})}]
+    Path("plan.json").write_text(json.dumps(plan))
+    code, out, _ = _cli(capsys, "plan.json", "--policies", _policy("s3-versioning-enabled"),
+                        "--out", "out")
+    assert code == 3
+    assert "is deferred by Terraform (resource_config_unknown)" in out
+
+
+def test_cli_errored_terraform_plan_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    plan = json.loads(Path(_plan("plan.json", _change(
+        "aws_s3_bucket.logs", "aws_s3_bucket", {"bucket": "logs"}))).read_text())
+    Path("plan.json").write_text(json.dumps({**plan, "errored": True}))
+    code, out, err = _cli(capsys, "plan.json", "--out", "out")
+    assert (code, out) == (2, "")
+    _clean_input_error(err, "plan.json", "the plan errored")

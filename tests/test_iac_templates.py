@@ -4,6 +4,7 @@ judged by the same policies as a live scan, every finding at its file:line."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -26,9 +27,13 @@ TF = "tests/data/iac/terraform/main.tf"
 CDK = "tests/data/iac/cdk/"
 
 
+NOW = datetime(2027, 1, 1, 12, 0, tzinfo=UTC)  # the data's waivers expire 2027-01-31
+
+
 @pytest.fixture(autouse=True)
 def _repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(Path(__file__).resolve().parent.parent)  # paths relative to the repo
+    monkeypatch.setattr("preflight_scanner.iac.run.now", lambda: NOW)
 
 
 def _run(*paths: str, **kwargs):
@@ -110,7 +115,8 @@ def test_cdk_nested_stack_and_terraform_plan() -> None:
         ("dynamodb-pitr-enabled", "fail", "orders-prod", f"{TF}:13"),
         ("dynamodb-deletion-protection", "fail", "orders-prod", f"{TF}:1"),
         ("dynamodb-autoscaling-registered", "fail", "orders-prod", f"{TF}:3"),
-        ("s3-versioning-enabled", "waived", "orders-logs", f"{TF}:31"),
+        # an error: its comment waiver does not say include_errors=true (as in a waivers file)
+        ("s3-versioning-enabled", "error", "orders-logs", f"{TF}:31"),
         ("s3-versioning-enabled", "pass", "orders-assets", "tests/data/iac/terraform/plan.json:46"),
         ("cognito-mfa-on-in-prod", "fail", "customers-prod", f"{TF}:37"),
         ("cognito-deletion-protection", "pass", "customers-prod", f"{TF}:35"),
@@ -535,3 +541,38 @@ def test_terraform_plan_as_terraform_writes_it() -> None:
     # without the .tf files the plan itself is the place: a compact plan is all line 1
     plan_only = _run(f"{TFM}plan.json", environment="prod", source_dirs=["tests/data/iac/cfn"])
     assert {f.location.describe() for f in plan_only.findings} == {f"{TFM}plan.json:1"}
+
+
+def test_cli_remediation_of_a_planned_resource_is_a_template_change(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Not `aws s3api put-bucket-versioning --bucket OrdersStack/Logs/Resource`: the property
+    to set and its value, at the file:line, in CloudFormation or Terraform terms."""
+    code = main(["iac", SYNTH, "tests/data/iac/terraform", "--environment", "prod",
+                 "--out", str(tmp_path), "--format", "sarif,junit"])
+    capsys.readouterr()
+    assert code == 1
+    report = json.loads((tmp_path / "report.json").read_text())
+    remediation = {(f["policy_id"], f["resource"]["name"]): f["remediation"]
+                   for f in report["findings"]}
+    stack = f"{SYNTH}OrdersStack.template.json"
+    assert remediation[("s3-versioning-enabled", "OrdersStack/Logs/Resource")] == [
+        f"{stack}:103 (Logs6819BB44): set VersioningConfiguration.Status: Enabled"]
+    assert remediation[("dynamodb-pitr-enabled", "orders-prod")] == [
+        f"{TF}:13 (aws_dynamodb_table.orders): add point_in_time_recovery {{ enabled = true }}"]
+    reserved, = remediation[("lambda-reserved-concurrency", "OrdersStack/Api/Resource")]
+    assert reserved.startswith(f"{stack}:159 (") and reserved.endswith(
+        "): set ReservedConcurrentExecutions: N (so that: reserved_concurrency is null, "
+        "expected > 0)")
+    waf = remediation[("apigateway-waf-attached", "RestApi/prod")][0]
+    assert "AWS::WAFv2::WebACLAssociation" in waf and "--resource-arn" not in waf
+    passes = [f["remediation"] for f in report["findings"] if f["status"] == "pass"]
+    assert passes and all(r == [] for r in passes)
+    every = json.dumps([f["remediation"] for f in report["findings"]])
+    assert "aws s3api" not in every and "aws dynamodb" not in every and "None" not in every
+    results = json.loads((tmp_path / "report.sarif").read_text())["runs"][0]["results"]
+    messages = json.dumps([r["message"]["text"] for r in results])
+    assert "Fix:\\n  " + f"{stack}:103 (Logs6819BB44): set VersioningConfiguration" in messages
+    assert "put-bucket-versioning" not in messages
+    junit = (tmp_path / "report.junit.xml").read_text()
+    assert "set VersioningConfiguration.Status: Enabled" in junit
+    assert "--bucket OrdersStack/Logs/Resource" not in junit

@@ -53,14 +53,18 @@ def require_iac_extra() -> None:
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True,
               help="Exit 1 when a failure at or above this severity exists.")
 @click.option("--fail-on-error/--no-fail-on-error", default=True, show_default=True,
-              help="Whether a value unknown before deployment (an error finding) exits 3.")
+              help="Whether an error finding (a value unknown before deployment, a construct "
+                   "not expanded: an include from S3, a macro, a remote nested stack) exits 3.")
 @click.option("--waivers", "waivers_path", type=click.Path(dir_okay=False),
               help="Waivers file (as for scan), besides the waivers written in the templates.")
+@click.option("--max-waiver-days", type=click.IntRange(1, 3650), default=None,
+              help="How far ahead any waiver (in the file or in a template) may expire "
+                   "(default 90).")
 def iac(paths: tuple[str, ...], environment: str | None, parameters: tuple[str, ...],
         parameter_files: tuple[str, ...], source_dirs: tuple[str, ...], region: str,
         account_id: str, config_path: str | None, policy_paths: tuple[str, ...], out_dir: str,
         formats: tuple[str, ...], fail_on: str, fail_on_error: bool,
-        waivers_path: str | None) -> int:
+        waivers_path: str | None, max_waiver_days: int | None) -> int:
     """Check CloudFormation templates, CDK output (cdk.out) and Terraform plans
     (terraform show -json) before they deploy; findings point at file:line."""
     require_iac_extra()
@@ -80,6 +84,7 @@ def iac(paths: tuple[str, ...], environment: str | None, parameters: tuple[str, 
         waivers = load_waivers(waivers_path)
     result = run_iac(paths, config, policies, environment=environment,
                      parameters=parse_parameters(parameters, parameter_files), region=region,
-                     account_id=account_id, source_dirs=source_dirs, waivers=waivers)
+                     account_id=account_id, source_dirs=source_dirs, waivers=waivers,
+                     max_waiver_days=max_waiver_days)
     return finish(result, Path(out_dir), names,
                   Gate(Severity(fail_on), False, fail_on_error), None)

@@ -17,12 +17,17 @@ from typing import Any
 
 from ..errors import InputError, Problem
 from ..models import SourceLocation
-from . import sam
+from . import foreach, sam
+from .cfntypes import unknown_type_problems
+from .include import INCLUDE, TRANSFORM, Includer, describe, remark, unresolved
 from .intrinsics import NOVALUE, Context, is_intrinsic, parameter_values, references
 from .model import InlineWaiver, Planned
 from .values import Deferred, Unknown
 
 MAX_NESTING = 8
+STACK = "AWS::CloudFormation::Stack"
+STACK_SET = "AWS::CloudFormation::StackSet"
+NESTED = (STACK, sam.APPLICATION)  # a template deploying another: read through it
 
 
 def decode(path: Path) -> dict[str, Any]:
@@ -57,10 +62,15 @@ class Template:
     ctx: Context
     resources: dict[str, dict[str, Any]] = field(init=False)
     key_lines: dict[str, int | None] = field(init=False)
+    # Why the whole template (a macro) or one resource (an Fn::Transform or a loop left in
+    # it) is not fully known: every attribute of what it creates is then unknown.
+    macro: str | None = None
+    tainted: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         raw = self.body.get("Resources") or {}
-        self.resources = {str(k): v for k, v in raw.items() if isinstance(v, dict)}
+        self.resources = {str(k): v for k, v in raw.items() if isinstance(v, dict)
+                          and isinstance(v.get("Type"), str)}
         self.key_lines = {str(k): line_of(k) for k in raw}
 
     def of_type(self, *types: str) -> list[tuple[str, dict[str, Any]]]:
@@ -142,6 +152,9 @@ class Template:
             reason = Unknown(f"whether the resource is created depends on condition "
                              f"{resource.get('Condition')}: {created.reason}")
             data = {key: reason for key in PLANNABLE[type_name]}
+        unexpanded = self.tainted.get(logical_id) or self.macro
+        if unexpanded is not None:
+            data = {key: Unknown(unexpanded) for key in PLANNABLE[type_name]}
         locations = {attr: self.loc(logical_id, resource, prop) for attr, prop in props.items()}
         display = name if isinstance(name, str) and name and not isinstance(name, Deferred) \
             else _cdk_path(resource) or logical_id
@@ -149,8 +162,21 @@ class Template:
                        self.loc(logical_id, resource), locations,
                        self.waivers(logical_id, resource))
 
+    def placeholders(self, key: Any, reason: str) -> list[Planned]:
+        """What an unexpanded construct may create: one resource of every planned type,
+        every attribute unknown, so every policy that could apply is an ``error`` at the
+        construct's line (never a resource silently left out)."""
+        from .mappings import PLANNABLE
+
+        line = line_of(key) or 1
+        return [Planned(type_name, f"{self.rel}#{key}", f"{key} (not expanded)", None,
+                        {attribute: Unknown(reason) for attribute in attributes},
+                        SourceLocation(self.rel, line, line))
+                for type_name, attributes in PLANNABLE.items()]
+
     def waivers(self, logical_id: str, resource: Mapping[str, Any]) -> list[InlineWaiver]:
-        """``Metadata: {preflight: {waive: [{policy, reason, owner?, expires?}]}}``."""
+        """``Metadata: {preflight: {waive: [{policy, reason, owner, expires,
+        include_errors?}]}}``; the fields are checked as a waivers file's are."""
         metadata = resource.get("Metadata") or {}
         section = metadata.get("preflight") if isinstance(metadata, dict) else None
         entries = section.get("waive") if isinstance(section, dict) else None
@@ -159,10 +185,13 @@ class Template:
             line = line_of(entry) or self.key_lines.get(logical_id)
             if not isinstance(entry, dict) or not entry.get("policy") or not entry.get("reason"):
                 raise InputError([Problem(self.rel, line, None, f"{logical_id}: Metadata."
-                                          "preflight.waive entries need `policy` and `reason`")])
+                                          "preflight.waive entries need `policy` and `reason`",
+                                          "and `owner` and `expires: YYYY-MM-DD`, as in a "
+                                          "waivers file")])
             out.append(InlineWaiver(str(entry["policy"]), str(entry["reason"]),
                                     SourceLocation(self.rel, line or 1),
-                                    str(entry.get("owner", "")), str(entry.get("expires", ""))))
+                                    str(entry.get("owner", "")), str(entry.get("expires", "")),
+                                    entry.get("include_errors") in (True, "true")))
         return out
 
 
@@ -173,7 +202,7 @@ def load(files: Mapping[Path, dict[str, Any]], relative: Any, parameters: Mappin
     nested: set[Path] = set()
     for path, body in files.items():
         for resource in (body.get("Resources") or {}).values():
-            if isinstance(resource, dict) and resource.get("Type") == "AWS::CloudFormation::Stack":
+            if isinstance(resource, dict) and resource.get("Type") in NESTED:
                 asset = nested_asset(resource, path.parent)
                 if asset is not None:
                     nested.add(asset.resolve())
@@ -188,12 +217,29 @@ def _stack(path: Path, body: dict[str, Any], relative: Any, supplied: Mapping[st
            region: str, account_id: str, depth: int) -> list[Planned]:
     from .mappings import CLOUDFORMATION
 
+    rel = relative(path)
+    body = Includer(rel, path.parent).resolve(body)
+    loops: list[foreach.Unexpanded] = []
+    if foreach.uses(body):
+        before = _context(body, supplied, region, account_id)
+        body = foreach.Expander(rel, before.resolve, loops).expand(body, {})
+    declared = body.get("Resources")
+    raw: dict[Any, Any] = declared if isinstance(declared, dict) else {}
+    problems = unknown_type_problems(rel, raw, {str(k): line_of(k) for k in raw}, region)
+    if problems:
+        raise InputError(problems)
+    _local_definitions(body, Includer(rel, path.parent))
     synthesized = sam.expand(body)
-    ctx = Context(parameter_values(body, supplied), body.get("Resources") or {},
-                  body.get("Conditions") or {}, body.get("Mappings") or {}, region, account_id)
-    template = Template(relative(path), body, ctx)
+    template = Template(rel, body, _context(body, supplied, region, account_id))
     template.key_lines.update({k: line_of(node) for k, node in synthesized.items()})
-    planned: list[Planned] = []
+    template.macro = _macro(body)
+    reasons = {str(k): loops_reason for k, v in raw.items()
+               if (loops_reason := _unexpanded_in(v, loops)) is not None}
+    template.tainted.update(reasons)
+    planned = [p for key, reason in _gaps(raw, loops, path.parent).items()
+               for p in template.placeholders(key, reason)]
+    if template.macro is not None:
+        planned.extend(template.placeholders(_key(body, "Transform"), template.macro))
     for logical_id, resource in template.resources.items():
         build = CLOUDFORMATION.get(str(resource.get("Type")))
         if build is None or template.created(resource) is False:
@@ -203,15 +249,105 @@ def _stack(path: Path, body: dict[str, Any], relative: Any, supplied: Mapping[st
             planned.append(built)
     if depth >= MAX_NESTING:
         return planned
-    for _, stack in template.of_type("AWS::CloudFormation::Stack"):
+    for _, stack in template.of_type(*NESTED):
         asset = nested_asset(stack, path.parent)
         if asset is None or template.created(stack) is False:
             continue
-        passed = ctx.resolve(template.props(stack).get("Parameters") or {})
+        passed = template.ctx.resolve(template.props(stack).get("Parameters") or {})
         planned.extend(_stack(asset, decode(asset), relative,
                               passed if isinstance(passed, dict) else {}, region, account_id,
                               depth + 1))
     return planned
+
+
+def _context(body: dict[str, Any], supplied: Mapping[str, Any], region: str,
+             account_id: str) -> Context:
+    return Context(parameter_values(body, supplied), body.get("Resources") or {},
+                   body.get("Conditions") or {}, body.get("Mappings") or {}, region, account_id)
+
+
+def _key(node: Mapping[Any, Any], name: str) -> Any:
+    """The key object (it carries the line) of ``name`` in ``node``."""
+    return next((k for k in node if k == name), name)
+
+
+def _macro(body: Mapping[str, Any]) -> str | None:
+    """Why the whole template is unexpanded: a Transform other than the two expanded here
+    (a macro may rewrite or add any resource)."""
+    transform = body.get("Transform")
+    names = transform if isinstance(transform, list) else [transform] if transform else []
+    others = [str(n) for n in names if n not in (sam.TRANSFORM, foreach.TRANSFORM)]
+    if not others:
+        return None
+    return (f"the template's Transform {', '.join(others)} is not expanded before deployment "
+            "(a macro may change or add any resource)")
+
+
+def _unexpanded_in(node: Any, loops: list[foreach.Unexpanded]) -> str | None:
+    """Why a resource is only partly known: an Fn::Transform or a loop left in it."""
+    transform = unresolved(node)
+    if transform is not None:
+        return f"{transform} is not expanded before deployment"
+    for loop in loops:
+        if _holds(node, loop.key):
+            return loop.reason
+    return None
+
+
+def _holds(node: Any, key: Any) -> bool:
+    if isinstance(node, dict):
+        return any(k is key or _holds(v, key) for k, v in node.items())
+    return isinstance(node, list) and any(_holds(v, key) for v in node)
+
+
+def _gaps(raw: Mapping[Any, Any], loops: list[foreach.Unexpanded], directory: Path
+          ) -> dict[Any, str]:
+    """Entries of Resources that create what cannot be read before deployment: the key
+    (for its line and name) -> why. Each becomes an ``error`` for every policy."""
+    gaps: dict[Any, str] = {}
+    for key, resource in raw.items():
+        type_name = resource.get("Type") if isinstance(resource, dict) else None
+        if str(key).startswith(foreach.PREFIX):
+            gaps[key] = next((loop.reason for loop in loops if loop.key is key),
+                             f"{key} is not expanded before deployment")
+        elif str(key) == TRANSFORM:
+            gaps[key] = f"{describe(resource)} is not expanded before deployment"
+        elif isinstance(resource, dict) and not isinstance(type_name, str):
+            gaps[key] = (f"{key}: Type {_described_type(type_name)} (a module or macro) is not "
+                         "expanded before deployment")
+        elif type_name == STACK_SET:
+            gaps[key] = (f"{key}: the stack set's template (TemplateBody or TemplateURL) is "
+                         "deployed elsewhere and is not read")
+        elif type_name in NESTED and nested_asset(resource, directory) is None:
+            gaps[key] = (f"{key}: the template of the nested {type_name} is not available "
+                         "locally (pass the template it deploys, e.g. the output of "
+                         "`sam build`/`cdk synth`, or a TemplateURL/Location that is a local "
+                         "path)")
+    return gaps
+
+
+def _described_type(type_name: Any) -> str:
+    if isinstance(type_name, dict) and len(type_name) == 1:
+        (name, arg), = type_name.items()
+        return f"{str(name).removeprefix('Fn::')} {arg!s}"
+    return repr(type_name)
+
+
+def _local_definitions(body: Mapping[str, Any], includer: Includer) -> None:
+    """SAM's DefinitionUri that is a local file: read as the DefinitionBody (``sam deploy``
+    uploads it), so its integrations are judged."""
+    resources = body.get("Resources")
+    for resource in resources.values() if isinstance(resources, dict) else ():
+        if not isinstance(resource, dict) or resource.get("Type") not in (sam.API, sam.HTTP_API):
+            continue
+        props = resource.get("Properties")
+        if not isinstance(props, dict) or "DefinitionBody" in props:
+            continue
+        uri = props.get("DefinitionUri")
+        if isinstance(uri, str) and "://" not in uri:
+            spec = {"Name": INCLUDE, "Parameters": {"Location": uri}}
+            site = remark({TRANSFORM: spec}, _key(props, "DefinitionUri"))
+            props["DefinitionBody"] = includer.resolve(site)
 
 
 def _cdk_path(resource: Mapping[str, Any]) -> str | None:
@@ -221,12 +357,14 @@ def _cdk_path(resource: Mapping[str, Any]) -> str | None:
 
 
 def nested_asset(resource: Mapping[str, Any], template_dir: Path) -> Path | None:
-    """The local template a nested stack (AWS::CloudFormation::Stack) deploys: CDK's
-    ``aws:asset:path`` metadata, or a TemplateURL that is a path next to the template."""
+    """The local template a nested stack (AWS::CloudFormation::Stack) or a SAM application
+    deploys: CDK's ``aws:asset:path`` metadata, or a TemplateURL (a SAM Location) that is a
+    path next to the template."""
     metadata = resource.get("Metadata") or {}
     asset = metadata.get("aws:asset:path") if isinstance(metadata, dict) else None
     candidates = [asset] if asset else []
-    url = (resource.get("Properties") or {}).get("TemplateURL")
+    props = resource.get("Properties") or {}
+    url = props.get("TemplateURL", props.get("Location")) if isinstance(props, dict) else None
     if isinstance(url, str) and "://" not in url:
         candidates.append(url)
     for candidate in candidates:

@@ -8,12 +8,13 @@ resource's Ref/GetAtt: it will exist, its text is not known now).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .values import Deferred, Unknown
+from .values import Deferred, Unknown, first_unknown, plain
 
 NOVALUE = object()
 _SUB_VAR = re.compile(r"\$\{([^}!][^}]*)\}")
@@ -142,7 +143,23 @@ class Context:
             try:
                 return self.resolve(self.mappings[keys[0]][keys[1]][keys[2]])
             except (KeyError, TypeError):
+                default = arg[3] if len(arg) > 3 and isinstance(arg[3], dict) else {}
+                if "DefaultValue" in default:  # AWS::LanguageExtensions
+                    return self.resolve(default["DefaultValue"])
                 return Unknown(f"!FindInMap {keys} is not in the template's Mappings")
+        if fn == "Fn::Length":  # AWS::LanguageExtensions
+            items = self.resolve(arg)
+            if isinstance(items, list) and not isinstance(items, Deferred):
+                return len(items)
+            return items if isinstance(items, Unknown) else Unknown(
+                f"Fn::Length of {items!s}, known only after deployment")
+        if fn == "Fn::ToJsonString":  # AWS::LanguageExtensions
+            value = self.resolve(arg)
+            unknown = first_unknown(value)
+            if unknown is not None:
+                return unknown
+            text = json.dumps(plain(value), separators=(",", ":"))
+            return Deferred(text) if _has_deferred(value) else text
         if fn == "Fn::Split":
             delimiter, text = arg[0], self.resolve(arg[1])
             if isinstance(text, Unknown):
@@ -184,6 +201,14 @@ class Context:
         if unknown is not None:
             return unknown
         return Deferred(result) if deferred else result
+
+
+def _has_deferred(value: Any) -> bool:
+    if isinstance(value, Deferred):
+        return True
+    if isinstance(value, dict):
+        return any(_has_deferred(v) for v in value.values())
+    return isinstance(value, list) and any(_has_deferred(v) for v in value)
 
 
 def references(node: Any) -> set[str]:

@@ -20,7 +20,8 @@ class InlineWaiver:
     reason: str
     source: SourceLocation
     owner: str = ""
-    expires: str = ""  # ISO date; empty: for as long as the template carries it
+    expires: str = ""  # ISO date; required (checked as a waivers file's are)
+    include_errors: bool = False  # also accept an error (a value unknown before deployment)
 
 
 @dataclass
@@ -33,6 +34,7 @@ class Planned:
     location: SourceLocation
     attribute_locations: dict[str, SourceLocation] = field(default_factory=dict)
     waivers: list[InlineWaiver] = field(default_factory=list)
+    kind: str = "cloudformation"  # or "terraform": how a fix is written (remediation.py)
 
     def to_resource(self, account: Account, region: str) -> Resource:
         unreadable: dict[str, str] = {}

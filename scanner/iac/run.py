@@ -13,7 +13,12 @@ Decisions:
   durations...) does not apply before deployment: it is left out of the run and named in
   the report's ``notes``, never counted as a pass.
 - Waivers written next to a resource (CloudFormation ``Metadata.preflight.waive``, a
-  Terraform ``# preflight:waive POLICY reason`` comment) turn its fail/error into ``waived``.
+  Terraform ``# preflight:waive POLICY expires=... owner=... reason`` comment) are waiver
+  records narrowed to that resource, checked, matched and reported with the waivers file's:
+  the same required fields, the same horizon, the same expiry and unused reporting.
+- Whatever cannot be expanded before deployment (a macro, an include from S3, a module, a
+  stack set, a nested stack whose template is not local, a loop over an unknown
+  collection) makes what it may create ``error`` for every policy, at its line.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,18 +36,19 @@ from .. import __version__
 from ..config import Config
 from ..errors import InputError, Problem
 from ..evaluate import TAGS, EvaluationContext, evaluate
-from ..models import Account, AppliedWaiver, Finding, Resource, ScanResult, Status
+from ..models import Account, Finding, Resource, ScanResult, Status
 from ..policy.model import Policy
 from ..scan import _excerpts, _summary, configure_policies, plan_attributes, policy_set_digest
-from ..yamlfile import load_yaml
+from ..waivers import Waiver, WaiverFile, with_written, written_waiver
+from ..yamlfile import YamlDocument, load_yaml
 from . import cloudformation, terraform
-from .mappings import PLANNABLE
-from .model import COMMON, InlineWaiver, Planned
+from .mappings import FIXES, PLANNABLE
+from .model import COMMON, Planned
+from .remediation import template_remediation
 from .values import Unknown
 
 SKIP_DIRS = {".git", "node_modules", ".terraform", "__pycache__", ".venv", "venv"}
 SUFFIXES = {".json", ".yaml", ".yml", ".template"}
-NO_EXPIRY = "9999-12-31"
 
 
 def relative(path: Path) -> str:
@@ -54,24 +60,26 @@ def relative(path: Path) -> str:
 
 
 def discover(paths: Sequence[str]) -> dict[Path, str]:
+    """The templates and plans to read, each with its kind (see ``discover_all``)."""
+    return discover_all(paths)[0]
+
+
+def discover_all(paths: Sequence[str]) -> tuple[dict[Path, str], list[str]]:
     """The templates and plans to read, each with its kind ("cloudformation" or
-    "terraform"): each file named, and each directory's files with a template or plan suffix
-    (walked, tool directories skipped) whose content is one. A named file that is neither,
-    or paths that hold none at all, is an input error: a pre-deploy gate that checked
-    nothing must not pass. Files found by walking that are neither are skipped silently."""
+    "terraform"), and why each file or directory walked past was skipped: each file named,
+    and each directory's files with a template or plan suffix (walked, tool directories
+    skipped) whose content is one. A named file that is neither, or paths that hold none at
+    all, is an input error: a pre-deploy gate that checked nothing must not pass. What a
+    walk skips is listed, so a template that was not recognised cannot go unnoticed."""
     files: list[Path] = []
     named: dict[Path, str | None] = {}
     problems: list[Problem] = []
+    skipped: list[str] = []
     seen: set[str] = set()  # the suffixes and names walked past, for a hint
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for root, dirs, names in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-                seen.update(names)
-                seen.update(Path(n).suffix.lower() for n in names)
-                files.extend(Path(root) / n for n in sorted(names)
-                             if Path(n).suffix.lower() in SUFFIXES)
+            files.extend(_walk(path, seen, skipped))
         elif path.is_file():
             named[path] = kind_of(path)
             if named[path] is None:
@@ -86,9 +94,42 @@ def discover(paths: Sequence[str]) -> dict[Path, str]:
         kind = named[file] if file in named else kind_of(file)
         if kind is not None:
             found[file] = kind
+        else:
+            skipped.append(f"skipped {relative(file)}: {_why_not(file)}")
     if not found:
         raise InputError([_nothing_found(paths, len(files), seen)])
-    return found
+    return found, skipped
+
+
+def _walk(directory: Path, seen: set[str], skipped: list[str]) -> list[Path]:
+    """The files under ``directory`` with a template or plan suffix; what it leaves out
+    (tool directories, other suffixes) is added to ``skipped``."""
+    files: list[Path] = []
+    others: dict[str, int] = {}
+    for root, dirs, names in os.walk(directory):
+        for d in sorted(d for d in dirs if d in SKIP_DIRS or d.startswith(".")):
+            skipped.append(f"skipped directory {relative(Path(root) / d)}: a tool directory")
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+        seen.update(names)
+        seen.update(Path(n).suffix.lower() for n in names)
+        for name in sorted(names):
+            suffix = Path(name).suffix.lower()
+            if suffix in SUFFIXES:
+                files.append(Path(root) / name)
+            else:
+                others[suffix or "(none)"] = others.get(suffix or "(none)", 0) + 1
+    if others:
+        counts = ", ".join(f"{suffix} {n}" for suffix, n in sorted(others.items()))
+        skipped.append(f"skipped {sum(others.values())} file(s) under {relative(directory)} "
+                       f"without a template or plan suffix ({counts})")
+    return files
+
+
+def _why_not(path: Path) -> str:
+    """Why a file walked past is not a template or plan (the problem, without its path)."""
+    problem = _not_infrastructure(path, str(path))
+    where = f"line {problem.line}: " if problem.line is not None else ""
+    return where + problem.message.split(": expected", 1)[0]
 
 
 _EXPECTED = ("expected a CloudFormation template (YAML or JSON whose Resources hold AWS:: "
@@ -111,7 +152,25 @@ def _not_infrastructure(path: Path, raw: str) -> Problem:
             json.loads(text)
         except json.JSONDecodeError as exc:
             return Problem(raw, exc.lineno, exc.colno, f"invalid JSON ({exc.msg}): {_EXPECTED}")
+    else:
+        invalid = _yaml_problem(raw, text)
+        if invalid is not None:
+            return invalid
     return Problem(raw, None, None, f"content not recognised: {_EXPECTED}")
+
+
+def _yaml_problem(raw: str, text: str) -> Problem | None:
+    from cfnlint.decode import decode_str
+
+    try:
+        _, matches = decode_str(text)
+    except Exception as exc:  # cfn-lint's parser raises more than its own
+        return Problem(raw, None, None, f"invalid YAML ({exc}): {_EXPECTED}")
+    if not matches:
+        return None
+    first = matches[0]
+    return Problem(raw, getattr(first, "linenumber", None), None,
+                   f"invalid YAML ({getattr(first, 'message', first)}): {_EXPECTED}")
 
 
 def _nothing_found(paths: Sequence[str], count: int, seen: set[str]) -> Problem:
@@ -129,12 +188,15 @@ def _nothing_found(paths: Sequence[str], count: int, seen: set[str]) -> Problem:
     return Problem(", ".join(paths), None, None, message, hint)
 
 
-_RESOURCES = re.compile(r"^Resources:[ \t]*(?:#.*)?$", re.MULTILINE)
-_AWS_TYPE = re.compile(r"^\s+Type:\s*['\"]?AWS::", re.MULTILINE)
+# A YAML text that does not parse but looks like a template is still read as one, so that
+# cfn-lint reports its error at file:line instead of the file being skipped.
+_LOOKS_LIKE_TEMPLATE = re.compile(r"^\s*Resources:\s*(?:#.*)?$(?s:.*)^\s+Type:\s*['\"]?"
+                                  r"[A-Za-z0-9]+::", re.MULTILINE)
 
 
 def kind_of(path: Path) -> str | None:
-    """"cloudformation", "terraform" or None (not an infrastructure file), by content: a file
+    """"cloudformation", "terraform" or None (not an infrastructure file), by parsing the
+    content, not by its layout (a document indented under ``---`` is a template too): a file
     whose first character is ``{`` is read as JSON whatever its suffix, any other as YAML."""
     text = _read(path)
     if text is None:
@@ -144,17 +206,34 @@ def kind_of(path: Path) -> str | None:
             document = json.loads(text)
         except ValueError:
             return None
-        if "resource_changes" in document or ("planned_values" in document
-                                              and "format_version" in document):
+        if isinstance(document, dict) and ("resource_changes" in document or (
+                "planned_values" in document and "format_version" in document)):
             return "terraform"
-        resources = document.get("Resources")
-        if isinstance(resources, dict) and any(isinstance(r, dict) and "Type" in r
-                                               for r in resources.values()):
-            return "cloudformation"
-        return None
-    if _RESOURCES.search(text) and _AWS_TYPE.search(text):
-        return "cloudformation"
-    return None
+        return "cloudformation" if _is_template(document) else None
+    document, parsed = _yaml(text)
+    if not parsed:
+        return "cloudformation" if _LOOKS_LIKE_TEMPLATE.search(text) else None
+    return "cloudformation" if _is_template(document) else None
+
+
+def _yaml(text: str) -> tuple[Any, bool]:
+    """The YAML document as cfn-lint reads templates (short intrinsic tags included), and
+    whether it parsed."""
+    from cfnlint.decode import decode_str
+
+    try:
+        document, matches = decode_str(text)
+    except Exception:  # cfn-lint's parser raises more than its own errors
+        return None, False
+    return document, not matches
+
+
+def _is_template(document: Any) -> bool:
+    resources = document.get("Resources") if isinstance(document, dict) else None
+    return isinstance(resources, dict) and any(
+        (isinstance(r, dict) and "Type" in r)
+        or str(k) == "Fn::Transform" or str(k).startswith("Fn::ForEach::")
+        for k, r in resources.items())
 
 
 def _read(path: Path) -> str | None:
@@ -168,13 +247,22 @@ def _read(path: Path) -> str | None:
 def parse_parameters(pairs: Sequence[str], files: Sequence[str]) -> dict[str, str | Unknown]:
     """--parameters-file (CloudFormation's [{ParameterKey, ParameterValue}] list or a
     {Key: Value} map, JSON or YAML), then --parameter Key=Value, later ones winning. A listed
-    parameter with ``UsePreviousValue: true`` is Unknown: its value is the deployed stack's."""
+    parameter with ``UsePreviousValue: true`` is Unknown: its value is the deployed stack's.
+    A listed entry with neither is an input error: read as "", it would quietly switch off
+    whatever the parameter decides (a prod-only policy's scope, a feature flag)."""
     values: dict[str, str | Unknown] = {}
     for name in files:
-        raw = _parameters_document(name)
+        document = _parameters_document(name)
+        raw, pointer = document.data, ()
         if isinstance(raw, dict) and isinstance(raw.get("Parameters"), (dict, list)):
-            raw = raw["Parameters"]  # `aws cloudformation deploy`'s {"Parameters": {...}}
+            raw, pointer = raw["Parameters"], ("Parameters",)  # `cloudformation deploy`'s
         if isinstance(raw, list) and all(isinstance(i, dict) and "ParameterKey" in i for i in raw):
+            problems = [document.problem((*pointer, n), f"parameter {i['ParameterKey']} has no "
+                                         "ParameterValue", "add \"ParameterValue\": \"...\" (or "
+                                         "\"UsePreviousValue\": true to keep the deployed value)")
+                        for n, i in enumerate(raw) if not _has_value(i)]
+            if problems:
+                raise InputError(problems)
             values.update({str(i["ParameterKey"]): _listed(i) for i in raw})
         elif isinstance(raw, dict):
             values.update({str(k): _text(v) for k, v in raw.items()})
@@ -190,9 +278,16 @@ def parse_parameters(pairs: Sequence[str], files: Sequence[str]) -> dict[str, st
     return values
 
 
-def _parameters_document(name: str) -> Any:
-    """A parameters file's data: JSON as written, else YAML 1.2 (ON, OFF, yes, no stay
-    text); a YAML error is one problem at its line."""
+def _has_value(entry: Mapping[str, Any]) -> bool:
+    return "ParameterValue" in entry or entry.get("UsePreviousValue") in _TRUE
+
+
+_TRUE = (True, "true", "True", "TRUE")
+
+
+def _parameters_document(name: str) -> YamlDocument:
+    """A parameters file's data with its lines: YAML 1.2 (JSON is YAML too; ON, OFF, yes,
+    no stay text); a YAML error is one problem at its line."""
     try:
         text = Path(name).read_text(encoding="utf-8-sig")
     except OSError as exc:
@@ -201,25 +296,25 @@ def _parameters_document(name: str) -> Any:
     except UnicodeDecodeError:
         raise InputError([Problem(name, None, None, "cannot read parameters: not UTF-8 text",
                                   "save the file as UTF-8")]) from None
-    if text.lstrip().startswith(("{", "[")):
-        try:
-            return json.loads(text)
-        except ValueError:
-            pass  # YAML's flow style ({Env: prod}), or broken: YAML says where
     try:
-        return load_yaml(name, text).data
+        return load_yaml(name, text)
     except InputError as exc:
+        if text.lstrip().startswith(("{", "[")):
+            try:  # JSON that YAML refuses (a tab in a string...): no lines, but its data
+                return YamlDocument(name, json.loads(text))
+            except ValueError:
+                pass
         raise InputError([dataclasses.replace(p, message=f"cannot read parameters: {p.message}")
                           for p in exc.problems]) from None
 
 
 def _listed(entry: Mapping[str, Any]) -> str | Unknown:
     """One {ParameterKey, ParameterValue | UsePreviousValue} entry's value."""
-    if entry.get("UsePreviousValue") in (True, "true", "True", "TRUE"):
+    if entry.get("UsePreviousValue") in _TRUE:
         key = entry["ParameterKey"]
         return Unknown(f"parameter {key} uses its previous value, unknown before deployment "
                        f"(pass --parameter {key}=VALUE to check a value)")
-    return _text(entry.get("ParameterValue", ""))
+    return _text(entry["ParameterValue"])
 
 
 def _text(value: Any) -> str:
@@ -234,7 +329,11 @@ def _text(value: Any) -> str:
 
 def load_planned(paths: Sequence[str], parameters: Mapping[str, Any], region: str,
                  account_id: str, source_dirs: Sequence[str] = ()) -> list[Planned]:
-    kinds = discover(paths)
+    return _load(discover(paths), parameters, region, account_id, source_dirs)
+
+
+def _load(kinds: Mapping[Path, str], parameters: Mapping[str, Any], region: str,
+          account_id: str, source_dirs: Sequence[str]) -> list[Planned]:
     templates = {f: cloudformation.decode(f) for f, k in kinds.items() if k == "cloudformation"}
     planned = cloudformation.load(templates, relative, parameters, region, account_id)
     for path, kind in kinds.items():
@@ -266,18 +365,29 @@ def split_policies(policies: Sequence[Policy]) -> tuple[list[Policy], list[str]]
     return kept, notes
 
 
+def now() -> datetime:
+    """The run's clock (waiver expiry is judged against it); tests replace it."""
+    return datetime.now(UTC)
+
+
 def run_iac(paths: Sequence[str], config: Config, policies: Sequence[Policy], *,
             environment: str | None = None, parameters: Mapping[str, Any] | None = None,
             region: str = "us-east-1", account_id: str = "000000000000",
-            source_dirs: Sequence[str] = (), waivers: Any = None,
+            source_dirs: Sequence[str] = (), waivers: WaiverFile | None = None,
             max_waiver_days: int | None = None,
-            clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> ScanResult:
+            clock: Callable[[], datetime] | None = None) -> ScanResult:
+    clock = clock or now
     started = clock()
     today = started.astimezone(UTC).date()
     configured = configure_policies(policies, config)
     applicable, notes = split_policies(configured)
-    matcher = waivers.matcher(today, max_waiver_days) if waivers is not None else None
-    planned = load_planned(paths, parameters or {}, region, account_id, source_dirs)
+    kinds, skipped = discover_all(paths)
+    notes.extend(skipped)
+    planned = _load(kinds, parameters or {}, region, account_id, source_dirs)
+    known = {p.id for p in policies}
+    written = written_waivers(planned, known, notes)
+    every = with_written(waivers, written)
+    matcher = every.matcher(today, max_waiver_days) if every is not None else None
     account = Account(account_id, "iac", environment or config.default_environment)
     resources = [p.to_resource(account, region) for p in planned]
     needs = plan_attributes(applicable, config)
@@ -287,22 +397,12 @@ def run_iac(paths: Sequence[str], config: Config, policies: Sequence[Policy], *,
     findings = evaluate(applicable, resources, [], ctx, tags_read, matcher)
     by_key = {(r.type, r.id): (r, p) for r, p in zip(resources, planned, strict=True)}
     by_policy = {p.id: p for p in applicable}
-    known = {p.id for p in policies}
-    used: set[tuple[str, int]] = set()
     located = []
     for finding in findings:
         resource, plan = by_key[(finding.resource.type, finding.resource.id)]
-        finding = _locate(finding, resource, by_policy[finding.policy_id])
-        finding = _inline_waiver(finding, plan.waivers, today, used, notes)
-        located.append(finding)
-    for plan in planned:
-        for w in plan.waivers:
-            if w.policy not in known:
-                notes.append(f"waiver at {w.source.describe()} names no loaded policy "
-                             f"{w.policy!r}")
-            elif (w.policy, id(w)) not in used and w.policy in by_policy:
-                notes.append(f"waiver of {w.policy} at {w.source.describe()} matched nothing "
-                             f"(the resource passes or is out of scope): remove it")
+        policy = by_policy[finding.policy_id]
+        located.append(template_remediation(_locate(finding, resource, policy), plan, policy,
+                                            FIXES))
     return ScanResult(
         tool_version=__version__,
         started_at=started.isoformat(timespec="seconds"),
@@ -320,6 +420,29 @@ def run_iac(paths: Sequence[str], config: Config, policies: Sequence[Policy], *,
     )
 
 
+def written_waivers(planned: Sequence[Planned], known: set[str], notes: list[str]
+                    ) -> list[Waiver]:
+    """The waivers written next to resources, as waiver records narrowed to their resource
+    (every problem at its file:line); one naming no loaded policy is a note."""
+    records: list[Waiver] = []
+    problems: list[Problem] = []
+    for plan in planned:
+        for w in plan.waivers:
+            if w.policy not in known:
+                notes.append(f"waiver at {w.source.describe()} names no loaded policy "
+                             f"{w.policy!r}")
+                continue
+            try:
+                records.append(written_waiver(
+                    w.policy, w.reason, w.owner, w.expires, resource=plan.id,
+                    path=w.source.path, line=w.source.line, include_errors=w.include_errors))
+            except InputError as exc:
+                problems.extend(exc.problems)
+    if problems:
+        raise InputError(list(dict.fromkeys(problems)))
+    return records
+
+
 def _locate(finding: Finding, resource: Resource, policy: Policy) -> Finding:
     """The resource's line, or the offending property's when the verdict is not a pass and
     the attribute it read came from one."""
@@ -332,28 +455,3 @@ def _locate(finding: Finding, resource: Resource, policy: Policy) -> Finding:
                 location = resource.attribute_locations[attribute]
                 break
     return dataclasses.replace(finding, location=location)
-
-
-def _inline_waiver(finding: Finding, waivers: list[InlineWaiver], today: date,
-                   used: set[tuple[str, int]], notes: list[str]) -> Finding:
-    if finding.status not in (Status.FAIL, Status.ERROR):
-        return finding
-    for w in waivers:
-        if w.policy != finding.policy_id:
-            continue
-        used.add((w.policy, id(w)))
-        expires = w.expires or NO_EXPIRY
-        try:
-            expired = date.fromisoformat(expires) < today
-        except ValueError:
-            raise InputError([Problem(w.source.path, w.source.line, None,
-                                      f"waiver expires {expires!r} is not a date (YYYY-MM-DD)")]
-                             ) from None
-        if expired:
-            notes.append(f"waiver of {w.policy} at {w.source.describe()} expired on {expires}: "
-                         "the finding counts again; renew or remove it")
-            continue
-        applied = AppliedWaiver(f"inline:{w.policy}", w.reason, w.owner or "(in the source)",
-                                expires, finding.status, w.source.describe())
-        return dataclasses.replace(finding, status=Status.WAIVED, waiver=applied)
-    return finding

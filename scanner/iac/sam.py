@@ -29,6 +29,7 @@ FUNCTION = "AWS::Serverless::Function"
 API = "AWS::Serverless::Api"
 HTTP_API = "AWS::Serverless::HttpApi"
 SIMPLE_TABLE = "AWS::Serverless::SimpleTable"
+APPLICATION = "AWS::Serverless::Application"
 _GLOBALS = {"Function": FUNCTION, "Api": API, "HttpApi": HTTP_API, "SimpleTable": SIMPLE_TABLE}
 IMPLICIT_REST_API, IMPLICIT_REST_STAGE = "ServerlessRestApi", "Prod"
 IMPLICIT_HTTP_API, IMPLICIT_HTTP_STAGE = "ServerlessHttpApi", "$default"
@@ -51,7 +52,8 @@ def expand(body: dict[str, Any]) -> dict[str, Any]:
     globals_by_type = _globals(body.get("Globals"))
     added = _implicit_apis(resources)
     for resource in resources.values():
-        if isinstance(resource, dict) and resource.get("Type") in globals_by_type:
+        if isinstance(resource, dict) and isinstance(resource.get("Type"), str) \
+                and resource["Type"] in globals_by_type:
             _apply_globals(resource, globals_by_type[resource["Type"]])
     return added | _stage_stages(resources, added)
 

@@ -228,13 +228,9 @@ def find_blocks(source_dirs: list[Path], relative: Callable[[Path], str]
                     above -= 1
                 for n in sorted(comments):
                     waive = _WAIVE.search(text[n])
-                    if waive and not waive.group(2).strip():
-                        raise InputError([Problem(rel, n + 1, None, "a waiver needs a reason: "
-                                                  "# preflight:waive POLICY why it is "
-                                                  "acceptable")])
                     if waive:
-                        waivers.append(InlineWaiver(waive.group(1), waive.group(2).strip(),
-                                                    SourceLocation(rel, n + 1)))
+                        waivers.append(comment_waiver(waive.group(1), waive.group(2),
+                                                      SourceLocation(rel, n + 1)))
                 depth, body = 0, []
                 for n in range(index, len(text)):
                     body.append((n + 1, text[n]))
@@ -245,6 +241,27 @@ def find_blocks(source_dirs: list[Path], relative: Callable[[Path], str]
     return blocks
 
 
+_FIELD = re.compile(r"(expires|owner|include_errors)=(\S+)\s*")
+WAIVE_SYNTAX = ("# preflight:waive POLICY expires=YYYY-MM-DD owner=TEAM [include_errors=true] "
+                "why it is acceptable")
+
+
+def comment_waiver(policy: str, rest: str, source: SourceLocation) -> InlineWaiver:
+    """``# preflight:waive POLICY expires=YYYY-MM-DD owner=TEAM [include_errors=true] REASON``:
+    the fields first (any order), the rest of the line is the reason."""
+    fields: dict[str, str] = {}
+    rest = rest.strip()
+    while (field := _FIELD.match(rest)) is not None:
+        fields[field.group(1)] = field.group(2)
+        rest = rest[field.end():]
+    if not rest.strip():
+        raise InputError([Problem(source.path, source.line, None,
+                                  f"a waiver needs a reason: {WAIVE_SYNTAX}")])
+    return InlineWaiver(policy, rest.strip(), source, fields.get("owner", ""),
+                        fields.get("expires", ""),
+                        fields.get("include_errors", "").lower() == "true")
+
+
 def load(path: Path, relative: Callable[[Path], str], source_dirs: list[str]) -> list[Planned]:
     text = path.read_text(encoding="utf-8-sig")
     try:
@@ -252,22 +269,38 @@ def load(path: Path, relative: Callable[[Path], str], source_dirs: list[str]) ->
     except ValueError as exc:
         raise InputError([Problem(str(path), None, None, f"not a Terraform plan: {exc}")]) \
             from None
+    if not isinstance(plan, dict):
+        raise InputError([Problem(str(path), None, None, "not a Terraform plan: not an object")])
+    if plan.get("errored") is True:  # its resource_changes stop where the plan failed
+        raise InputError([Problem(str(path), None, None, "the plan errored: terraform plan did "
+                                  "not finish, so its changes are incomplete",
+                                  "fix the errors `terraform plan` reports, then write the plan "
+                                  "again")])
     configured = _configuration(plan) if "configuration" in plan else None
     changes: list[Change] = []
     for rc in plan.get("resource_changes") or []:
         change = rc.get("change") or {}
         if rc.get("mode", "managed") != "managed" or change.get("after") is None:
             continue  # data sources; deletes and forgets (nothing exists after the apply)
-        module = str(rc.get("module_address") or "")
-        key = (_INSTANCE_KEY.sub("", module) + "." if module else "") + f"{rc['type']}.{rc['name']}"
-        changes.append(Change(rc["address"], rc["type"], rc["name"], module, rc.get("index"),
-                              change["after"], change.get("after_unknown") or {},
-                              configured.get(key) if configured is not None else None))
+        changes.append(_change(rc, change["after"], change.get("after_unknown") or {},
+                               configured))
+    deferred = [(_change(d["resource_change"], {}, True, configured), str(d.get("reason", "")))
+                for d in plan.get("deferred_changes") or []
+                if isinstance(d, dict) and isinstance(d.get("resource_change"), dict)
+                and d["resource_change"].get("mode", "managed") == "managed"]
     roots = [Path(d) for d in source_dirs] or [path.parent]
     blocks = {"": find_blocks(roots, relative)}
     for module_path, directory in _module_dirs(roots, module_sources(plan)).items():
         blocks[module_path] = find_blocks([directory], relative)
-    return Plan(changes, blocks, relative(path), text).run()
+    return Plan(changes, blocks, relative(path), text, deferred).run()
+
+
+def _change(rc: dict[str, Any], after: Any, unknown: Any,
+            configured: dict[str, Configured] | None) -> Change:
+    module = str(rc.get("module_address") or "")
+    key = (_INSTANCE_KEY.sub("", module) + "." if module else "") + f"{rc['type']}.{rc['name']}"
+    return Change(rc["address"], rc["type"], rc["name"], module, rc.get("index"), after,
+                  unknown, configured.get(key) if configured is not None else None)
 
 
 def _module_dirs(roots: list[Path], sources: dict[str, str]) -> dict[str, Path]:
@@ -289,8 +322,9 @@ class Plan:
     """One plan's changes, with the .tf blocks (per module) they come from."""
 
     def __init__(self, changes: list[Change], blocks: dict[str, dict[tuple[str, str], Block]],
-                 rel: str, text: str) -> None:
+                 rel: str, text: str, deferred: list[tuple[Change, str]] | None = None) -> None:
         self.changes = changes
+        self.deferred = deferred or []
         self.blocks = blocks
         self.rel = rel
         self.text = text
@@ -301,7 +335,25 @@ class Plan:
     def run(self) -> list[Planned]:
         from .mappings import TERRAFORM
 
-        return [TERRAFORM[c.type](self, c) for c in self.changes if c.type in TERRAFORM]
+        built = [TERRAFORM[c.type](self, c) for c in self.changes if c.type in TERRAFORM]
+        return [p for p in built if p is not None] + self._deferred_placeholders()
+
+    def _deferred_placeholders(self) -> list[Planned]:
+        """Resources Terraform deferred (``deferred_changes``: a count or for_each not known
+        yet): each of a mapped type is planned with every attribute unknown."""
+        from .mappings import TERRAFORM
+
+        out = []
+        for change, reason in self.deferred:
+            if change.type not in TERRAFORM:
+                continue
+            built = TERRAFORM[change.type](self, change)
+            if built is not None:
+                built.data = {key: Unknown(f"{change.address} is deferred by Terraform "
+                                           f"({reason}): not planned yet")
+                              for key in built.data}
+                out.append(built)
+        return out
 
     def location(self, c: Change, arguments: Mapping[str, str] | None = None
                  ) -> tuple[SourceLocation, dict[str, SourceLocation], list[InlineWaiver]]:
@@ -341,7 +393,7 @@ class Plan:
         locations.update(elsewhere or {})
         display = name if isinstance(name, str) and name else c.address
         return Planned(type_name, f"{self.rel}#{c.address}", display, None, data, location,
-                       locations, waivers)
+                       locations, waivers, kind="terraform")
 
 
 def tags(c: Change) -> Any:

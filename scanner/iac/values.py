@@ -22,6 +22,12 @@ class Unknown:
     def __repr__(self) -> str:
         return f"Unknown({self.reason!r})"
 
+    def __str__(self) -> str:
+        """How a report shows it, wherever it is formatted into text (a stage named after a
+        parameter without a value, a message quoting an unresolved value): as unknown, with
+        why, never as this class's representation."""
+        return f"(unknown: {self.reason})"
+
 
 class Deferred(str):
     """A value fixed at deployment, e.g. ``${OrdersTable.Arn}``."""

@@ -1,7 +1,7 @@
 """What templates and plans become: one module per resource family maps CloudFormation
 (and SAM) resource types and Terraform resource types into the live collectors' types and
 attribute names. Adding a type: write its module (TYPE, PLANNABLE, CLOUDFORMATION,
-TERRAFORM), list it here."""
+TERRAFORM, FIXES), list it here."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from . import apigateway, awslambda, cognito, dynamodb, s3
 if TYPE_CHECKING:
     from ..cloudformation import Template
     from ..model import Planned
+    from ..remediation import Fix
     from ..terraform import Change, Plan
 
 _FAMILIES = (dynamodb, s3, cognito, apigateway, awslambda)
@@ -25,5 +26,8 @@ PLANNABLE: dict[str, frozenset[str]] = {
 # CloudFormation/SAM resource type -> its mapping (None: the resource creates nothing mapped)
 CLOUDFORMATION: dict[str, Callable[[Template, str, dict[str, Any]], Planned | None]] = {
     kind: build for family in _FAMILIES for kind, build in family.CLOUDFORMATION.items()}
-TERRAFORM: dict[str, Callable[[Plan, Change], Planned]] = {
+# Planned type -> attribute -> the template change that sets it (remediation.py).
+FIXES: dict[str, dict[str, Fix]] = {
+    name: fixes for family in _FAMILIES for name, fixes in family.FIXES.items()}
+TERRAFORM: dict[str, Callable[[Plan, Change], Planned | None]] = {
     kind: build for family in _FAMILIES for kind, build in family.TERRAFORM.items()}

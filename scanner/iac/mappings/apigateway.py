@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..intrinsics import references
 from ..model import Planned
+from ..remediation import Fix
 from ..sam import API, HTTP_API, IMPLICIT_HTTP_STAGE
 from ..terraform import deferred, known, unset
 from ..terraform import tags as plan_tags
@@ -194,6 +195,15 @@ def sam_http_api_from_template(t: Template, logical_id: str, r: dict[str, Any]) 
                        t.value(r, "StageName", default=IMPLICIT_HTTP_STAGE))
 
 
+def quick_create_stage_from_template(t: Template, logical_id: str, r: dict[str, Any]
+                                     ) -> Planned | None:
+    """An HTTP API with ``Target`` is a "quick create": API Gateway adds a ``$default`` stage
+    (auto-deployed, no throttling) that no Stage resource declares."""
+    if "Target" not in t.props(r):
+        return None
+    return _http_stage(t, logical_id, r, {"Ref": logical_id}, IMPLICIT_HTTP_STAGE)
+
+
 # -- Terraform ---------------------------------------------------------------------------
 
 def _api_name(p: Plan, c: Change, argument: str, api_type: str) -> tuple[Any, Change | None]:
@@ -248,6 +258,23 @@ def rest_stage_from_plan(p: Plan, c: Change) -> Planned:
         "access_log_destination": "access_log_settings"}, elsewhere)
 
 
+def deployment_stage_from_plan(p: Plan, c: Change) -> Planned | None:
+    """aws_api_gateway_deployment's (deprecated) ``stage_name`` creates that stage."""
+    return rest_stage_from_plan(p, c) if c.get("stage_name") not in (None, "") else None
+
+
+def quick_create_stage_from_plan(p: Plan, c: Change) -> Planned | None:
+    """aws_apigatewayv2_api with ``target`` (quick create) gets a ``$default`` stage."""
+    if c.get("target") in (None, ""):
+        return None
+    name = c.get("name", default=c.name)
+    data = {"api_id": deferred(c, "id", c.get("id")), "api_name": name,
+            "stage_name": IMPLICIT_HTTP_STAGE, "protocol_type": c.get("protocol_type"),
+            "throttling": {"rate_limit": None, "burst_limit": None},
+            "access_log_destination": None, "tags": plan_tags(c)}
+    return p.planned(c, HTTP_STAGE, f"{name}/{IMPLICIT_HTTP_STAGE}", data, {"tags": "tags"})
+
+
 def _waf(p: Plan, stage: Change) -> Any:
     for association in p.of_type("aws_wafv2_web_acl_association"):
         if association.refers_to_change("resource_arn", stage):
@@ -274,12 +301,40 @@ def http_stage_from_plan(p: Plan, c: Change) -> Planned:
         "access_log_destination": "access_log_settings"})
 
 
+_REST_THROTTLING = Fix(
+    'set MethodSettings: [{ResourcePath: "/*", HttpMethod: "*", ThrottlingRateLimit: 1000, '
+    "ThrottlingBurstLimit: 2000}] (a Deployment's stage: StageDescription.ThrottlingRateLimit "
+    "and ThrottlingBurstLimit)",
+    'add aws_api_gateway_method_settings { method_path = "*/*" settings { '
+    "throttling_rate_limit = 1000 throttling_burst_limit = 2000 } } for this stage",
+    bounded=True)
+FIXES = {
+    REST_STAGE: {
+        "throttling": _REST_THROTTLING,
+        "logging_level": Fix('set MethodSettings: [{ResourcePath: "/*", HttpMethod: "*", '
+                             "LoggingLevel: INFO}] (a Deployment's stage: "
+                             "StageDescription.LoggingLevel: INFO)",
+                             'add aws_api_gateway_method_settings { method_path = "*/*" '
+                             'settings { logging_level = "INFO" } } for this stage'),
+        "web_acl_arn": Fix("add an AWS::WAFv2::WebACLAssociation whose ResourceArn is this "
+                           "stage's ARN",
+                           "add aws_wafv2_web_acl_association { resource_arn = <this "
+                           "stage>.arn web_acl_arn = ... }"),
+    },
+    HTTP_STAGE: {"throttling": Fix(
+        "set DefaultRouteSettings: {ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000}",
+        "add default_route_settings { throttling_rate_limit = 1000 "
+        "throttling_burst_limit = 2000 }", bounded=True)},
+}
 CLOUDFORMATION = {
     "AWS::ApiGateway::Stage": rest_stage_from_template,
     "AWS::ApiGateway::Deployment": deployment_stage_from_template,
     API: sam_api_from_template,
     "AWS::ApiGatewayV2::Stage": http_stage_from_template,
     HTTP_API: sam_http_api_from_template,
+    "AWS::ApiGatewayV2::Api": quick_create_stage_from_template,
 }
 TERRAFORM = {"aws_api_gateway_stage": rest_stage_from_plan,
-             "aws_apigatewayv2_stage": http_stage_from_plan}
+             "aws_api_gateway_deployment": deployment_stage_from_plan,
+             "aws_apigatewayv2_stage": http_stage_from_plan,
+             "aws_apigatewayv2_api": quick_create_stage_from_plan}

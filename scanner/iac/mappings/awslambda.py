@@ -7,11 +7,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .. import sam
+from ..include import unresolved
 from ..intrinsics import references
 from ..model import Planned
+from ..remediation import Fix
 from ..terraform import deferred, unset
 from ..terraform import tags as plan_tags
-from ..values import as_number
+from ..values import Unknown, as_number
 
 if TYPE_CHECKING:
     from ..cloudformation import Template
@@ -67,6 +69,10 @@ def _template_integrations(t: Template, function_id: str) -> list[dict[str, Any]
             t.value(method, "HttpMethod", default=method_id),
             as_number(t.value(method, "Integration", "TimeoutInMillis",
                               default=REST_DEFAULT_TIMEOUT_MS), "TimeoutInMillis")))
+    for api_id, api in t.of_type("AWS::ApiGatewayV2::Api"):  # quick create: Target
+        if function_id in references(t.props(api).get("Target")):
+            found.append(integration("HTTP", t.ctx.resolve({"Ref": api_id}), None, None,
+                                     HTTP_DEFAULT_TIMEOUT_MS))
     for _, spec in t.of_type("AWS::ApiGatewayV2::Integration"):
         if function_id not in references(t.props(spec).get("IntegrationUri")):
             continue
@@ -86,13 +92,26 @@ _OPENAPI = {"AWS::ApiGateway::RestApi": ("Body", "REST"), sam.API: ("DefinitionB
             "AWS::ApiGatewayV2::Api": ("Body", "HTTP"), sam.HTTP_API: ("DefinitionBody", "HTTP")}
 
 
-def _openapi_integrations(t: Template, function_id: str) -> list[dict[str, Any]]:
+# Where an API's definition lives when it is not inline: not read before deployment.
+_ELSEWHERE = ("BodyS3Location", "DefinitionUri")
+
+
+def _openapi_integrations(t: Template, function_id: str) -> list[Any]:
     """Integrations an inline OpenAPI definition declares (``x-amazon-apigateway-integration``
-    whose ``uri`` names this function)."""
-    found = []
+    whose ``uri`` names this function). A definition that is not read (in S3, behind a
+    macro) may integrate any function: it is an Unknown in every function's list."""
+    found: list[Any] = []
     for api_id, api in t.of_type(*_OPENAPI):
         prop, api_type = _OPENAPI[str(api["Type"])]
         definition = t.props(api).get(prop)
+        elsewhere = unresolved(definition) or next(
+            (f"{key} {t.props(api)[key]!s}" for key in _ELSEWHERE
+             if definition is None and key in t.props(api)), None)
+        if elsewhere is not None:
+            found.append(Unknown(f"the OpenAPI definition of {api_id} ({elsewhere}) is not "
+                                 "read before deployment: which functions it integrates, with "
+                                 "which timeouts, is unknown"))
+            continue
         paths = definition.get("paths") if isinstance(definition, dict) else None
         for path, operations in paths.items() if isinstance(paths, dict) else ():
             for verb, operation in operations.items() if isinstance(operations, dict) else ():
@@ -174,6 +193,10 @@ def _plan_integrations(p: Plan, function: Change) -> list[dict[str, Any]]:
                           i.get("timeout_milliseconds", default=HTTP_DEFAULT_TIMEOUT_MS))
               for i in p.of_type("aws_apigatewayv2_integration")
               if i.refers_to_change("integration_uri", function)]
+    found += [integration("HTTP", deferred(api, "id", api.get("id")), None, None,
+                          HTTP_DEFAULT_TIMEOUT_MS)  # quick create: target
+              for api in p.of_type("aws_apigatewayv2_api")
+              if api.refers_to_change("target", function)]
     return found
 
 
@@ -205,6 +228,11 @@ def _plan_rest_path(p: Plan, start: Change) -> str | None:
     return None
 
 
+FIXES = {TYPE: {
+    "timeout": Fix("set Timeout: SECONDS", "set timeout = SECONDS", bounded=True),
+    "reserved_concurrency": Fix("set ReservedConcurrentExecutions: N",
+                                "set reserved_concurrent_executions = N", bounded=True),
+}}
 CLOUDFORMATION = {"AWS::Lambda::Function": function_from_template,
                   sam.FUNCTION: function_from_template}
 TERRAFORM = {"aws_lambda_function": function_from_plan}

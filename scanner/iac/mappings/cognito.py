@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..model import Planned
+from ..remediation import Fix
 from ..terraform import tags as plan_tags
 
 if TYPE_CHECKING:
@@ -37,5 +38,13 @@ def user_pool_from_plan(p: Plan, c: Change) -> Planned:
         "tags": "tags"})
 
 
+FIXES = {TYPE: {
+    "mfa_configuration": Fix('set MfaConfiguration: "ON" (with EnabledMfas: '
+                             "[SOFTWARE_TOKEN_MFA])",
+                             'set mfa_configuration = "ON" with software_token_mfa_configuration '
+                             "{ enabled = true }"),
+    "deletion_protection": Fix("set DeletionProtection: ACTIVE",
+                               'set deletion_protection = "ACTIVE"'),
+}}
 CLOUDFORMATION = {"AWS::Cognito::UserPool": user_pool_from_template}
 TERRAFORM = {"aws_cognito_user_pool": user_pool_from_plan}

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..intrinsics import references
 from ..model import Planned
+from ..remediation import Fix
 from ..sam import SIMPLE_TABLE
 from ..terraform import tags as plan_tags
 from ..values import Deferred, Unknown, as_bool, as_number
@@ -63,20 +64,25 @@ def table_from_template(t: Template, logical_id: str, r: dict[str, Any]) -> Plan
 
 
 def simple_table_from_template(t: Template, logical_id: str, r: dict[str, Any]) -> Planned:
-    """SAM's SimpleTable: on demand unless it sets ProvisionedThroughput; it has no way to
-    turn on point-in-time recovery or deletion protection."""
+    """SAM's SimpleTable: on demand unless it sets ProvisionedThroughput. The translator
+    passes TableName, Tags, SSESpecification, ProvisionedThroughput and
+    PointInTimeRecoverySpecification through to the table unchanged; it has no way to turn
+    on deletion protection."""
     name = t.value(r, "TableName")
     throughput = t.value(r, "ProvisionedThroughput")
     data = {
         "billing_mode": "PAY_PER_REQUEST" if throughput is None else "PROVISIONED",
         "provisioned_throughput": _throughput(throughput),
         "deletion_protection": False,
-        "pitr": _pitr(False),
+        "pitr": _pitr(as_bool(t.value(r, "PointInTimeRecoverySpecification",
+                                      "PointInTimeRecoveryEnabled", default=False),
+                              "PointInTimeRecoveryEnabled")),
         "autoscaling": _template_autoscaling(t, logical_id, name),
         "tags": t.tags(r),
     }
     return t.planned(logical_id, r, TYPE, name, data, {
-        "provisioned_throughput": "ProvisionedThroughput", "tags": "Tags"})
+        "provisioned_throughput": "ProvisionedThroughput", "tags": "Tags",
+        "pitr": "PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled"})
 
 
 def global_table_from_template(t: Template, logical_id: str, r: dict[str, Any]) -> Planned:
@@ -207,6 +213,20 @@ def _plan_autoscaling(p: Plan, table: Change, name: Any) -> dict[str, Any]:
     return scaling
 
 
+FIXES = {TYPE: {
+    "pitr": Fix("set PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled: true",
+                "add point_in_time_recovery { enabled = true }"),
+    "deletion_protection": Fix("set DeletionProtectionEnabled: true",
+                               "set deletion_protection_enabled = true"),
+    "autoscaling": Fix("add an AWS::ApplicationAutoScaling::ScalableTarget (ResourceId: "
+                       "table/<TableName>, ScalableDimension: dynamodb:table:ReadCapacityUnits "
+                       "and one for WriteCapacityUnits) with a TargetTrackingScaling "
+                       "ScalingPolicy, or set BillingMode: PAY_PER_REQUEST",
+                       "add aws_appautoscaling_target (resource_id = \"table/${...name}\", "
+                       "scalable_dimension = \"dynamodb:table:ReadCapacityUnits\", and one for "
+                       "WriteCapacityUnits) with aws_appautoscaling_policy, or set "
+                       "billing_mode = \"PAY_PER_REQUEST\"", bounded=True),
+}}
 CLOUDFORMATION = {"AWS::DynamoDB::Table": table_from_template,
                   "AWS::DynamoDB::GlobalTable": global_table_from_template,
                   SIMPLE_TABLE: simple_table_from_template}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..model import Planned
+from ..remediation import Fix
 from ..terraform import tags as plan_tags
 from ..values import Unknown
 
@@ -49,5 +50,9 @@ def bucket_from_plan(p: Plan, c: Change) -> Planned:
                      elsewhere)
 
 
+FIXES = {TYPE: {"versioning": Fix(
+    "set VersioningConfiguration.Status: Enabled",
+    "add resource \"aws_s3_bucket_versioning\" { bucket = <this bucket>.id "
+    "versioning_configuration { status = \"Enabled\" } }")}}
 CLOUDFORMATION = {"AWS::S3::Bucket": bucket_from_template}
 TERRAFORM = {"aws_s3_bucket": bucket_from_plan}
