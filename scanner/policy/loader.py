@@ -58,13 +58,18 @@ def find_policy_files(paths: Sequence[Path | str]) -> list[Path]:
     problems: list[Problem] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix in POLICY_SUFFIXES
-                                and p.is_file() and "runbooks" not in p.parts))
-        elif path.is_file():
-            files.append(path)
-        else:
-            problems.append(Problem(str(path), None, None, "no such file or directory",
+        try:
+            if path.is_dir():
+                files.extend(sorted(p for p in path.rglob("*") if p.suffix in POLICY_SUFFIXES
+                                    and p.is_file() and "runbooks" not in p.parts))
+            elif path.is_file():
+                files.append(path)
+            else:
+                problems.append(Problem(str(path), None, None, "no such file or directory",
+                                        "check the path given to --policies"))
+        except (OSError, ValueError) as exc:  # a name too long (ENAMETOOLONG), a NUL in it
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            problems.append(Problem(str(path), None, None, f"cannot read it: {reason}",
                                     "check the path given to --policies"))
     if problems:
         raise InputError(problems)
@@ -93,7 +98,7 @@ def load_policies(paths: Sequence[Path | str] | None = None,
             continue
         seen[policy.id] = str(file)
         if runbooks is not None and runbooks.checkable and runbooks.section(policy.runbook) is None:
-            problems.append(doc.problem(("runbook",), f"no runbook section {policy.runbook!r} "
+            problems.append(doc.problem(("runbook",), f"no runbook section {policy.runbook[:200]!r} "
                                         f"in {runbooks.directory}", runbooks.suggest(policy.runbook)))
             continue
         policies.append(policy)
