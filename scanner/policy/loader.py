@@ -247,15 +247,19 @@ class _PolicyBuilder:
         self.expression(raw["attribute"], (*pointer, "attribute"))
         known = len(self.problems)
         operand = self.operand(raw[op_name], (*pointer, op_name))
+        if op_name in REGEX_OPERATORS:
+            self.regex_operand(operand, (*pointer, op_name), len(self.problems) == known)
+        return Leaf(raw["attribute"], operator, operand)
+
+    def regex_operand(self, operand: Any, pointer: Pointer, valid: bool) -> None:
+        """Check what a matches/any_matches leaf will compile, as far as it is known now."""
         pattern = operand
         if isinstance(operand, ParamRef) and operand.name in self.parameters:
             pattern = self.parameters[operand.name].default  # the default must work too
-        if op_name in REGEX_OPERATORS and isinstance(pattern, str):
-            self.pattern(pattern, (*pointer, op_name))
-        elif op_name in REGEX_OPERATORS and isinstance(operand, TemplateRef) and \
-                len(self.problems) == known:
-            self.template_pattern(operand.source, (*pointer, op_name, "template"))
-        return Leaf(raw["attribute"], operator, operand)
+        if isinstance(pattern, str):
+            self.pattern(pattern, pointer)
+        elif isinstance(operand, TemplateRef) and valid:  # a broken one is reported already
+            self.template_pattern(operand.source, (*pointer, "template"))
 
     def pattern(self, pattern: str, pointer: Pointer) -> None:
         try:
