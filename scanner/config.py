@@ -182,9 +182,9 @@ def load_config(path: Path | str | None) -> Config:
     if errors:
         raise InputError([_explain(doc, e) for e in errors])
     directory = (data.get("runbooks") or {}).get("directory")
-    if directory and not Path(_relative_to(path, directory) or "").is_dir():
+    if directory and not _is_dir(_relative_to(path, directory) or ""):
         raise InputError([doc.problem(("runbooks", "directory"),
-                                      f"runbook directory {directory!r} does not exist",
+                                      f"runbook directory {directory[:200]!r} does not exist",
                                       "paths are relative to the config file")])
     return Config(
         regions=tuple(data.get("regions") or ()),
@@ -211,6 +211,13 @@ def load_config(path: Path | str | None) -> Config:
         source=str(path),
         document=doc,
     )
+
+
+def _is_dir(path: str) -> bool:
+    try:
+        return Path(path).is_dir()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL in it
+        return False
 
 
 def _relative_to(config_path: Path | str, directory: str | None) -> str | None:

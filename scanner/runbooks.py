@@ -83,10 +83,17 @@ class RunbookLibrary:
 
     def runbook(self, name: str) -> Runbook | None:
         if name not in self._cache:
-            path = self.directory / f"{name}.md"
-            self._cache[name] = (parse_runbook(name, path.read_text(encoding="utf-8"))
-                                 if path.is_file() else None)
+            self._cache[name] = self._read(name)
         return self._cache[name]
+
+    def _read(self, name: str) -> Runbook | None:
+        path = self.directory / f"{name}.md"
+        try:
+            return parse_runbook(name, path.read_text(encoding="utf-8")) if path.is_file() else None
+        except (OSError, ValueError):
+            # A reference longer than the file system allows (ENAMETOOLONG), a NUL in it, a
+            # file that is not UTF-8 text: no such runbook, which the caller reports.
+            return None
 
     def names(self) -> list[str]:
         return sorted(p.stem for p in self.directory.glob("*.md"))

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -185,6 +184,7 @@ def load_saved_report(path: Path) -> ScanResult:
     from preflight_scanner.reports.json_report import READABLE_VERSIONS, from_document, schema
 
     from .errors import InputError, Problem
+    from .yamlfile import parse_json
 
     hint = "pass a report.json written by `preflight scan` (`preflight schema report` prints its schema)"
 
@@ -192,22 +192,7 @@ def load_saved_report(path: Path) -> ScanResult:
              with_hint: bool = True) -> InputError:
         return InputError([Problem(str(path), line, column, message, hint if with_hint else "")])
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise fail("no such file", with_hint=False) from None
-    except IsADirectoryError:
-        raise fail("is a directory, not a report.json") from None
-    except UnicodeDecodeError as exc:
-        raise fail(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise fail(f"cannot read it: {exc.strerror or exc}", with_hint=False) from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise fail(f"not valid JSON: {exc.msg}", exc.lineno, exc.colno) from None
-    except RecursionError:
-        raise fail("not valid JSON: nested too deeply") from None
+    document = parse_json(str(path), _read_report_text(path, fail))
     version = document.get("schema_version") if isinstance(document, dict) else None
     if version is not None and version not in READABLE_VERSIONS:
         raise fail(f"schema_version {version!r} is not one this Preflight reads "
@@ -229,6 +214,27 @@ def load_saved_report(path: Path) -> ScanResult:
         return from_document(document)
     except (KeyError, TypeError, ValueError) as exc:
         raise fail(f"cannot rebuild the scan result: {exc!r}") from None
+
+
+# A report of a very large estate is tens of MB; past this, reading it is the problem.
+MAX_REPORT_BYTES = 256 << 20
+
+
+def _read_report_text(path: Path, fail: Callable[..., Exception]) -> str:
+    try:
+        if path.stat().st_size > MAX_REPORT_BYTES:
+            raise fail(f"is larger than {MAX_REPORT_BYTES >> 20} MiB")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise fail("no such file", with_hint=False) from None
+    except IsADirectoryError:
+        raise fail("is a directory, not a report.json") from None
+    except OSError as exc:  # a name too long (ENAMETOOLONG), a permission, a device
+        raise fail(f"cannot read it: {exc.strerror or exc}", with_hint=False) from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise fail(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
 def _pointer(path: Iterable[object]) -> str:

@@ -1,14 +1,22 @@
-"""Read a YAML document and remember where every value came from.
+"""Read a YAML document and remember where every value came from; read JSON with bounds.
 
 Schema errors are only useful with a line number, so documents are composed into
 PyYAML's node graph and converted by hand, recording the (line, column) of every
 JSON-pointer path. The conversion also bounds what a hostile file can cost: size,
 nesting depth and alias expansion (a "billion laughs" document) are all capped.
+
+``parse_json`` is the same promise for JSON inputs (saved reports: `preflight report`,
+`--baseline`, `preflight merge`): a clear InputError with the line and column or the JSON
+pointer for anything Python would otherwise raise on (nesting past the stack, a number
+past the int-string limit, NaN, a lone surrogate, a duplicate key), never a traceback.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -206,3 +214,116 @@ def stray_key_problem(doc: YamlDocument, error: Any, where: str) -> Problem | No
     return doc.problem((*tuple(error.absolute_path), unexpected[0]),
                        f"{where}: unknown key {some(unexpected)}",
                        f"allowed keys here: {', '.join(sorted(properties))}")
+
+
+# --- JSON --------------------------------------------------------------------------------------
+
+MAX_JSON_DEPTH = 200  # far past any report Preflight writes; far below Python's stack
+_INT_DIGITS = 4_300  # Python's default int-string limit (sys.get_int_max_str_digits)
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _JsonRefusal(ValueError):
+    """A value json.loads would accept but a Preflight input must not hold."""
+
+
+def parse_json(name: str, text: str, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """Parse JSON text; InputError naming ``name`` (with line:column or a JSON pointer)."""
+    try:
+        document = json.loads(text, object_pairs_hook=_unique_keys, parse_int=_bounded_int,
+                              parse_float=_finite_float, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise InputError([Problem(name, exc.lineno, exc.colno, f"not valid JSON: {exc.msg}")]
+                         ) from None
+    except RecursionError:  # the C decoder recurses once per level
+        raise _too_deep_json(name, text, max_depth) from None
+    except _JsonRefusal as exc:
+        line, column = _locate_digits(text) if "digits" in str(exc) else (None, None)
+        raise InputError([Problem(name, line, column, f"not valid JSON here: {exc}")]) from None
+    _check_json_values(name, text, document, max_depth)
+    return document
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:  # json.loads would keep the last silently
+            raise _JsonRefusal(f"duplicate key {key[:80]!r} in one object")
+        result[key] = value
+    return result
+
+
+def _bounded_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > _INT_DIGITS:
+        raise _JsonRefusal(f"a number of {len(digits):,} digits (at most {_INT_DIGITS:,})")
+    return int(digits)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _JsonRefusal(f"the number {text[:40]} is too large for a float")
+    return value
+
+
+def _no_constant(text: str) -> Any:
+    raise _JsonRefusal(f"{text} is not a JSON value")
+
+
+def _locate_digits(text: str) -> tuple[int | None, int | None]:
+    match = re.search(f"[0-9]{{{_INT_DIGITS + 1},}}", text)
+    return _line_column(text, match.start()) if match else (None, None)
+
+
+def _line_column(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _too_deep_json(name: str, text: str, max_depth: int) -> InputError:
+    """Where the nesting passes ``max_depth``: strings skipped, brackets counted."""
+    depth = 0
+    for match in _JSON_TOKENS.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+            if depth > max_depth:
+                line, column = _line_column(text, match.start())
+                return InputError([Problem(name, line, column, f"JSON nested more than "
+                                           f"{max_depth} levels deep", _TOO_DEEP_HINT)])
+        elif token in ("]", "}"):
+            depth -= 1
+    return InputError([Problem(name, None, None, f"JSON nested more than {max_depth} levels "
+                               "deep", _TOO_DEEP_HINT)])
+
+
+def _check_json_values(name: str, text: str, document: Any, max_depth: int) -> None:
+    """Depth and strings, walked without recursing (the renderers recurse)."""
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(document, ())]
+    while stack:
+        value, pointer = stack.pop()
+        if len(pointer) > max_depth:
+            raise _too_deep_json(name, text, max_depth)
+        if isinstance(value, dict):
+            for key, item in value.items():
+                _check_string(name, key, pointer)
+                stack.append((item, (*pointer, key)))
+        elif isinstance(value, list):
+            stack.extend((item, (*pointer, i)) for i, item in enumerate(value))
+        elif isinstance(value, str):
+            _check_string(name, value, pointer)
+
+
+def _check_string(name: str, value: str, pointer: tuple[str | int, ...]) -> None:
+    if _SURROGATE.search(value):  # "\ud800": no UTF-8 file (no report) can hold it
+        raise InputError([Problem(name, None, None, f"{json_pointer(pointer)}: a string holds "
+                                  "a lone surrogate (\\uD800-\\uDFFF), not a Unicode character",
+                                  "write the character itself, or a surrogate pair")])
+
+
+def json_pointer(pointer: Iterable[str | int]) -> str:
+    """RFC 6901, clipped: a hostile file may nest deep or use long keys."""
+    parts = [str(p).replace("~", "~0").replace("/", "~1")[:40] for p in pointer]
+    text = "/" + "/".join(parts) if parts else "(the document)"
+    return text if len(text) <= 200 else text[:197] + "..."

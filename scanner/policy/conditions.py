@@ -7,15 +7,11 @@ attribute its verdict rests on, and the message names the leaves that decided it
 from __future__ import annotations
 
 import dataclasses
-import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Union
 
-import jmespath
-import jmespath.exceptions
-
-from .functions import OPTIONS
+from . import expressions
 from .operators import Operator
 from .unevaluable import Unevaluable
 
@@ -197,26 +193,21 @@ def search(expression: str, document: Mapping[str, Any]) -> Any:
     """Evaluate a JMESPath expression; one that cannot be computed raises Unevaluable.
 
     A missing attribute is null, a value; a type error inside the expression (``length`` of
-    a number) is not, and must not be read as one.
+    a number) is not, and must not be read as one. Nor is an expression past its bounds
+    (``expressions.py``): too large to run, or over its budget of steps on this resource.
     """
-    try:
-        return _compile(expression).search(document, options=OPTIONS)
-    except jmespath.exceptions.JMESPathError as exc:
-        raise Unevaluable(f"{type(exc).__name__}: {exc}") from None
-
-
-@functools.lru_cache(maxsize=2048)
-def _compile(expression: str) -> Any:
-    return jmespath.compile(expression)
+    return expressions.search(expression, document)
 
 
 def root_attributes(expression: str) -> set[str]:
     """The top-level attribute names an expression reads, from its syntax tree.
 
+    Raises JMESPathError for bad syntax, ExpressionRejected for one past the bounds.
+
     ``pitr.status`` reads ``pitr``; ``length(api_integrations)`` reads
     ``api_integrations``; a filter's inner fields belong to the elements, not the root.
     """
-    return _roots(jmespath.compile(expression).parsed)
+    return _roots(expressions.compile_expression(expression).parsed)
 
 
 def _roots(node: dict[str, Any]) -> set[str]:

@@ -24,11 +24,25 @@ from ..models import Severity
 from ..resources import REGISTRY
 from ..runbooks import RunbookLibrary
 from ..yamlfile import Pointer, YamlDocument, load_yaml, stray_key_problem
-from .conditions import All, AnyOf, AttrRef, Condition, Leaf, Not, ParamRef, TemplateRef, root_attributes
+from .conditions import (
+    COMPUTATION_ERRORS,
+    All,
+    AnyOf,
+    AttrRef,
+    Condition,
+    Leaf,
+    Not,
+    ParamRef,
+    TemplateRef,
+    root_attributes,
+    search,
+)
+from .expressions import EXPRESSION_HINT, BudgetExceeded, ExpressionRejected
 from .model import Parameter, Policy, Scope
-from .operators import OPERATORS, compile_regex
+from .operators import OPERATORS, REGEX_OPERATORS, compile_regex
+from .patterns import PatternError
 from .schema import policy_schema
-from .templates import TemplateProblem, check_template
+from .templates import TemplateProblem, check_template, render, sample_resource
 
 POLICY_SUFFIXES = (".yml", ".yaml")
 
@@ -44,13 +58,18 @@ def find_policy_files(paths: Sequence[Path | str]) -> list[Path]:
     problems: list[Problem] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix in POLICY_SUFFIXES
-                                and p.is_file() and "runbooks" not in p.parts))
-        elif path.is_file():
-            files.append(path)
-        else:
-            problems.append(Problem(str(path), None, None, "no such file or directory",
+        try:
+            if path.is_dir():
+                files.extend(sorted(p for p in path.rglob("*") if p.suffix in POLICY_SUFFIXES
+                                    and p.is_file() and "runbooks" not in p.parts))
+            elif path.is_file():
+                files.append(path)
+            else:
+                problems.append(Problem(str(path), None, None, "no such file or directory",
+                                        "check the path given to --policies"))
+        except (OSError, ValueError) as exc:  # a name too long (ENAMETOOLONG), a NUL in it
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            problems.append(Problem(str(path), None, None, f"cannot read it: {reason}",
                                     "check the path given to --policies"))
     if problems:
         raise InputError(problems)
@@ -79,7 +98,7 @@ def load_policies(paths: Sequence[Path | str] | None = None,
             continue
         seen[policy.id] = str(file)
         if runbooks is not None and runbooks.checkable and runbooks.section(policy.runbook) is None:
-            problems.append(doc.problem(("runbook",), f"no runbook section {policy.runbook!r} "
+            problems.append(doc.problem(("runbook",), f"no runbook section {policy.runbook[:200]!r} "
                                         f"in {runbooks.directory}", runbooks.suggest(policy.runbook)))
             continue
         policies.append(policy)
@@ -226,17 +245,33 @@ class _PolicyBuilder:
         (op_name,) = (k for k in raw if k != "attribute")
         operator = OPERATORS[op_name]
         self.expression(raw["attribute"], (*pointer, "attribute"))
+        known = len(self.problems)
         operand = self.operand(raw[op_name], (*pointer, op_name))
+        if op_name in REGEX_OPERATORS:
+            self.regex_operand(operand, (*pointer, op_name), len(self.problems) == known)
+        return Leaf(raw["attribute"], operator, operand)
+
+    def regex_operand(self, operand: Any, pointer: Pointer, valid: bool) -> None:
+        """Check what a matches/any_matches leaf will compile, as far as it is known now."""
         pattern = operand
         if isinstance(operand, ParamRef) and operand.name in self.parameters:
             pattern = self.parameters[operand.name].default  # the default must work too
-        if op_name == "matches" and isinstance(pattern, str):
-            try:
-                compile_regex(pattern)
-            except Exception as exc:  # re.error; message is what matters
-                self.problem((*pointer, op_name), f"invalid regular expression: {exc}",
-                             "check the pattern's syntax (Python re)")
-        return Leaf(raw["attribute"], operator, operand)
+        if isinstance(pattern, str):
+            self.pattern(pattern, pointer)
+        elif isinstance(operand, TemplateRef) and valid:  # a broken one is reported already
+            self.template_pattern(operand.source, (*pointer, "template"))
+
+    def pattern(self, pattern: str, pointer: Pointer) -> None:
+        try:
+            compile_regex(pattern)
+        except PatternError as exc:
+            self.problem(pointer, f"invalid regular expression: {exc}", exc.hint)
+
+    def template_pattern(self, source: str, pointer: Pointer) -> None:
+        """A template used as a pattern must give one RE2 runs, on the sample resources."""
+        params = {name: p.default for name, p in self.parameters.items()}
+        for type_name in self.types:  # renders: check_template has just rendered it so
+            self.pattern(render(source, sample_resource(type_name), params), pointer)
 
     def operand(self, raw: Any, pointer: Pointer) -> Any:
         if isinstance(raw, dict) and set(raw) == {"param"}:
@@ -265,11 +300,31 @@ class _PolicyBuilder:
         try:
             roots = root_attributes(expression)
         except jmespath.exceptions.JMESPathError as exc:
-            self.problem(pointer, f"invalid JMESPath expression {expression!r}: {exc}",
-                         "see https://jmespath.org for the syntax")
+            self.problem(pointer, f"invalid JMESPath expression {expression[:200]!r}: "
+                         f"{str(exc)[:300]}", "see https://jmespath.org for the syntax")
             return
+        except ExpressionRejected as exc:
+            self.problem(pointer, f"expression refused: {exc}", EXPRESSION_HINT)
+            return
+        unknown = False
         for type_name in self.types:
             known = set(REGISTRY[type_name].attribute_names())
             for root in sorted(roots - known):
+                unknown = True
                 self.problem(pointer, f"{type_name} has no attribute {root!r}",
                              "available: " + ", ".join(sorted(known)))
+        if not unknown:
+            self.expression_cost(expression, pointer)
+
+    def expression_cost(self, expression: str, pointer: Pointer) -> None:
+        """An expression over its budget on a small sample resource is refused here rather
+        than turning every finding of the policy into an error at scan time."""
+        for type_name in self.types:
+            try:
+                search(expression, sample_resource(type_name))
+            except BudgetExceeded as exc:
+                self.problem(pointer, f"expression refused on a sample {type_name}: {exc}",
+                             EXPRESSION_HINT)
+                return
+            except COMPUTATION_ERRORS:
+                continue  # a type error on the sample's made-up values proves nothing

@@ -6,12 +6,11 @@ from this table and the language cannot drift from its validation.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
+from . import patterns
 from .unevaluable import Unevaluable
 
 _NUMBER = {"type": "number"}
@@ -68,9 +67,9 @@ def _contains(actual: Any, expected: Any) -> bool:
     return False
 
 
-@lru_cache(maxsize=256)
-def compile_regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+def compile_regex(pattern: str) -> Any:
+    """The pattern compiled by RE2 (linear time, bounded memory); PatternError if refused."""
+    return patterns.compile_pattern(pattern)
 
 
 def _matches(actual: Any, pattern: Any) -> bool:
@@ -78,9 +77,14 @@ def _matches(actual: Any, pattern: Any) -> bool:
         return False
     try:  # the pattern first: a broken one is unknown whatever the value, even null
         regex = compile_regex(pattern)
-    except re.error as exc:  # a literal is checked at load time; a parameter or attribute is not
-        raise Unevaluable(f"the pattern {pattern[:80]!r} is not a regular expression: {exc}") from None
-    return isinstance(actual, str) and regex.search(actual) is not None
+    except patterns.PatternError as exc:  # a literal is checked at load time; a parameter,
+        # an attribute or a rendered template only here
+        raise Unevaluable(f"the pattern {pattern[:80]!r} is not a regular expression RE2 "
+                          f"runs: {exc}") from None
+    try:
+        return isinstance(actual, str) and patterns.search(regex, actual)
+    except patterns.PatternError as exc:
+        raise Unevaluable(str(exc)) from None
 
 
 def _exists(actual: Any, expected: Any) -> bool:
@@ -117,3 +121,5 @@ OPERATORS: dict[str, Operator] = {
                  "or empty", {"type": "boolean"}, _exists, needs_value=False),
     )
 }
+# The operators whose operand is a regular expression (checked at load time, run by RE2).
+REGEX_OPERATORS = frozenset({"matches", "any_matches"})
