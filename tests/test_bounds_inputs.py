@@ -133,3 +133,18 @@ def test_a_runbook_directory_longer_than_the_file_system_allows(tmp_path, capsys
     err = capsys.readouterr().err
     assert code == 2 and "internal error" not in err, err
     assert f"error: {config}:2:" in err and "does not exist" in err
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("[" * 100_000 + "]" * 100_000, "nested"),
+    ('{"drill": ' + "9" * 5000 + "}", "digits"),
+    ('{"a": 1, "a": 2}', "duplicate key"),
+])
+def test_a_hostile_previous_drill_json_is_exit_2(aws, tmp_path, capsys, text, expected):
+    previous = tmp_path / "drill.json"
+    previous.write_text(text)
+    code = main(["drill", "--since", str(previous), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert str(previous) in err and expected in err and "Traceback" not in err
+    assert sum(aws.seen.values()) == 0

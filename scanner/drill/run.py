@@ -4,7 +4,6 @@ record into the history store, write drill.json, drill.html and drill.md, print 
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from ..history import HistoryStore
 from ..models import ScanResult
 from ..output import prepare_output_dir, publish
 from ..scan import Clock, configure_policies, run_scan, utcnow
+from ..yamlfile import parse_json
 from .document import build_document, previous_from_document, render_json, steps_for, validation_errors
 from .readiness import NOT_READY, UNKNOWN, checks_from_history, readiness, score
 from .recovery import worst_case_text
@@ -46,11 +46,13 @@ def load_previous(path: Path) -> dict[str, Any]:
                                    "pass a drill.json written by `preflight drill`")])
 
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise fail("no such file") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise fail(f"cannot read it as JSON: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise fail(f"cannot read it: {exc}") from None
+    # The bounded loader every saved report goes through: depth, huge numbers, duplicate keys.
+    document = parse_json(str(path), text)
     errors = validation_errors(document)
     if errors:
         raise fail(f"not a valid drill.json: {errors[0]}"
