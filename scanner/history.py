@@ -152,7 +152,12 @@ class HistoryStore:
 
     def __init__(self, path: Path | str, *, create: bool = True):
         self.path = Path(path)
-        if not create and not self.path.is_file():
+        try:
+            exists = self.path.is_file()
+        except OSError as exc:  # a name longer than the file system allows, say
+            raise HistoryError(f"{str(self.path)[:120]}: cannot use it as the history "
+                               f"store: {exc.strerror}") from None
+        if not create and not exists:
             raise HistoryError(f"{self.path}: no history store here (record one with "
                                "`preflight drill --history FILE`, or pass --db)")
         try:

@@ -104,13 +104,17 @@ def scan_and_report(config_path: str | None, policy_paths: Sequence[str], region
     waivers = _load_waivers(ci.waivers)
     baseline = _load_baseline(ci.baseline)  # both checked before any AWS call
     prepare_destination(out_dir)  # and so is the directory (or bucket) the results go to
+    history_db = ci.history or config.history
+    if history_db:  # and the history store: a scan must not be lost to a bad --history
+        from .history import HistoryStore
+
+        HistoryStore(history_db).close()
     interactive = sys.stderr.isatty()
     result = run_scan(config, policies, regions=regions,
                       progress=_progress if interactive else None, waivers=waivers,
                       max_waiver_days=ci.max_waiver_days, shard=ci.shard)
     if interactive:
         click.echo("", err=True)
-    history_db = ci.history or config.history
     if history_db:
         from .history import record
 

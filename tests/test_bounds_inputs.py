@@ -148,3 +148,14 @@ def test_a_hostile_previous_drill_json_is_exit_2(aws, tmp_path, capsys, text, ex
     assert code == 2, err
     assert str(previous) in err and expected in err and "Traceback" not in err
     assert sum(aws.seen.values()) == 0
+
+
+@pytest.mark.parametrize("argv", [["history", "--db", "{long}", "list"],
+                                  ["scan", "--history", "{long}", "--out", "{out}"]])
+def test_a_history_store_name_longer_than_the_file_system_allows(aws, tmp_path, capsys, argv):
+    long = str(tmp_path / ("h" * 300 + ".db"))
+    code = main([a.format(long=long, out=tmp_path / "out") for a in argv])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "File name too long" in err and "Traceback" not in err
+    assert sum(aws.seen.values()) == 0  # checked before the scan, not after it

@@ -70,6 +70,7 @@ def iac(paths: tuple[str, ...], environment: str | None, parameters: tuple[str, 
     require_iac_extra()
     from ..config import load_config
     from ..iac.run import parse_parameters, run_iac
+    from ..output import prepare_output_dir
     from ..policy import load_policies
     from ..runner import Gate, configure_logging, finish
 
@@ -82,6 +83,7 @@ def iac(paths: tuple[str, ...], environment: str | None, parameters: tuple[str, 
         from ..waivers import load_waivers
 
         waivers = load_waivers(waivers_path)
+    prepare_output_dir(Path(out_dir))  # before the templates are read: results need a place
     result = run_iac(paths, config, policies, environment=environment,
                      parameters=parse_parameters(parameters, parameter_files), region=region,
                      account_id=account_id, source_dirs=source_dirs, waivers=waivers,
