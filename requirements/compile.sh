@@ -12,7 +12,6 @@ cd "$(dirname "$0")/.."
 
 compile() {
   uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
-    --index-url https://pypi.org/simple \
     --custom-compile-command "bash requirements/compile.sh" "$@"
 }
 
