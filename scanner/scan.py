@@ -22,7 +22,9 @@ from .errors import InputError, PreflightError, Problem
 from .evaluate import TAGS, EvaluationContext, evaluate
 from .models import Account, PolicySummary, RunbookExcerpt, ScanResult
 from .parallel import collect_in_processes, process_count
+from .policy.conditions import pattern_parameters
 from .policy.model import Policy, Scope
+from .policy.patterns import PatternError, compile_pattern
 from .redact import redact
 from .runbooks import RunbookLibrary
 
@@ -60,19 +62,9 @@ def configure_policies(policies: Sequence[Policy], config: Config) -> list[Polic
                 problems.append(config.problem(pointer, f"no loaded policy has id {policy_id!r}",
                                                "check `preflight policies` for the ids"))
                 continue
-            for name, value in values.items():
-                if name not in policy.parameters:
-                    declared = ", ".join(policy.parameters) or "none"
-                    problems.append(config.problem((*pointer, name),
-                                                   f"{policy_id} has no parameter {name!r}",
-                                                   f"declared parameters: {declared}"))
-                elif _kind(value) != _kind(policy.parameters[name].default):
-                    default = policy.parameters[name].default
-                    problems.append(config.problem(
-                        (*pointer, name),
-                        f"{policy_id}.{name} must be a {_kind(default)} like its default "
-                        f"({default!r}), not {value!r}", "write the value without quotes"
-                        if _kind(default) == "number" else ""))
+            problems.extend(problem for name, value in values.items()
+                            if (problem := _parameter_problem(config, policy, (*pointer, name),
+                                                              name, value)))
     if problems:
         raise InputError(problems)
     configured = []
@@ -88,6 +80,28 @@ def configure_policies(policies: Sequence[Policy], config: Config) -> list[Polic
                 else policy.scope,
             ))
     return configured
+
+
+def _parameter_problem(config: Config, policy: Policy, pointer: tuple[str, ...], name: str,
+                       value: object) -> Problem | None:
+    """What is wrong with the config's value for one of a policy's parameters, if anything."""
+    if name not in policy.parameters:
+        declared = ", ".join(policy.parameters) or "none"
+        return config.problem(pointer, f"{policy.id} has no parameter {name!r}",
+                              f"declared parameters: {declared}")
+    default = policy.parameters[name].default
+    if _kind(value) != _kind(default):
+        return config.problem(pointer, f"{policy.id}.{name} must be a {_kind(default)} like its "
+                              f"default ({default!r}), not {value!r}",
+                              "write the value without quotes" if _kind(default) == "number"
+                              else "")
+    if isinstance(value, str) and name in pattern_parameters(policy.check):
+        try:  # a pattern the policy matches with must compile now, not per resource later
+            compile_pattern(value)
+        except PatternError as exc:
+            return config.problem(pointer, f"{policy.id}.{name} is used as a regular expression: "
+                                  f"{exc}", exc.hint)
+    return None
 
 
 def _kind(value: object) -> str:

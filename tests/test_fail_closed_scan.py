@@ -242,22 +242,36 @@ def test_a_template_operand_that_does_not_render_is_an_error_not_a_pass(
 
 
 @pytest.mark.parametrize("check", [
-    {"not": {"attribute": "name", "matches": {"param": "pattern"}}},
+    # The pattern comes from the resource (a tag), so no validation could have seen it.
+    {"not": {"attribute": "name", "matches": {"attribute": "tags.Pattern"}}},
     {"attribute": "length(deletion_protection)", "not_equals": 1},
 ])
 def test_an_expression_or_pattern_that_cannot_be_computed_is_an_error(
         aws, write_config, tmp_path, check):
-    estate.create_table(estate.account_session("123456789012"), EAST, "orders")
+    estate.create_table(estate.account_session("123456789012"), EAST, "orders",
+                        tags={"Pattern": "(["})
     folder = _probe(tmp_path, "probe-uncomputable", check)
-    policy = folder / "probe-uncomputable.yml"
-    policy.write_text(policy.read_text() + "parameters:\n  pattern:\n    default: '^orders$'\n"
-                      "    description: a pattern the config overrides\n")
-    # The config's override is a string, as the default is, but not a regular expression.
-    config = {"regions": [EAST], "parameters": {"*": {"probe-uncomputable": {"pattern": "(["}}}}
     out = tmp_path / "out"
-    code = main(["scan", "--config", str(write_config(config)), "--out", str(out),
+    code = main(["scan", "--config", str(write_config({"regions": [EAST]})), "--out", str(out),
                  "--policies", str(folder)])
     [finding] = json.loads((out / "report.json").read_text())["findings"]
     assert finding["status"] == "error", finding
     assert "could not be evaluated" in finding["message"]
     assert code == 3
+
+
+def test_a_config_override_used_as_a_pattern_must_compile_before_the_scan(
+        aws, write_config, tmp_path, capsys):
+    folder = _probe(tmp_path, "probe-pattern",
+                    {"not": {"attribute": "name", "matches": {"param": "pattern"}}})
+    policy = folder / "probe-pattern.yml"
+    policy.write_text(policy.read_text() + "parameters:\n  pattern:\n    default: '^orders$'\n"
+                      "    description: a pattern the config overrides\n")
+    config = write_config({"regions": [EAST],
+                           "parameters": {"*": {"probe-pattern": {"pattern": "(["}}}})
+    code = main(["scan", "--config", str(config), "--out", str(tmp_path / "out"),
+                 "--policies", str(folder)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert f"{config}:" in err and "probe-pattern.pattern is used as a regular expression" in err
+    assert sum(aws.seen.values()) == 0

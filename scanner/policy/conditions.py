@@ -7,7 +7,7 @@ attribute its verdict rests on, and the message names the leaves that decided it
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Union
 
@@ -167,6 +167,26 @@ class Not:
 
 
 Condition = Union[Leaf, All, AnyOf, Not]  # noqa: UP007 (a runtime alias on 3.10)
+
+
+def leaves(condition: Condition) -> Iterator[Leaf]:
+    """Every comparison in a check, in order."""
+    if isinstance(condition, Leaf):
+        yield condition
+    elif isinstance(condition, Not):
+        yield from leaves(condition.item)
+    else:
+        for item in condition.items:
+            yield from leaves(item)
+
+
+PATTERN_OPERATORS = frozenset({"matches", "any_matches"})
+
+
+def pattern_parameters(condition: Condition) -> set[str]:
+    """The parameters a check uses as regular expressions (their overrides must compile)."""
+    return {leaf.operand.name for leaf in leaves(condition)
+            if leaf.operator.name in PATTERN_OPERATORS and isinstance(leaf.operand, ParamRef)}
 
 
 def _leaves(outcomes: list[Outcome]) -> tuple[LeafResult, ...]:
