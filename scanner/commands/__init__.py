@@ -9,3 +9,4 @@ from .scanning import demo, report, scan
 
 COMMANDS = (scan, report, demo, validate, list_policies, explain, runbook, resources, schema, merge,
             drill, history, iam_policy, iac)
+COMMANDS += __import__(f"{__name__}.export", fromlist=["COMMANDS"]).COMMANDS  # export, notify
