@@ -1,4 +1,5 @@
-"""`preflight export securityhub`: the one command that writes to AWS, kept apart from the scan."""
+"""`preflight export securityhub` (the one command that writes to AWS, kept apart from the scan)
+and `preflight notify` (a chat message about a saved report)."""
 
 from __future__ import annotations
 
@@ -57,4 +58,45 @@ def securityhub(report_path: str, region: str | None, archive_missing: bool,
     return EXIT_INCOMPLETE if summary.failed else EXIT_OK
 
 
-COMMANDS = (export,)
+@click.command()
+@click.argument("kind", type=click.Choice(["slack", "teams", "webhook"]))
+@click.argument("report_path", metavar="REPORT_JSON", type=click.Path(dir_okay=False))
+@click.option("--url-env", required=True, metavar="NAME",
+              help="The environment variable holding the webhook URL (a secret: never printed).")
+@click.option("--baseline", type=click.Path(dir_okay=False), default=None,
+              help="An earlier report.json: mark failures new or unchanged.")
+@click.option("--only-new", is_flag=True, default=False,
+              help="List only new failures, and send nothing when there are none.")
+@click.option("--run-url", default=None,
+              help="Link to the run (default: from GITHUB_SERVER_URL, GITHUB_REPOSITORY and "
+                   "GITHUB_RUN_ID when set).")
+@click.option("--limit", type=click.IntRange(1, 40), default=10, show_default=True,
+              help="At most this many failures in the message, most severe first.")
+def notify(kind: str, report_path: str, url_env: str, baseline: str | None, only_new: bool,
+           run_url: str | None, limit: int) -> int:
+    """Post a summary of REPORT_JSON's failures to Slack, Teams or a JSON webhook."""
+    import os
+
+    from ..baseline import compare
+    from ..export import notify as chat
+    from ..runner import load_saved_report
+
+    url = os.environ.get(url_env, "").strip()
+    if not url:
+        raise chat.NotifyError(f"${url_env} is empty or not set: put the webhook URL in it "
+                               "(a CI secret)")
+    chat.check_url(url, url_env)
+    result = load_saved_report(Path(report_path))
+    if baseline is not None:
+        result = compare(result, load_saved_report(Path(baseline)), baseline)
+    message = chat.build(result, only_new, limit, chat.run_url(os.environ, run_url))
+    if only_new and not message.items:
+        click.echo("notify: no new failures; nothing sent")
+        return EXIT_OK
+    status = chat.send(url, chat.PAYLOADS[kind](message))
+    click.echo(f"notify: {kind} message sent (HTTP {status}), "
+               f"{len(message.items) + message.more} failure(s)")
+    return EXIT_OK
+
+
+COMMANDS = (export, notify)

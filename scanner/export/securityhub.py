@@ -86,7 +86,7 @@ def _aws_error(action: str, exc: Exception) -> ExportError:
 
 
 def import_batches(hub: Any, findings: Sequence[dict[str, Any]],
-                   sleep: Callable[[float], None] = time.sleep) -> tuple[int, list[Failed]]:
+                   sleep: Callable[[float], None] | None = None) -> tuple[int, list[Failed]]:
     """Import in batches of 100; retry individually rejected findings whose error is
     transient; return how many were imported and what failed for good."""
     from botocore.exceptions import BotoCoreError, ClientError
@@ -109,7 +109,7 @@ def import_batches(hub: Any, findings: Sequence[dict[str, Any]],
             if not retry or attempt == ATTEMPTS - 1:
                 break
             pending = retry
-            sleep(min(2.0 ** attempt, 8.0))
+            (sleep or time.sleep)(min(2.0 ** attempt, 8.0))
     return imported, failed
 
 
@@ -160,7 +160,7 @@ def archivable(finding: dict[str, Any], result: ScanResult, account_id: str) -> 
 
 
 def export(result: ScanResult, region: str | None, archive_missing: bool = False,
-           sleep: Callable[[float], None] = time.sleep) -> ExportSummary:
+           sleep: Callable[[float], None] | None = None) -> ExportSummary:
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
