@@ -123,13 +123,10 @@ def document(finding: Finding, result: ScanResult, look: Lookups,
                     for control in controls][:MAX_REQUIREMENTS]
     if requirements:
         compliance["RelatedRequirements"] = requirements
-    reasons = [{"ReasonCode": "PREFLIGHT_" + finding.underlying_status.value.upper(),
-                "Description": clip(finding.message or finding.status.value, MAX_FIELD)}]
-    if finding.waiver is not None:
+    if finding.waiver is not None:  # the reason itself is the Description's first line
         w = finding.waiver
-        reasons.append({"ReasonCode": "WAIVED", "Description": clip(
-            f"Waived by {w.id} until {w.expires} (owner {w.owner}): {w.reason}", MAX_FIELD)})
-    compliance["StatusReasons"] = reasons
+        compliance["StatusReasons"] = [{"ReasonCode": "WAIVED", "Description": clip(
+            f"Waived by {w.id} until {w.expires} (owner {w.owner}): {w.reason}", MAX_FIELD)}]
     out: dict[str, Any] = {
         "SchemaVersion": SCHEMA_VERSION,
         "Id": finding_id(finding),
