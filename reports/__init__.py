@@ -80,6 +80,16 @@ FORMATS: dict[str, ReportFormat] = {f.name: f for f in (
                  "JUnit XML: one test suite per policy, one test case per resource"),
     ReportFormat("md", "preflight_scanner.reports.markdown", "report.md",
                  "Markdown for $GITHUB_STEP_SUMMARY and pull-request comments"),
+    ReportFormat("csv", "preflight_scanner.reports.csv_report", "report.csv",
+                 "one row per finding for spreadsheets, formula-safe"),
+    ReportFormat("ocsf", "preflight_scanner.reports.ocsf", "report.ocsf.json",
+                 "OCSF 1.5 Compliance Finding events (class 2003), one JSON array"),
+    ReportFormat("ocsf-jsonl", "preflight_scanner.reports.ocsf_jsonl", "report.ocsf.jsonl",
+                 "the same OCSF events as JSON Lines, for streaming ingestion"),
+    ReportFormat("asff", "preflight_scanner.reports.asff", "report.asff.json",
+                 "AWS Security Finding Format for Security Hub (`preflight export securityhub`)"),
+    ReportFormat("github", "preflight_scanner.reports.github_annotations", "report.annotations.txt",
+                 "GitHub workflow-command annotations on the template lines (pre-deploy)"),
 )}
 
 

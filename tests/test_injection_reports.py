@@ -82,7 +82,8 @@ def hostile_scan(moto_endpoint, fault_proxy, tmp_path_factory) -> dict[str, Any]
         env = dict(os.environ)
         process = subprocess.run(
             [sys.executable, "-m", "preflight_scanner", "scan", "--config", str(config), "--out", str(out),
-             "--format", "json,html,sarif,junit,md", "--policies", str(policies),
+             "--format", "json,html,sarif,junit,md,csv,ocsf,ocsf-jsonl,asff,github",
+             "--policies", str(policies),
              *[arg for p in ("s3-versioning-enabled", "apigateway-stage-throttling",
                              "cognito-mfa-on-in-prod", "dynamodb-pitr-enabled")
                for arg in ("--policies", str(POLICY_DIR / f"{p}.yml"))]],
@@ -195,6 +196,39 @@ def test_junit_and_sarif_are_well_formed_and_valid(hostile_scan):
     sarif = json.loads((hostile_scan["out"] / "report.sarif").read_text(encoding="utf-8"))
     Draft7Validator(SARIF_SCHEMA).validate(sarif)
     assert MARK in json.dumps(sarif)
+
+
+def test_csv_ocsf_asff_and_annotations_parse_and_carry_no_control_character(hostile_scan):
+    """The formats for other tools: each parses with its own reader into as many records as
+    the plain twin gives, the hostile strings arrive as data, and no raw escape is written."""
+    import csv
+    import io
+
+    from preflight_scanner.reports import asff, csv_report, github_annotations, ocsf
+
+    from tests.test_reports_asff import validate_import
+    from tests.test_reports_github import parse
+    from tests.test_reports_ocsf import validate
+
+    out = hostile_scan["out"]
+    _, hostile, plain = _results(out)
+    texts = {name: (out / name).read_text(encoding="utf-8") for name in (
+        "report.csv", "report.ocsf.json", "report.ocsf.jsonl", "report.asff.json",
+        "report.annotations.txt")}
+    for name, text in texts.items():
+        assert not ESCAPES.search(text) and not TERMINAL_HAZARDS.search(text.encode()), name
+    rows = list(csv.DictReader(io.StringIO(texts["report.csv"], newline="")))
+    assert len(rows) == len(list(csv.DictReader(io.StringIO(csv_report.render(plain)))))
+    assert any(row["resource_name"].startswith(MARK + "-pool<img") for row in rows)
+    events = json.loads(texts["report.ocsf.json"])
+    assert len(events) == len(json.loads(ocsf.render(plain)))
+    for event in events:
+        validate(event)
+    assert any(r.get("name") == NAMES["pool"] for e in events for r in e["resources"])
+    findings = json.loads(texts["report.asff.json"])
+    validate_import(findings)
+    assert len(findings) == len(json.loads(asff.render(plain)))
+    assert parse(texts["report.annotations.txt"]) == parse(github_annotations.render(hostile))
 
 
 # ESC, BEL, CSI (raw or UTF-8) and the UTF-8 of U+202A-U+202E and U+2066-U+2069.

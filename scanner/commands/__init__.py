@@ -3,9 +3,10 @@
 from .catalogue import explain, list_policies, resources, runbook, schema, validate
 from .ci import merge
 from .drill import drill, history
+from .export import export, notify
 from .iac import iac
 from .iam import iam_policy
 from .scanning import demo, report, scan
 
 COMMANDS = (scan, report, demo, validate, list_policies, explain, runbook, resources, schema, merge,
-            drill, history, iam_policy, iac)
+            drill, history, iam_policy, iac, export, notify)

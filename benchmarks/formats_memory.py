@@ -1,0 +1,101 @@
+"""Memory of the formats for other tools (csv, ocsf, ocsf-jsonl, asff) against the json format,
+the yardstick, on the same 100,000 synthetic resources as benchmarks/memory.py.
+
+    python benchmarks/formats_memory.py --resources 100000
+
+Each format renders in a fresh process (so no format inherits another's freed arenas) that
+builds the same result, then resets its peak RSS (/proc/self/clear_refs, 5) and renders. The
+figure is the rendering's own peak: VmHWM after rendering minus VmRSS before, and its ratio to
+json's in the same run. Not a test: timings and RSS vary with the machine's load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+FORMATS = ("json", "csv", "ocsf", "ocsf-jsonl", "asff")
+
+
+def _status(key: str) -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no {key} in /proc/self/status")
+
+
+def measure(fmt: str, n: int) -> dict[str, float]:
+    """In this process: build the result, reset the peak, render one format."""
+    import gc
+
+    from preflight_scanner import __version__
+    from preflight_scanner.config import load_config
+    from preflight_scanner.evaluate import TAGS, EvaluationContext, evaluate
+    from preflight_scanner.models import ScanResult
+    from preflight_scanner.policy import load_policies
+    from preflight_scanner.reports import FORMATS as REGISTRY
+    from preflight_scanner.scan import _excerpts, _summary, plan_attributes
+
+    from benchmarks.memory import REGIONS, SIX, resources
+
+    config = load_config(None)
+    policies = [p for p in load_policies([str(ROOT / "policies")]) if p.id in SIX]
+    accounts, found = resources(n)
+    needs = plan_attributes(policies, config)
+    ctx = EvaluationContext(config.environment_tag, config.parameters_for,
+                            "2026-01-05T09:00:00+00:00")
+    findings = evaluate(policies, found, [], ctx, {t: TAGS in a for t, a in needs.items()})
+    del found
+    result = ScanResult(
+        tool_version=__version__, started_at="2026-01-05T09:00:00+00:00",
+        finished_at="2026-01-05T09:14:31+00:00", accounts=tuple(accounts), regions=REGIONS,
+        policies=tuple(_summary(p) for p in policies), findings=tuple(findings), errors=(),
+        api_calls=1, runbooks=_excerpts(policies, config.runbooks()))
+    del findings
+    render = REGISTRY[fmt].load()
+    gc.collect()
+    with open("/proc/self/clear_refs", "w", encoding="ascii") as clear:
+        clear.write("5")  # VmHWM := VmRSS
+    before = _status("VmRSS")
+    started = time.perf_counter()
+    text = render(result)
+    took = time.perf_counter() - started
+    return {"findings": len(result.findings), "before_mb": before,
+            "render_peak_mb": _status("VmHWM") - before, "seconds": took,
+            "output_mb": len(text.encode("utf-8")) / 1e6, "process_peak_mb": _status("VmHWM")}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--resources", type=int, default=100_000)
+    parser.add_argument("--one", choices=FORMATS, help=argparse.SUPPRESS)  # the child's job
+    args = parser.parse_args(argv)
+    if args.one:
+        print(json.dumps(measure(args.one, args.resources)))
+        return 0
+    rows = {}
+    for fmt in FORMATS:
+        child = subprocess.run([sys.executable, __file__, "--resources", str(args.resources),
+                                "--one", fmt], capture_output=True, text=True, check=True)
+        rows[fmt] = json.loads(child.stdout.strip().splitlines()[-1])
+    yardstick = rows["json"]["render_peak_mb"]
+    print(f"{rows['json']['findings']:,} findings; rendering's own peak RSS, ratio to json's")
+    print("| format | output | render time | render peak | ratio to json | process peak |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for fmt, row in rows.items():
+        print(f"| {fmt} | {row['output_mb']:.1f} MB | {row['seconds']:.1f} s | "
+              f"{row['render_peak_mb']:.0f} MB | {row['render_peak_mb'] / yardstick:.2f} | "
+              f"{row['process_peak_mb']:.0f} MB |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
