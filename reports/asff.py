@@ -21,12 +21,17 @@ finding is how Security Hub learns that an earlier failure was fixed (it then re
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from preflight_scanner.models import Change, Finding, ScanResult, Status
+from preflight_scanner.reports import jsonstream
 from preflight_scanner.reports.aws_common import Lookups, fingerprint, is_web, partition, utc_z
+
+if TYPE_CHECKING:
+    from preflight_scanner.output import Sink
 
 SCHEMA_VERSION = "2018-10-08"
 COMPLIANCE = {Status.PASS: "PASSED", Status.FAIL: "FAILED", Status.ERROR: "NOT_AVAILABLE"}
@@ -159,7 +164,12 @@ def documents(result: ScanResult, region: str | None = None) -> Iterator[dict[st
         yield document(finding, result, look, region)
 
 
+def write(result: ScanResult, sink: Sink) -> None:
+    """A JSON array, one finding per line (ASCII: no raw control or bidi character), streamed."""
+    jsonstream.write_lines_array((json.dumps(d, separators=(",", ":")) for d in documents(result)), sink)
+
+
 def render(result: ScanResult) -> str:
-    """A JSON array, one finding per line (ASCII: no raw control or bidi character)."""
-    body = ",\n".join(json.dumps(d, separators=(",", ":")) for d in documents(result))
-    return f"[\n{body}\n]\n" if body else "[]\n"
+    buffer = io.StringIO()
+    write(result, buffer)
+    return buffer.getvalue()

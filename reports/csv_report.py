@@ -18,9 +18,13 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import TYPE_CHECKING
 
 from preflight_scanner.models import Account, Change, Finding, RunbookExcerpt, ScanResult
 from preflight_scanner.reports.text import inert
+
+if TYPE_CHECKING:
+    from preflight_scanner.output import Sink
 
 COLUMNS = (
     "status", "severity", "policy_id", "policy_title", "account_id", "account_name", "region",
@@ -65,13 +69,18 @@ def row(finding: Finding, result: ScanResult, titles: dict[str, str],
     return [cell(v) for v in values]
 
 
-def render(result: ScanResult) -> str:
+def write(result: ScanResult, sink: Sink) -> None:
+    """Stream the rows to ``sink`` as they are made: no list of rows, no whole text."""
     titles = {p.id: p.title for p in result.policies}
     accounts = {a.id: a for a in result.accounts}
     excerpts = {e.ref: e for e in result.runbooks}
-    out = io.StringIO()  # rows go straight into one buffer: no list of rows is kept
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(sink, lineterminator="\n")
     writer.writerow(COLUMNS)
     for finding in result.findings:
         writer.writerow(row(finding, result, titles, accounts, excerpts))
+
+
+def render(result: ScanResult) -> str:
+    out = io.StringIO()
+    write(result, out)
     return out.getvalue()

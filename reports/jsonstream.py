@@ -34,3 +34,13 @@ def write(document: Any, items: Iterable[Any], sink: Sink, *, ensure_ascii: bool
         opened = True
     sink.write(f"\n{pad}]" if opened else "[]")
     sink.write(tail + "\n")
+
+
+def write_lines_array(lines: Iterable[str], sink: Sink) -> None:
+    """A JSON array with one compact item per line: ``[``, the lines joined by ``,``, ``]``;
+    ``[]`` when there is none. One line in memory at a time."""
+    first = True
+    for line in lines:
+        sink.write(("[\n" if first else ",\n") + line)
+        first = False
+    sink.write("[]\n" if first else "\n]\n")

@@ -24,13 +24,18 @@ The events are plain dicts: the tests validate them with the maintained OCSF mod
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from preflight_scanner.models import Change, Finding, ScanResult, Severity, Status
+from preflight_scanner.reports import jsonstream
 from preflight_scanner.reports.aws_common import Lookups, epoch_ms, fingerprint, is_web, partition
 from preflight_scanner.reports.sarif import INFORMATION_URI
+
+if TYPE_CHECKING:
+    from preflight_scanner.output import Sink
 
 OCSF_VERSION = "1.5.0"
 CLASS_UID, CATEGORY_UID, ACTIVITY_CREATE = 2003, 2, 1
@@ -139,12 +144,24 @@ def _lines(result: ScanResult) -> Iterator[str]:
         yield json.dumps(item, separators=(",", ":"))
 
 
+def write(result: ScanResult, sink: Sink) -> None:
+    """One JSON array, one event per line, streamed."""
+    jsonstream.write_lines_array(_lines(result), sink)
+
+
 def render(result: ScanResult) -> str:
-    """One JSON array, one event per line."""
-    body = ",\n".join(_lines(result))
-    return f"[\n{body}\n]\n" if body else "[]\n"
+    buffer = io.StringIO()
+    write(result, buffer)
+    return buffer.getvalue()
+
+
+def write_lines(result: ScanResult, sink: Sink) -> None:
+    """JSON Lines: one event per line, streamed."""
+    for line in _lines(result):
+        sink.write(line + "\n")
 
 
 def render_lines(result: ScanResult) -> str:
-    """JSON Lines: one event per line."""
-    return "".join(line + "\n" for line in _lines(result))
+    buffer = io.StringIO()
+    write_lines(result, buffer)
+    return buffer.getvalue()

@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from preflight_scanner.reports.ocsf import render_lines as render
+from preflight_scanner.reports.ocsf import write_lines as write
 
-__all__ = ["render"]
+__all__ = ["render", "write"]
