@@ -169,6 +169,11 @@ PY
   if truthy "${PREFLIGHT_SUMMARY:-true}" && [ -n "$summary_file" ] && [ -f "$out/$stem.md" ]; then
     cat "$out/$stem.md" >> "$summary_file"
   fi
+  # The github format: workflow-command annotations (already escaped by the renderer), which
+  # GitHub reads only from the step's output, so they are printed.
+  if [ -f "$out/$stem.annotations.txt" ]; then
+    cat "$out/$stem.annotations.txt"
+  fi
 else
   echo "::error::Preflight wrote no report (exit code $code): see the messages above"
 fi

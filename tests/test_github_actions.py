@@ -343,6 +343,19 @@ def test_the_iac_mode_checks_templates_and_upload_sarif_adds_the_sarif(aws, tmp_
     assert summary and set(outputs) >= {"pass", "fail", "error", "waived"}
 
 
+def test_the_github_format_prints_annotations_outside_the_fenced_scan_output(aws, tmp_path):
+    template = ROOT / "tests" / "data" / "iac" / "cfn" / "app.yaml"
+    done, outputs, _ = run_script(tmp_path, mode="iac", paths=f" {template}\n", formats="github",
+                                  out="iac", fail="false")
+    assert outputs["exit-code"] in {"1", "3"}, done.stdout + done.stderr
+    token = re.search(r"^::stop-commands::(\S+)$", done.stdout, re.M).group(1)
+    after = done.stdout.split(f"\n::{token}::\n", 1)[1]  # where GitHub reads commands again
+    annotations = [line for line in after.splitlines() if line.startswith(("::error file=",
+                                                                             "::warning file="))]
+    assert annotations, done.stdout
+    assert all("app.yaml" in line and ",line=" in line for line in annotations)
+
+
 def test_the_iac_mode_without_paths_is_invalid_input(tmp_path):
     done, outputs, _ = run_script(tmp_path, mode="iac", paths=" , ")
     assert done.returncode == 2 and "needs the paths input" in done.stdout
