@@ -5,7 +5,8 @@ from .ci import merge
 from .drill import drill, history
 from .iac import iac
 from .iam import iam_policy
+from .runbooks import runbooks
 from .scanning import demo, report, scan
 
 COMMANDS = (scan, report, demo, validate, list_policies, explain, runbook, resources, schema, merge,
-            drill, history, iam_policy, iac)
+            drill, history, iam_policy, iac, runbooks)
