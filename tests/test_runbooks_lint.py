@@ -228,3 +228,19 @@ def test_a_directory_without_markdown_is_bad_input(tmp_path, capsys):
 def test_runbook_section_command_still_works(capsys):
     assert main(["runbook", "disaster-recovery#restore-a-dynamodb-table"]) == 0
     assert "restore" in capsys.readouterr().out.lower()
+
+
+def test_what_the_cli_accepts_is_not_flagged():
+    # argparse takes an unambiguous prefix; ec2's {"Value": x} and list elements take a scalar
+    assert lint("aws ec2 describe-instances --filter Name=instance-state-name,Values=running") == []
+    assert lint("aws ec2 modify-network-interface-attribute --network-interface-id eni-1 "
+                "--description Web") == []
+    assert lint("aws elb register-instances-with-load-balancer --load-balancer-name lb "
+                "--instances i-1 i-2") == []
+    # a streaming operation's output file may stand anywhere
+    assert lint("aws s3api get-object --bucket b out.bin --key k") == []
+    [twice] = lint("aws s3api get-object --bucket b out.bin --key k other.bin")
+    assert "unexpected argument 'other.bin'" in twice
+    # a structure with several members still needs its keys
+    assert "is not shorthand for a structure" in lint(
+        "aws dynamodb update-table --table-name t --provisioned-throughput 100")[0]

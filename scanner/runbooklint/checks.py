@@ -119,9 +119,11 @@ def _check_operation(label: str, operation: model.Operation, words: tuple[Word, 
                      given: list[_Given], command_word: Word) -> list[Issue]:
     issues: list[Issue] = []
     seen: dict[str, _Given] = {}
+    outfile_free = operation.streaming_output
     for item in given:
         if HOLE in item.name:
             continue
+        item = _expand_abbreviation(operation, item)
         option = operation.options.get(item.name)
         if option is None and item.name not in model.GLOBAL_OPTIONS:
             issue, meant = _unknown(label, operation, item)
@@ -136,10 +138,10 @@ def _check_operation(label: str, operation: model.Operation, words: tuple[Word, 
             issues.append(Issue(item.word, f"{label}: {item.word.text.partition('=')[0]} given "
                                 f"twice{also}", "keep one; the CLI would use only the last"))
         seen[key] = item
-        # A streaming operation takes one positional argument, the file to write: it follows
-        # the last option.
-        issues += _check_given(label, option, item,
-                               operation.streaming_output and item is given[-1])
+        # A streaming operation takes one positional argument, the file to write, anywhere.
+        found, took_outfile = _check_given(label, option, item, outfile_free)
+        outfile_free = outfile_free and not took_outfile
+        issues += found
     if not seen.keys() & _INPUT_OPTIONS:
         for required in operation.required:
             member = operation.options[required].member
@@ -147,6 +149,17 @@ def _check_operation(label: str, operation: model.Operation, words: tuple[Word, 
                 issues.append(Issue(command_word, f"{label}: required option --{required} "
                                     "is missing", f"add --{required} VALUE"))
     return issues
+
+
+def _expand_abbreviation(operation: model.Operation, item: _Given) -> _Given:
+    """The CLI's parser (argparse) takes an unambiguous prefix of an option: --filter for
+    --filters, --endpoint for --endpoint-url. Such a command works, so it is not flagged."""
+    if item.name in operation.options or item.name in model.GLOBAL_OPTIONS:
+        return item
+    matches = [n for n in (*operation.options, *model.GLOBAL_OPTIONS) if n.startswith(item.name)]
+    targets = {operation.options[n].member or n if n in operation.options else n
+               for n in matches}
+    return _Given(item.word, matches[0], item.values) if len(targets) == 1 else item
 
 
 def _unknown(label: str, operation: model.Operation, item: _Given) -> tuple[Issue, str]:
@@ -165,7 +178,9 @@ def _unknown(label: str, operation: model.Operation, item: _Given) -> tuple[Issu
 
 
 def _check_given(label: str, option: model.Option | None, item: _Given,
-                 streaming: bool) -> list[Issue]:
+                 outfile_free: bool) -> tuple[list[Issue], bool]:
+    """The issues with one option's values, and whether a stray word was taken as the
+    streaming operation's output file."""
     flag = f"--{item.name}"
     values = [v for v in item.values if not v.has_hole or v.text != HOLE]
     takes_value = option.takes_value if option else model.GLOBAL_OPTIONS[item.name]
@@ -173,26 +188,28 @@ def _check_given(label: str, option: model.Option | None, item: _Given,
         if values and option is not None and option.shape is not None:
             base = option.name.removeprefix("no-")
             return [Issue(values[0], f"{label}: {flag} takes no value, but is followed by "
-                          f"{values[0].raw!r}", f"write --{base} or --no-{base}")]
-        return []
+                          f"{values[0].raw!r}", f"write --{base} or --no-{base}")], False
+        return [], False
     if not item.values:
         optional = (option.optional_value if option else item.name == "generate-cli-skeleton")
-        return [] if optional else [Issue(item.word, f"{label}: {flag} needs a value",
-                                          f"write {flag} VALUE")]
+        return ([] if optional else [Issue(item.word, f"{label}: {flag} needs a value",
+                                           f"write {flag} VALUE")]), False
     first = item.values[0]
     if option is None or option.shape is None:
-        return _check_global(label, item.name, first)
+        return _check_global(label, item.name, first), False
     extra = values[1:] if option.shape.type_name != "list" else []
-    if extra and not (streaming and len(extra) == 1):
+    took_outfile = outfile_free and len(extra) == 1
+    if extra and not took_outfile:
         return [Issue(extra[0], f"{label}: unexpected argument {extra[0].raw!r} after {flag} "
                       f"{first.raw}", "quote a value that contains spaces; an option takes "
-                      "one value unless it is a list")]
+                      "one value unless it is a list")], False
     hint = f"see {flag} in `{label} help`"
     if item.name == "statistics" and operation_has(label, "extended-statistics") and any(
             re.fullmatch(r"p\d+(\.\d+)?", v.text) for v in values):
         hint = "percentiles (p99, p95.5) go in --extended-statistics"
-    return [Issue(first, f"{label}: {flag} {problem}", hint)
-            for problem in check_values(option.shape, [v.text for v in item.values])]
+    return [Issue(first, f"{label}: {flag} {problem}", hint) for problem in
+            check_values(option.shape, [v.text for v in item.values])], \
+        took_outfile
 
 
 def operation_has(label: str, option: str) -> bool:

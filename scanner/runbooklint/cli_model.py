@@ -167,7 +167,8 @@ def operation(cli_service: str, cli_name: str) -> Operation | None:
         options.setdefault(name, Option(name, None, takes_value))
     relaxed = custom.NOT_REQUIRED.get((cli_service, cli_name), frozenset())
     return Operation(cli_service, cli_name, api_name, options,
-                     tuple(r for r in required if r not in relaxed), op.has_streaming_output,
+                     tuple(r for r in required if r not in relaxed),
+                     op.has_streaming_output or op.has_event_stream_output,
                      tuple(n for n in options if n not in hidden))
 
 

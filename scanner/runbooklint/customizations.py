@@ -43,7 +43,7 @@ ecr get-login get-login-password
 ecr-public get-login-password
 ecs deploy execute-command
 eks get-token update-kubeconfig
-emr add-instance-groups add-steps create-cluster create-default-roles create-hbase-backup
+emr add-instance-groups add-steps add-tags create-cluster create-default-roles create-hbase-backup
 emr describe-cluster disable-hbase-backups get install-applications modify-cluster-attributes
 emr put restore-from-hbase-backup schedule-hbase-backup socks ssh terminate-clusters
 emr-containers update-role-trust-policy

@@ -20,6 +20,7 @@ HOLE = "\x00"  # stands for text the shell (or the reader of a runbook) fills in
 # A placeholder a runbook asks the reader to replace: <id>, <PREVIOUS_VERSION>, <account-id>.
 # To the shell it would be a redirection; in a runbook it is a value.
 _ANGLE = re.compile(r"<[A-Za-z_][\w.:/|-]*>")
+_QUOTED_PLACEHOLDER = re.compile(r"\$\{[A-Za-z_]\w*\}|<[A-Za-z_][\w.:/|-]*>")
 _NAME = re.compile(r"[A-Za-z_]\w*|[0-9?@*#$!-]")
 _BREAK = frozenset(" \t\n;&|()")
 
@@ -160,7 +161,9 @@ class _Scanner:
             elif c == "'":
                 end = self.src.find("'", self.i + 1)
                 end = len(self.src) if end < 0 else end
-                text.append(self.src[self.i + 1:end])
+                # The shell keeps '${TABLE}' and '<id>' as they are, but in a runbook they are
+                # still placeholders the reader fills in ('{"TargetValue": ${TARGET}}').
+                text.append(_QUOTED_PLACEHOLDER.sub(HOLE, self.src[self.i + 1:end]))
                 self.i = end + 1
             elif c == '"':
                 self._double_quoted(text)

@@ -36,7 +36,7 @@ def check_values(shape: Shape, values: list[str]) -> list[str]:
         items = [item for value in values for item in _split_scalars(value)]
         return [p for item in items for p in check_scalar(shape.member, item)]
     if shape.type_name == "list":
-        return [p for value in values for p in _check_complex(shape.member, value)]
+        return [p for value in values for p in _check_complex(shape.member, value, True)]
     if not values:
         return []
     if shape.type_name in ("structure", "map"):
@@ -65,7 +65,8 @@ def check_scalar(shape: Shape, value: str) -> list[str]:
     if kind == "boolean" and value.lower() not in ("true", "false"):
         return [f"{value!r} is not true or false"]
     enum = list(getattr(shape, "enum", None) or [])
-    if kind == "string" and enum and value not in enum:
+    # Case is forgiven: several services accept any case, and the CLI does not check.
+    if kind == "string" and enum and value.lower() not in {e.lower() for e in enum}:
         close = next((e for e in enum if e.lower() == value.lower()), "") or suggest(value, enum)
         shown = ", ".join(enum[:8]) + (", ..." if len(enum) > 8 else "")
         hint = f"did you mean {close}?" if close else f"one of {shown}"
@@ -73,7 +74,7 @@ def check_scalar(shape: Shape, value: str) -> list[str]:
     return []
 
 
-def _check_complex(shape: Shape, value: str) -> list[str]:
+def _check_complex(shape: Shape, value: str, in_list: bool = False) -> list[str]:
     text = value.strip()
     if not text or text.startswith(_DOCUMENT) or HOLE in text[:1]:
         return []
@@ -89,7 +90,9 @@ def _check_complex(shape: Shape, value: str) -> list[str]:
     if pairs is None:
         return []  # not something we can read with confidence: do not guess
     if shape.type_name == "structure" and not pairs:
-        if shape.members and HOLE not in text:
+        # A bare scalar is fine where the CLI knows which member it is for: a structure with
+        # one member (ec2's {"Value": ...}), or an element of a list (elb --instances i-1).
+        if len(shape.members) > 1 and not in_list and HOLE not in text:
             keys = ",".join(f"{m}=..." for m in list(shape.members)[:2])
             return [f"{text!r} is not shorthand for a structure (expected {keys})"]
         return []
@@ -164,7 +167,8 @@ def _shorthand(text: str) -> list[tuple[str, str]] | None:
     for segment in segments:
         key, eq, value = segment.partition("=")
         if eq and re.fullmatch(r"\s*[\w.:/#@\x00-]+\s*", key):
-            pairs.append((key.strip(), value))
+            # Key@=file://x: the value is read from a file (awscli/shorthand.py)
+            pairs.append((key.strip().removesuffix("@"), value))
         elif pairs:
             pairs[-1] = (pairs[-1][0], pairs[-1][1] + "," + segment)
         else:
