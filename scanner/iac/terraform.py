@@ -23,6 +23,8 @@ from typing import Any
 
 from ..errors import InputError, Problem
 from ..models import SourceLocation
+from ..yamlfile import parse_json
+from . import planshape
 from .model import InlineWaiver, Planned
 from .values import Deferred, Unknown
 
@@ -188,7 +190,8 @@ def module_sources(plan: dict[str, Any]) -> dict[str, str]:
 def _references(expression: Any) -> list[str]:
     found = []
     if isinstance(expression, dict):
-        found.extend(str(r) for r in expression.get("references") or [])
+        listed = expression.get("references")
+        found.extend(str(r) for r in (listed if isinstance(listed, list) else ()))
         for value in expression.values():
             if isinstance(value, (dict, list)):
                 found.extend(_references(value))
@@ -263,14 +266,15 @@ def comment_waiver(policy: str, rest: str, source: SourceLocation) -> InlineWaiv
 
 
 def load(path: Path, relative: Callable[[Path], str], source_dirs: list[str]) -> list[Planned]:
-    text = path.read_text(encoding="utf-8-sig")
     try:
-        plan = json.loads(text)
-    except ValueError as exc:
-        raise InputError([Problem(str(path), None, None, f"not a Terraform plan: {exc}")]) \
-            from None
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError([Problem(str(path), None, None, "cannot read the plan: "
+                                  f"{getattr(exc, 'strerror', None) or exc}")]) from None
+    plan = parse_json(str(path), text)  # nesting, huge numbers, duplicate keys: exit 2
     if not isinstance(plan, dict):
         raise InputError([Problem(str(path), None, None, "not a Terraform plan: not an object")])
+    planshape.check(str(path), plan)  # a field of the wrong type: exit 2 at its pointer
     if plan.get("errored") is True:  # its resource_changes stop where the plan failed
         raise InputError([Problem(str(path), None, None, "the plan errored: terraform plan did "
                                   "not finish, so its changes are incomplete",
@@ -312,10 +316,19 @@ def _module_dirs(roots: list[Path], sources: dict[str, str]) -> dict[str, Path]:
         bases = [dirs[parent]] if parent else roots
         for base in bases:
             candidate = (base / sources[module_path]).resolve()
-            if candidate.is_dir():
+            if _is_dir(candidate):
                 dirs[module_path] = candidate
                 break
     return dirs
+
+
+def _is_dir(path: Path) -> bool:
+    """False too for a source the file system refuses (ENAMETOOLONG): without its .tf
+    files, findings point at the plan."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 class Plan:
