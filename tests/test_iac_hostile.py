@@ -67,6 +67,8 @@ def _exit_2(capsys: pytest.CaptureFixture[str], name: str, text: str, *expected:
      "Orders: Properties must be a map"),
     ("    Properties:\n", "    Metadata: 5\n    Properties:\n", "Orders: Metadata must be a map"),
     ("Resources:\n", "Globals: [x]\nResources:\n", "Globals must be a map"),
+    ("    Properties:\n", "    Metadata: {preflight: {waive: 1.5}}\n    Properties:\n",
+     "Orders: Metadata.preflight.waive must be a list"),
     ("Resources:\n  Orders:", "Resources: [a]\n  Orders:", "t.yaml:"),
 ])
 def test_a_template_section_or_intrinsic_of_the_wrong_shape_is_exit_2_at_its_line(

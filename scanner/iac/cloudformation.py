@@ -194,6 +194,10 @@ class Template:
         metadata = resource.get("Metadata") or {}
         section = metadata.get("preflight") if isinstance(metadata, dict) else None
         entries = section.get("waive") if isinstance(section, dict) else None
+        if entries is not None and not isinstance(entries, list):
+            raise InputError([Problem(self.rel, line_of(section) or self.key_lines.get(
+                logical_id), None, f"{logical_id}: Metadata.preflight.waive must be a list "
+                "of waivers", "write `waive: [{policy, reason, owner, expires}]`")])
         out = []
         for entry in entries or []:
             line = line_of(entry) or self.key_lines.get(logical_id)

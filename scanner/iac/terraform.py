@@ -414,7 +414,11 @@ def tags(c: Change) -> Any:
     value = c.get("tags_all")
     if value is None or (isinstance(value, dict) and not value):
         value = c.get("tags", default={})
-    return value if isinstance(value, Unknown) else dict(value or {})
+    if isinstance(value, Unknown) or value is None:
+        return value if value is not None else {}
+    if not isinstance(value, dict):  # a provider writes a map: never read a wrong type as none
+        return Unknown(f"{c.address}: tags is {type(value).__name__}, not a map")
+    return dict(value)
 
 
 def unset(value: Any) -> Any:
