@@ -208,3 +208,50 @@ def _pitr() -> str:
 def _statuses() -> list[str]:
     report = json.loads(Path("out/report.json").read_text(encoding="utf-8"))
     return [f["status"] for f in report["findings"]]
+
+
+# --- fail-closed gaps (issue 14) ---------------------------------------------------------------
+
+def _module_integration_plan() -> dict:
+    """A function at the root; the REST integration that invokes it inside module.api,
+    through a variable: the plan's references stop at the module boundary."""
+    function = {"address": "aws_lambda_function.orders", "mode": "managed",
+                "type": "aws_lambda_function", "name": "orders",
+                "change": {"actions": ["create"], "after": {
+                    "function_name": "orders", "timeout": 60, "memory_size": 128,
+                    "runtime": "python3.12"}, "after_unknown": {"invoke_arn": True}}}
+    integration = {"address": "module.api.aws_api_gateway_integration.lambda",
+                   "module_address": "module.api", "mode": "managed",
+                   "type": "aws_api_gateway_integration", "name": "lambda",
+                   "change": {"actions": ["create"], "after": {
+                       "http_method": "GET", "type": "AWS_PROXY",
+                       "timeout_milliseconds": 29000}, "after_unknown": {"uri": True}}}
+    configuration = {"root_module": {
+        "resources": [{"address": "aws_lambda_function.orders", "expressions": {
+            "function_name": {"constant_value": "orders"}}}],
+        "module_calls": {"api": {"source": "./api", "expressions": {"invoke_arn": {
+            "references": ["aws_lambda_function.orders.invoke_arn",
+                           "aws_lambda_function.orders"]}},
+            "module": {"resources": [{"address": "aws_api_gateway_integration.lambda",
+                                      "expressions": {"uri": {"references": [
+                                          "var.invoke_arn"]}}}]}}}}}
+    return {"format_version": "1.2", "resource_changes": [function, integration],
+            "configuration": configuration}
+
+
+def test_an_integration_across_a_module_boundary_makes_api_integrations_unknown(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Before: the function had no api_integrations, so a 60 s function behind a 29 s REST
+    integration passed. Now: which function the integration invokes is not resolved, so
+    every function's integrations are unknown: an error naming the integration.
+    (lambda-timeout-headroom reads recent durations: not applied before deployment.)"""
+    from tests.support import BUILTIN_POLICIES
+
+    Path("plan.json").write_text(json.dumps(_module_integration_plan()), encoding="utf-8")
+    main(["iac", "plan.json", "--out", "out", "--policies",
+          str(BUILTIN_POLICIES / "apigateway-lambda-timeout-fits.yml")])
+    capsys.readouterr()
+    report = json.loads(Path("out/report.json").read_text(encoding="utf-8"))
+    finding, = report["findings"]
+    assert finding["status"] == "error", finding
+    assert "module.api.aws_api_gateway_integration.lambda" in json.dumps(finding), finding
