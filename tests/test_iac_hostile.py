@@ -255,3 +255,21 @@ def test_an_integration_across_a_module_boundary_makes_api_integrations_unknown(
     finding, = report["findings"]
     assert finding["status"] == "error", finding
     assert "module.api.aws_api_gateway_integration.lambda" in json.dumps(finding), finding
+
+
+def test_a_waive_comment_inside_a_block_is_exit_2_at_its_line(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Before: ignored, so the resource's failure stood with nobody told the waiver was
+    never applied."""
+    Path("main.tf").write_text('resource "aws_s3_bucket" "logs" {\n'
+                               '  # preflight:waive s3-versioning-enabled expires=2027-01-31 '
+                               'owner=platform disposable\n  bucket = "logs"\n}\n',
+                               encoding="utf-8")
+    plan = {"format_version": "1.2", "resource_changes": [
+        {"address": "aws_s3_bucket.logs", "mode": "managed", "type": "aws_s3_bucket",
+         "name": "logs", "change": {"after": {"bucket": "logs"}, "after_unknown": {}}}]}
+    Path("plan.json").write_text(json.dumps(plan), encoding="utf-8")
+    code = main(["iac", "plan.json", "--out", "out"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err, err[-2000:]
+    assert "error: main.tf:2: this preflight:waive comment is not on or above" in err, err
