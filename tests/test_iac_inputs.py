@@ -581,7 +581,7 @@ WAIVERS_TF = """
       bucket = "scratch"
     }
 
-    # preflight:waive s3-versioning-enabled expires=2027-01-31 owner=platform a blank line detaches it
+    # preflight:waive s3-versioning-enabled expires=2027-01-31 owner=platform blank line between: attached
 
     resource "aws_s3_bucket" "detached" {
       bucket = "detached"
@@ -617,7 +617,7 @@ def test_waive_comments_above_terraform_blocks() -> None:
         ("s3-versioning-enabled", "logs"): "waived",
         ("dynamodb-pitr-enabled", "cache"): "waived",
         ("s3-versioning-enabled", "scratch"): "waived",
-        ("s3-versioning-enabled", "detached"): "fail",
+        ("s3-versioning-enabled", "detached"): "waived",  # was silently ignored
         ("s3-versioning-enabled", "typo"): "fail",
         ("s3-versioning-enabled", "versioned"): "pass",
     }
@@ -654,7 +654,7 @@ def test_waive_comment_naming_an_unknown_policy_is_a_note_an_unneeded_one_unused
     assert [(w.source, w.owner, w.expires) for w in result.waivers.in_state("unused")] == [
         ("main.tf:28", "platform", "2027-01-31")]
     assert {w.source for w in result.waivers.in_state("applied")} == {
-        "main.tf:1", "main.tf:6", "main.tf:12"}
+        "main.tf:1", "main.tf:6", "main.tf:12", "main.tf:17"}  # 17: a blank line below it
 
 
 def test_waive_comment_among_other_comments_above_the_block() -> None:

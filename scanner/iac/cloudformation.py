@@ -17,7 +17,8 @@ from typing import Any
 
 from ..errors import InputError, Problem
 from ..models import SourceLocation
-from . import foreach, sam
+from ..yamlfile import parse_json
+from . import foreach, sam, templateshape
 from .cfntypes import unknown_type_problems
 from .include import INCLUDE, TRANSFORM, Includer, describe, remark, unresolved
 from .intrinsics import NOVALUE, Context, is_intrinsic, parameter_values, references
@@ -35,6 +36,7 @@ def decode(path: Path) -> dict[str, Any]:
     error naming file:line."""
     from cfnlint.decode import decode as cfn_decode
 
+    _check_json(path)
     template, matches = cfn_decode(str(path))
     if template is None or matches:
         problems = []
@@ -46,6 +48,18 @@ def decode(path: Path) -> dict[str, Any]:
         raise InputError(problems or [Problem(str(path), None, None,
                                               "not a valid CloudFormation template")])
     return template
+
+
+def _check_json(path: Path) -> None:
+    """A JSON template through the bounded JSON loader first: cfn-lint's JSON decoder
+    recurses once per level (RecursionError) and converts any integer (ValueError past
+    Python's int-string limit). Its YAML loader bounds nesting, aliases and integers itself."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return  # cfn-lint reports an unreadable file itself
+    if text.lstrip().startswith("{"):
+        parse_json(str(path), text)
 
 
 def line_of(node: Any) -> int | None:
@@ -180,6 +194,10 @@ class Template:
         metadata = resource.get("Metadata") or {}
         section = metadata.get("preflight") if isinstance(metadata, dict) else None
         entries = section.get("waive") if isinstance(section, dict) else None
+        if entries is not None and not isinstance(entries, list):
+            raise InputError([Problem(self.rel, line_of(section) or self.key_lines.get(
+                logical_id), None, f"{logical_id}: Metadata.preflight.waive must be a list "
+                "of waivers", "write `waive: [{policy, reason, owner, expires}]`")])
         out = []
         for entry in entries or []:
             line = line_of(entry) or self.key_lines.get(logical_id)
@@ -219,6 +237,7 @@ def _stack(path: Path, body: dict[str, Any], relative: Any, supplied: Mapping[st
 
     rel = relative(path)
     body = Includer(rel, path.parent).resolve(body)
+    templateshape.check(rel, body, line_of)  # wrong section types, arities: exit 2 at the line
     loops: list[foreach.Unexpanded] = []
     if foreach.uses(body):
         before = _context(body, supplied, region, account_id)
@@ -229,6 +248,7 @@ def _stack(path: Path, body: dict[str, Any], relative: Any, supplied: Mapping[st
     if problems:
         raise InputError(problems)
     _local_definitions(body, Includer(rel, path.parent))
+    chosen = _choose_properties(rel, body, _context(body, supplied, region, account_id))
     synthesized = sam.expand(body)
     template = Template(rel, body, _context(body, supplied, region, account_id))
     template.key_lines.update({k: line_of(node) for k, node in synthesized.items()})
@@ -236,6 +256,7 @@ def _stack(path: Path, body: dict[str, Any], relative: Any, supplied: Mapping[st
     reasons = {str(k): loops_reason for k, v in raw.items()
                if (loops_reason := _unexpanded_in(v, loops)) is not None}
     template.tainted.update(reasons)
+    template.tainted.update(chosen)
     planned = [p for key, reason in _gaps(raw, loops, path.parent).items()
                for p in template.placeholders(key, reason)]
     if template.macro is not None:
@@ -264,6 +285,46 @@ def _context(body: dict[str, Any], supplied: Mapping[str, Any], region: str,
              account_id: str) -> Context:
     return Context(parameter_values(body, supplied), body.get("Resources") or {},
                    body.get("Conditions") or {}, body.get("Mappings") or {}, region, account_id)
+
+
+def _choose_properties(rel: str, body: Mapping[str, Any], ctx: Context) -> dict[str, str]:
+    """Resources whose whole ``Properties`` is an intrinsic (``!If [Prod, {...}, {...}]``):
+    a condition known now picks its branch, in place; otherwise the resource's logical id ->
+    why its properties are unknown (every attribute is then an ``error``, never the
+    defaults an empty map would give)."""
+    unknown: dict[str, str] = {}
+    resources = body.get("Resources")
+    for logical_id, resource in resources.items() if isinstance(resources, dict) else ():
+        if not isinstance(resource, dict) or not is_intrinsic(resource.get("Properties")):
+            continue
+        chosen, reason = _branch(str(logical_id), resource["Properties"], ctx)
+        if reason is not None:
+            unknown[str(logical_id)] = reason
+            chosen = {}
+        elif not isinstance(chosen, dict):
+            raise InputError([Problem(rel, line_of(resource["Properties"]), None,
+                                      f"{logical_id}: Properties must be a map, not "
+                                      f"{type(chosen).__name__}")])
+        resource["Properties"] = chosen
+    return unknown
+
+
+def _branch(logical_id: str, node: Any, ctx: Context) -> tuple[Any, str | None]:
+    """The Properties an intrinsic picks (Fn::If on known conditions, AWS::NoValue: none),
+    or why that is unknown before deployment."""
+    for _ in range(MAX_NESTING):
+        if not is_intrinsic(node):
+            return node, None
+        (fn, arg), = node.items()
+        if fn == "Ref" and arg == "AWS::NoValue":
+            return {}, None
+        if fn != "Fn::If":
+            return None, f"{logical_id}: its Properties are a {fn}, not evaluated before deployment"
+        value = ctx.condition(str(arg[0]))
+        if isinstance(value, Unknown):
+            return None, f"{logical_id}: its Properties are !If {arg[0]}: {value.reason}"
+        node = arg[1] if value else arg[2]
+    return None, f"{logical_id}: its Properties nest more than {MAX_NESTING} Fn::If"
 
 
 def _key(node: Mapping[Any, Any], name: str) -> Any:
@@ -369,6 +430,15 @@ def nested_asset(resource: Mapping[str, Any], template_dir: Path) -> Path | None
         candidates.append(url)
     for candidate in candidates:
         path = template_dir / str(candidate)
-        if path.is_file():
+        if is_file(path):
             return path
     return None
+
+
+def is_file(path: Path) -> bool:
+    """Whether ``path`` is a file; False for a name the file system refuses (ENAMETOOLONG),
+    which the caller then reports as not available locally."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False

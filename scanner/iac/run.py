@@ -24,7 +24,6 @@ Decisions:
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -40,7 +39,7 @@ from ..models import Account, Finding, Resource, ScanResult, Status
 from ..policy.model import Policy
 from ..scan import _excerpts, _summary, configure_policies, plan_attributes, policy_set_digest
 from ..waivers import Waiver, WaiverFile, with_written, written_waiver
-from ..yamlfile import YamlDocument, load_yaml
+from ..yamlfile import YamlDocument, load_yaml, parse_json
 from . import cloudformation, terraform
 from .mappings import FIXES, PLANNABLE
 from .model import COMMON, Planned
@@ -78,7 +77,11 @@ def discover_all(paths: Sequence[str]) -> tuple[dict[Path, str], list[str]]:
     seen: set[str] = set()  # the suffixes and names walked past, for a hint
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
+        unreadable = _unreadable(path)
+        if unreadable is not None:
+            problems.append(Problem(raw[:300], None, None, f"cannot read: {unreadable}",
+                                    "pass a shorter path (a relative one, or cd nearer)"))
+        elif path.is_dir():
             files.extend(_walk(path, seen, skipped))
         elif path.is_file():
             named[path] = kind_of(path)
@@ -99,6 +102,18 @@ def discover_all(paths: Sequence[str]) -> tuple[dict[Path, str], list[str]]:
     if not found:
         raise InputError([_nothing_found(paths, len(files), seen)])
     return found, skipped
+
+
+def _unreadable(path: Path) -> str | None:
+    """Why a path cannot even be looked at (a name longer than the file system allows:
+    ENAMETOOLONG), or None; a missing path is reported as such by the caller."""
+    try:
+        path.stat()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
 
 
 def _walk(directory: Path, seen: set[str], skipped: list[str]) -> list[Path]:
@@ -149,9 +164,12 @@ def _not_infrastructure(path: Path, raw: str) -> Problem:
                        "`terraform show -json plan.out > plan.json`")
     if text.lstrip().startswith("{"):
         try:
-            json.loads(text)
-        except json.JSONDecodeError as exc:
-            return Problem(raw, exc.lineno, exc.colno, f"invalid JSON ({exc.msg}): {_EXPECTED}")
+            parse_json(raw, text)
+        except InputError as exc:
+            first = exc.problems[0]
+            syntax = first.message.removeprefix(_JSON_SYNTAX)
+            message = f"invalid JSON ({syntax})" if syntax != first.message else first.message
+            return dataclasses.replace(first, message=f"{message}: {_EXPECTED}")
     else:
         invalid = _yaml_problem(raw, text)
         if invalid is not None:
@@ -203,9 +221,11 @@ def kind_of(path: Path) -> str | None:
         return None
     if text.lstrip().startswith("{"):
         try:
-            document = json.loads(text)
-        except ValueError:
-            return None
+            document = parse_json(str(path), text)
+        except InputError as exc:
+            # JSON that parses but is refused (nesting, a huge number, a duplicate key) is
+            # read as what it looks like, so that its reader reports why at file:line.
+            return None if exc.problems[0].message.startswith(_JSON_SYNTAX) else _sniff(text)
         if isinstance(document, dict) and ("resource_changes" in document or (
                 "planned_values" in document and "format_version" in document)):
             return "terraform"
@@ -214,6 +234,18 @@ def kind_of(path: Path) -> str | None:
     if not parsed:
         return "cloudformation" if _LOOKS_LIKE_TEMPLATE.search(text) else None
     return "cloudformation" if _is_template(document) else None
+
+
+_JSON_SYNTAX = "not valid JSON: "  # parse_json's message for text that is not JSON at all
+_PLAN_KEY = re.compile(r'"(?:resource_changes|planned_values)"\s*:')
+_RESOURCES_KEY = re.compile(r'"Resources"\s*:')
+
+
+def _sniff(text: str) -> str | None:
+    """The kind of a JSON file that parse_json refuses, from its keys."""
+    if _PLAN_KEY.search(text):
+        return "terraform"
+    return "cloudformation" if _RESOURCES_KEY.search(text) else None
 
 
 def _yaml(text: str) -> tuple[Any, bool]:
@@ -301,8 +333,8 @@ def _parameters_document(name: str) -> YamlDocument:
     except InputError as exc:
         if text.lstrip().startswith(("{", "[")):
             try:  # JSON that YAML refuses (a tab in a string...): no lines, but its data
-                return YamlDocument(name, json.loads(text))
-            except ValueError:
+                return YamlDocument(name, parse_json(name, text))
+            except InputError:
                 pass
         raise InputError([dataclasses.replace(p, message=f"cannot read parameters: {p.message}")
                           for p in exc.problems]) from None

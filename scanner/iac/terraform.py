@@ -8,8 +8,9 @@ when the value is unknown, by the references the plan's ``configuration`` sectio
 Lines: the plan JSON has neither lines of the .tf files nor comments, so the .tf files are
 searched (``--source DIR``; default the plan's own directory) for ``resource "TYPE" "NAME"``
 blocks: findings point at the block (or the offending argument inside it) and
-``# preflight:waive POLICY reason`` comments on or right above the block's first line are
-waivers. Without the .tf files, findings point at the resource's entry in the plan file.
+``# preflight:waive POLICY reason`` comments on or right above the block's first line (blank
+lines between are allowed) are waivers; one on or above no block is an input error.
+Without the .tf files, findings point at the resource's entry in the plan file.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from typing import Any
 
 from ..errors import InputError, Problem
 from ..models import SourceLocation
+from ..yamlfile import parse_json
+from . import planshape
 from .model import InlineWaiver, Planned
 from .values import Deferred, Unknown
 
@@ -188,7 +191,8 @@ def module_sources(plan: dict[str, Any]) -> dict[str, str]:
 def _references(expression: Any) -> list[str]:
     found = []
     if isinstance(expression, dict):
-        found.extend(str(r) for r in expression.get("references") or [])
+        listed = expression.get("references")
+        found.extend(str(r) for r in (listed if isinstance(listed, list) else ()))
         for value in expression.values():
             if isinstance(value, (dict, list)):
                 found.extend(_references(value))
@@ -214,18 +218,18 @@ def find_blocks(source_dirs: list[Path], relative: Callable[[Path], str]
         for tf in sorted(directory.rglob("*.tf")):
             if ".terraform" in tf.parts:
                 continue
-            text = tf.read_text(encoding="utf-8").splitlines()
+            text = _tf_lines(tf, relative)
+            attached: set[int] = set()
             for index, line in enumerate(text):
                 match = start.match(line)
-                if not match or (match.group(1), match.group(2)) in blocks:
+                if not match:
+                    continue
+                comments = _comments_above(text, index)
+                attached.update(comments)
+                if (match.group(1), match.group(2)) in blocks:
                     continue
                 rel = relative(tf)
                 waivers = []
-                comments = [index]
-                above = index - 1
-                while above >= 0 and text[above].strip().startswith(("#", "//")):
-                    comments.append(above)
-                    above -= 1
                 for n in sorted(comments):
                     waive = _WAIVE.search(text[n])
                     if waive:
@@ -238,7 +242,43 @@ def find_blocks(source_dirs: list[Path], relative: Callable[[Path], str]
                     if depth <= 0 and n > index - 1 and "{" in "".join(t for _, t in body):
                         break
                 blocks[(match.group(1), match.group(2))] = Block(rel, index + 1, body, waivers)
+            _stray_waivers(text, attached, relative(tf))
     return blocks
+
+
+def _tf_lines(tf: Path, relative: Callable[[Path], str]) -> list[str]:
+    try:
+        return tf.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError([Problem(relative(tf), None, None, "cannot read the .tf file: "
+                                  f"{getattr(exc, 'strerror', None) or exc}",
+                                  "save it as UTF-8, or pass --source with the right "
+                                  "directory")]) from None
+
+
+def _comments_above(text: list[str], index: int) -> list[int]:
+    """The block's first line and the comments above it, across blank lines: a waiver
+    comment separated from its block by a blank line is unambiguous (nothing else stands
+    between them), so it is attached rather than silently ignored."""
+    comments = [index]
+    above = index - 1
+    while above >= 0 and (not text[above].strip()
+                          or text[above].strip().startswith(("#", "//"))):
+        if text[above].strip():
+            comments.append(above)
+        above -= 1
+    return comments
+
+
+def _stray_waivers(text: list[str], attached: set[int], rel: str) -> None:
+    """A ``preflight:waive`` comment that is on or above no resource block (inside a block,
+    after the last one) would waive nothing, silently: an input error at its line."""
+    problems = [Problem(rel, n + 1, None, "this preflight:waive comment is not on or above a "
+                        "resource block, so it waives nothing", "move it onto the line above "
+                        "the `resource \"TYPE\" \"NAME\" {` it waives")
+                for n, line in enumerate(text) if n not in attached and _WAIVE.search(line)]
+    if problems:
+        raise InputError(problems)
 
 
 _FIELD = re.compile(r"(expires|owner|include_errors)=(\S+)\s*")
@@ -263,14 +303,15 @@ def comment_waiver(policy: str, rest: str, source: SourceLocation) -> InlineWaiv
 
 
 def load(path: Path, relative: Callable[[Path], str], source_dirs: list[str]) -> list[Planned]:
-    text = path.read_text(encoding="utf-8-sig")
     try:
-        plan = json.loads(text)
-    except ValueError as exc:
-        raise InputError([Problem(str(path), None, None, f"not a Terraform plan: {exc}")]) \
-            from None
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError([Problem(str(path), None, None, "cannot read the plan: "
+                                  f"{getattr(exc, 'strerror', None) or exc}")]) from None
+    plan = parse_json(str(path), text)  # nesting, huge numbers, duplicate keys: exit 2
     if not isinstance(plan, dict):
         raise InputError([Problem(str(path), None, None, "not a Terraform plan: not an object")])
+    planshape.check(str(path), plan)  # a field of the wrong type: exit 2 at its pointer
     if plan.get("errored") is True:  # its resource_changes stop where the plan failed
         raise InputError([Problem(str(path), None, None, "the plan errored: terraform plan did "
                                   "not finish, so its changes are incomplete",
@@ -312,10 +353,19 @@ def _module_dirs(roots: list[Path], sources: dict[str, str]) -> dict[str, Path]:
         bases = [dirs[parent]] if parent else roots
         for base in bases:
             candidate = (base / sources[module_path]).resolve()
-            if candidate.is_dir():
+            if _is_dir(candidate):
                 dirs[module_path] = candidate
                 break
     return dirs
+
+
+def _is_dir(path: Path) -> bool:
+    """False too for a source the file system refuses (ENAMETOOLONG): without its .tf
+    files, findings point at the plan."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 class Plan:
@@ -401,7 +451,11 @@ def tags(c: Change) -> Any:
     value = c.get("tags_all")
     if value is None or (isinstance(value, dict) and not value):
         value = c.get("tags", default={})
-    return value if isinstance(value, Unknown) else dict(value or {})
+    if isinstance(value, Unknown) or value is None:
+        return value if value is not None else {}
+    if not isinstance(value, dict):  # a provider writes a map: never read a wrong type as none
+        return Unknown(f"{c.address}: tags is {type(value).__name__}, not a map")
+    return dict(value)
 
 
 def unset(value: Any) -> Any:

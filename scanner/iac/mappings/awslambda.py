@@ -197,7 +197,39 @@ def _plan_integrations(p: Plan, function: Change) -> list[dict[str, Any]]:
                           HTTP_DEFAULT_TIMEOUT_MS)  # quick create: target
               for api in p.of_type("aws_apigatewayv2_api")
               if api.refers_to_change("target", function)]
-    return found
+    return found + [Unknown(reason) for reason in _unresolved_integrations(p)]
+
+
+# Integration type -> (the argument naming its target, the argument saying what kind it is)
+_PLAN_INTEGRATIONS = {"aws_api_gateway_integration": ("uri", "type"),
+                      "aws_apigatewayv2_integration": ("integration_uri", "integration_type"),
+                      "aws_apigatewayv2_api": ("target", None)}
+_LAMBDA_KINDS = (None, "AWS", "AWS_PROXY")  # None: the kind is unknown or unset
+
+
+def _unresolved_integrations(p: Plan) -> list[str]:
+    """Why it is unknown which function an integration invokes, one reason per integration
+    whose target is neither a function of the plan (by reference) nor a literal URI: its
+    expression reads a variable, a module output or a local (a module boundary), so any
+    function of the plan may be behind it. Each function's ``api_integrations`` is then
+    unknown (an error), never a list that quietly leaves it out."""
+    functions = p.of_type("aws_lambda_function")
+    reasons = []
+    for type_name, (argument, kind_argument) in _PLAN_INTEGRATIONS.items():
+        for i in p.of_type(type_name):
+            kind = i.get(kind_argument) if kind_argument else None
+            if isinstance(kind, str) and kind not in _LAMBDA_KINDS:
+                continue  # HTTP, MOCK...: no function behind it
+            target = i.get(argument)
+            if target is None or (isinstance(target, str) and not isinstance(target, Unknown)):
+                continue  # not set, or a literal URI: no function of this plan by reference
+            if any(i.refers_to_change(argument, f) for f in functions):
+                continue
+            via = ", ".join(sorted(i.references.get(argument, ()))) or "no reference recorded"
+            reasons.append(f"{i.address}: which function its {argument} invokes is not "
+                           f"resolved ({via}: a value from outside its module, or known only "
+                           "after apply)")
+    return reasons
 
 
 def _plan_rest_path(p: Plan, start: Change) -> str | None:
