@@ -34,6 +34,8 @@ def _throughput(raw: Any) -> Any:
     if isinstance(raw, Unknown):
         return raw
     raw = raw or {}
+    if not isinstance(raw, dict):  # `ProvisionedThroughput: true`: unreadable, never "on demand"
+        return Unknown(f"ProvisionedThroughput is {type(raw).__name__}, not a map")
     return {"read": as_number(raw.get("ReadCapacityUnits"), "ReadCapacityUnits"),
             "write": as_number(raw.get("WriteCapacityUnits"), "WriteCapacityUnits")}
 
