@@ -15,24 +15,21 @@ explores with that many examples per test and checks every position with every w
 from __future__ import annotations
 
 import json
-import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from preflight_scanner.cli import main
 
-LONG_RUN = "PREFLIGHT_FUZZ_EXAMPLES" in os.environ
-EXAMPLES = int(os.environ.get("PREFLIGHT_FUZZ_EXAMPLES", "10"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=not LONG_RUN,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                       HealthCheck.function_scoped_fixture])
+from tests.fuzzing import LONG_RUN, fuzz_settings, positions, replaced
+
+FUZZ = fuzz_settings(10)
 DATA = Path(__file__).parent / "data" / "iac"
 
 
@@ -127,23 +124,6 @@ def _deep(levels: int) -> Any:
 
 WRONG = [None, True, 0, -1, 2**70, 1.5, "", "x" * 300, "\u202e\x00", [], [None], {}, {"k": 1},
          {"Ref": "Nope"}, {"Fn::If": ["Nope", 1, 2]}, _deep(40)]
-
-
-def positions(document: Any, pointer: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    """Every JSON pointer in the document, the root included."""
-    yield pointer
-    items = document.items() if isinstance(document, dict) else \
-        enumerate(document) if isinstance(document, list) else ()
-    for key, value in items:
-        yield from positions(value, (*pointer, key))
-
-
-def replaced(document: Any, pointer: tuple[Any, ...], value: Any) -> Any:
-    if not pointer:
-        return value
-    copy = dict(document) if isinstance(document, dict) else list(document)
-    copy[pointer[0]] = replaced(document[pointer[0]], pointer[1:], value)
-    return copy
 
 
 def parse(kind: str) -> Any:
