@@ -167,15 +167,8 @@ class _Scanner:
                 self.i = end + 1
             elif c == '"':
                 self._double_quoted(text)
-            elif c == "$":
-                self._dollar(text)
-            elif c == "`":
-                self.i += 1
-                self.parse("`")
-                text.append(HOLE)
             else:
-                text.append(c)
-                self.i += 1
+                self._substitution_or_character(text)
         if self.i == start:  # a stray character no rule takes: consume it so the scan ends
             text.append(self.peek())
             self.i += 1
@@ -194,16 +187,23 @@ class _Scanner:
             elif angle is not None:
                 text.append(HOLE)
                 self.i = angle.end()
-            elif c == "$":
-                self._dollar(text)
-            elif c == "`":
-                self.i += 1
-                self.parse("`")
-                text.append(HOLE)
             else:
-                text.append(c)
-                self.i += 1
+                self._substitution_or_character(text)
         self.i += 1
+
+    def _substitution_or_character(self, text: list[str]) -> None:
+        """``$...`` and backquotes become a hole (a value known only when run), in or out of
+        double quotes alike; anything else is itself."""
+        c = self.peek()
+        if c == "$":
+            self._dollar(text)
+        elif c == "`":
+            self.i += 1
+            self.parse("`")
+            text.append(HOLE)
+        else:
+            text.append(c)
+            self.i += 1
 
     def _dollar(self, text: list[str]) -> None:
         nxt = self.peek(1)
