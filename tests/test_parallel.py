@@ -88,9 +88,9 @@ def test_an_interrupt_stops_every_worker_process_and_writes_nothing(organisation
         [sys.executable, "-m", "preflight_scanner", "scan", "--config", str(config),
          "--out", str(out), "--processes", "2"],
         env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(3.0)  # the workers are started and collecting
-    children = _children(proc.pid)
+    children = _wait_for_children(proc, timeout=60.0)
     assert children, "no worker process was running"
+    time.sleep(0.5)  # the workers are collecting (every DynamoDB answer takes 0.5 s)
     sent = time.monotonic()
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
@@ -100,6 +100,17 @@ def test_an_interrupt_stops_every_worker_process_and_writes_nothing(organisation
     assert not (out / "report.json").exists()
     time.sleep(0.2)
     assert [pid for pid in children if _alive(pid)] == []
+
+
+def _wait_for_children(proc: subprocess.Popen, timeout: float) -> list[int]:
+    """The scan's worker processes, once started: start-up takes seconds on a loaded machine,
+    so a fixed sleep made this test flaky."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if children := _children(proc.pid):
+            return children
+        time.sleep(0.1)
+    return []
 
 
 def _children(pid: int) -> list[int]:
