@@ -16,18 +16,10 @@ resource id; ``models.finding_key``, the same key SARIF fingerprints):
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 from .models import BaselineReport, Change, Finding, FindingKey, ScanResult, Status, finding_key
 
 COMPARED = (Status.FAIL, Status.ERROR)
-
-
-def load_baseline(path: Path) -> ScanResult:
-    """A saved report.json, checked like `preflight report` checks one (exit 2 if bad)."""
-    from .runner import load_saved_report
-
-    return load_saved_report(path)
 
 
 def compare(current: ScanResult, baseline: ScanResult, source: str) -> ScanResult:

@@ -41,10 +41,6 @@ class InputError(PreflightError):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-class ScanInterrupted(PreflightError):
-    exit_code = 130
-
-
 def some(keys: list[str], shown: int = 5) -> str:
     """The first few keys, quoted: a hostile file may have thousands."""
     text = ", ".join(repr(k[:80]) for k in keys[:shown])
