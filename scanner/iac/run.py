@@ -41,7 +41,7 @@ from ..scan import _excerpts, _summary, configure_policies, plan_attributes, pol
 from ..waivers import Waiver, WaiverFile, with_written, written_waiver
 from ..yamlfile import YamlDocument, load_yaml, parse_json
 from . import cloudformation, terraform
-from .mappings import FIXES, PLANNABLE
+from .mappings import FIXES, PLANNABLE, plan_resources
 from .model import COMMON, Planned
 from .remediation import template_remediation
 from .values import Unknown
@@ -370,7 +370,7 @@ def _load(kinds: Mapping[Path, str], parameters: Mapping[str, Any], region: str,
     planned = cloudformation.load(templates, relative, parameters, region, account_id)
     for path, kind in kinds.items():
         if kind == "terraform":
-            planned.extend(terraform.load(path, relative, list(source_dirs)))
+            planned.extend(plan_resources(terraform.load(path, relative, list(source_dirs))))
     return planned
 
 

@@ -27,7 +27,7 @@ from ..models import SourceLocation
 from ..yamlfile import parse_json
 from . import planshape
 from .model import InlineWaiver, Planned
-from .values import Deferred, Unknown
+from .values import Unknown
 
 _WAIVE = re.compile(r"(?:#|//)\s*preflight:waive\s+([A-Za-z0-9_-]+)\s*(.*)$")
 
@@ -302,7 +302,7 @@ def comment_waiver(policy: str, rest: str, source: SourceLocation) -> InlineWaiv
                         fields.get("include_errors", "").lower() == "true")
 
 
-def load(path: Path, relative: Callable[[Path], str], source_dirs: list[str]) -> list[Planned]:
+def load(path: Path, relative: Callable[[Path], str], source_dirs: list[str]) -> Plan:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
@@ -333,7 +333,7 @@ def load(path: Path, relative: Callable[[Path], str], source_dirs: list[str]) ->
     blocks = {"": find_blocks(roots, relative)}
     for module_path, directory in _module_dirs(roots, module_sources(plan)).items():
         blocks[module_path] = find_blocks([directory], relative)
-    return Plan(changes, blocks, relative(path), text, deferred).run()
+    return Plan(changes, blocks, relative(path), text, deferred)
 
 
 def _change(rc: dict[str, Any], after: Any, unknown: Any,
@@ -382,29 +382,6 @@ class Plan:
     def of_type(self, type_name: str) -> list[Change]:
         return [c for c in self.changes if c.type == type_name]
 
-    def run(self) -> list[Planned]:
-        from .mappings import TERRAFORM
-
-        built = [TERRAFORM[c.type](self, c) for c in self.changes if c.type in TERRAFORM]
-        return [p for p in built if p is not None] + self._deferred_placeholders()
-
-    def _deferred_placeholders(self) -> list[Planned]:
-        """Resources Terraform deferred (``deferred_changes``: a count or for_each not known
-        yet): each of a mapped type is planned with every attribute unknown."""
-        from .mappings import TERRAFORM
-
-        out = []
-        for change, reason in self.deferred:
-            if change.type not in TERRAFORM:
-                continue
-            built = TERRAFORM[change.type](self, change)
-            if built is not None:
-                built.data = {key: Unknown(f"{change.address} is deferred by Terraform "
-                                           f"({reason}): not planned yet")
-                              for key in built.data}
-                out.append(built)
-        return out
-
     def location(self, c: Change, arguments: Mapping[str, str] | None = None
                  ) -> tuple[SourceLocation, dict[str, SourceLocation], list[InlineWaiver]]:
         """The block's line, the lines of ``arguments`` (attribute -> argument or nested
@@ -444,37 +421,3 @@ class Plan:
         display = name if isinstance(name, str) and name else c.address
         return Planned(type_name, f"{self.rel}#{c.address}", display, None, data, location,
                        locations, waivers, kind="terraform")
-
-
-def tags(c: Change) -> Any:
-    """tags_all (provider default_tags included) when the plan has it, else tags."""
-    value = c.get("tags_all")
-    if value is None or (isinstance(value, dict) and not value):
-        value = c.get("tags", default={})
-    if isinstance(value, Unknown) or value is None:
-        return value if value is not None else {}
-    if not isinstance(value, dict):  # a provider writes a map: never read a wrong type as none
-        return Unknown(f"{c.address}: tags is {type(value).__name__}, not a map")
-    return dict(value)
-
-
-def unset(value: Any) -> Any:
-    """The AWS provider writes -1 for "not set" (throttling limits, reserved concurrency)."""
-    return None if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0 \
-        else value
-
-
-def deferred(c: Change, argument: str, value: Any) -> Any:
-    """An id or ARN known only after apply, of a resource the .tf names (``rest_api_id =
-    aws_api_gateway_rest_api.orders.id``): it will be set, so it is a Deferred string
-    ("is it set?" answers yes), not an Unknown that would make the whole attribute
-    unreadable. Without such a reference it stays Unknown."""
-    if not isinstance(value, Unknown):
-        return value
-    named = sorted((r for r in c.references.get(argument, ()) if not r.startswith(
-        ("var.", "local.", "each.", "count."))), key=len, reverse=True)
-    return Deferred("${" + named[0] + "}") if named else value
-
-
-def known(value: Any) -> Any:
-    return None if isinstance(value, Unknown) or value in ("", None) else value

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..values import Unknown
 from . import apigateway, awslambda, cognito, dynamodb, s3
 
 if TYPE_CHECKING:
@@ -31,3 +32,25 @@ FIXES: dict[str, dict[str, Fix]] = {
     name: fixes for family in _FAMILIES for name, fixes in family.FIXES.items()}
 TERRAFORM: dict[str, Callable[[Plan, Change], Planned | None]] = {
     kind: build for family in _FAMILIES for kind, build in family.TERRAFORM.items()}
+
+
+def plan_resources(plan: Plan) -> list[Planned]:
+    """What a Terraform plan's changes become, mapped types only."""
+    built = [TERRAFORM[c.type](plan, c) for c in plan.changes if c.type in TERRAFORM]
+    return [p for p in built if p is not None] + _deferred_placeholders(plan)
+
+
+def _deferred_placeholders(plan: Plan) -> list[Planned]:
+    """Resources Terraform deferred (``deferred_changes``: a count or for_each not known
+    yet): each of a mapped type is planned with every attribute unknown."""
+    out = []
+    for change, reason in plan.deferred:
+        if change.type not in TERRAFORM:
+            continue
+        built = TERRAFORM[change.type](plan, change)
+        if built is not None:
+            built.data = {key: Unknown(f"{change.address} is deferred by Terraform "
+                                       f"({reason}): not planned yet")
+                          for key in built.data}
+            out.append(built)
+    return out

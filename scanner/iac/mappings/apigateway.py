@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..intrinsics import references
 from ..model import Planned
+from ..planvalues import deferred, known, unset
+from ..planvalues import tags as plan_tags
 from ..remediation import Fix
 from ..sam import API, HTTP_API, IMPLICIT_HTTP_STAGE
-from ..terraform import deferred, known, unset
-from ..terraform import tags as plan_tags
 from ..values import Unknown, as_bool, as_number
 
 if TYPE_CHECKING:

@@ -10,9 +10,9 @@ from .. import sam
 from ..include import unresolved
 from ..intrinsics import references
 from ..model import Planned
+from ..planvalues import deferred, unset
+from ..planvalues import tags as plan_tags
 from ..remediation import Fix
-from ..terraform import deferred, unset
-from ..terraform import tags as plan_tags
 from ..values import Unknown, as_number
 
 if TYPE_CHECKING:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..model import Planned
+from ..planvalues import tags as plan_tags
 from ..remediation import Fix
-from ..terraform import tags as plan_tags
 
 if TYPE_CHECKING:
     from ..cloudformation import Template

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..intrinsics import references
 from ..model import Planned
+from ..planvalues import tags as plan_tags
 from ..remediation import Fix
 from ..sam import SIMPLE_TABLE
-from ..terraform import tags as plan_tags
 from ..values import Deferred, Unknown, as_bool, as_number
 
 if TYPE_CHECKING:

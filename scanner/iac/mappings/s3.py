@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..model import Planned
+from ..planvalues import tags as plan_tags
 from ..remediation import Fix
-from ..terraform import tags as plan_tags
 from ..values import Unknown
 
 if TYPE_CHECKING:
