@@ -67,9 +67,17 @@ def cases_path(policy: Policy) -> Path:
 
 def files_beside(policies: Sequence[Policy]) -> tuple[list[Path], list[str]]:
     """The case files of ``policies`` and the ids of the policies that have none."""
-    found = [(p.id, cases_path(p)) for p in policies]
+    found = [(p.id, _shown(cases_path(p))) for p in policies]
     return ([path for _, path in found if path.is_file()],
             [pid for pid, path in found if not path.is_file()])
+
+
+def _shown(path: Path) -> Path:
+    """Relative to the working directory when under it: what a reader can open."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
 
 
 def find_case_files(paths: Iterable[str | Path]) -> list[Path]:
