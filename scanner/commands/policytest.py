@@ -28,8 +28,9 @@ def test(paths: tuple[str, ...], policy_paths: tuple[str, ...], fmt: str) -> int
     )
 
     policies = load_policies(list(policy_paths) or None)
+    untested: list[str] = []  # given paths: only their cases are asked for
     if paths:
-        files, untested = find_case_files(paths), []
+        files = find_case_files(paths)
     else:
         files, untested = files_beside(policies)
     cases = load_cases(files, policies)

@@ -181,7 +181,7 @@ class _CaseReader:
                          "give each case its own name")
         self.names.add(raw["name"])
         type_name = self.type_of(raw, at)
-        known = set(REGISTRY[type_name].attribute_names())
+        known: set[str] = set(REGISTRY[type_name].attribute_names())
         attributes = raw.get("resource") or {}
         for key in attributes:
             self.attribute(key, known, type_name, (*at, "resource", key))
