@@ -248,3 +248,13 @@ def test_what_a_case_says_is_printed_inert(pack, capsys):
     assert code == 1
     assert "\x1b" not in out and "\x07" not in out
     assert "red \\x1b[31m" in out
+
+
+def test_the_readme_example_runs_and_passes(tmp_path, capsys):
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Testing policies: `preflight test`", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    cases = write(tmp_path / "example.yml", example)
+    code, out, err = run(capsys, "test", str(cases))
+    assert (code, err) == (0, "")
+    assert out.rstrip().endswith("3 cases of 1 policies: 3 passed, 0 failed")
