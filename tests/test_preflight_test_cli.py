@@ -258,3 +258,20 @@ def test_the_readme_example_runs_and_passes(tmp_path, capsys):
     code, out, err = run(capsys, "test", str(cases))
     assert (code, err) == (0, "")
     assert out.rstrip().endswith("3 cases of 1 policies: 3 passed, 0 failed")
+
+
+def test_a_case_file_named_after_one_policy_that_tests_another_is_refused(pack, capsys):
+    write(pack / "other-policy.yml", POLICY.replace("id: table-versioned", "id: other-policy"))
+    copied = (pack / "tests" / "table-versioned.yml").read_text(encoding="utf-8")
+    write(pack / "tests" / "other-policy.yml", copied)  # copied, `policy:` not yet edited
+    code, _, err = run(capsys, "test", "--policies", str(pack))
+    assert code == 2
+    assert (f"{pack / 'tests' / 'other-policy.yml'}:1:1: the file is named after policy "
+            "'other-policy' but tests 'table-versioned'") in err
+
+
+def test_a_file_given_twice_runs_once(pack, capsys):
+    cases = pack / "tests" / "table-versioned.yml"
+    code, out, _ = run(capsys, "test", "--policies", str(pack), str(cases), str(pack / "tests"))
+    assert code == 0
+    assert out.rstrip().endswith("5 cases of 1 policies: 5 passed, 0 failed")

@@ -95,7 +95,10 @@ def find_case_files(paths: Iterable[str | Path]) -> list[Path]:
                                     "give case files, or directories of them"))
     if problems:
         raise InputError(problems)
-    return files
+    unique: dict[Path, Path] = {}  # a file named twice (itself and its directory) runs once
+    for path in files:
+        unique.setdefault(path.resolve(), path)
+    return list(unique.values())
 
 
 def load_cases(files: Iterable[Path], policies: Sequence[Policy]) -> list[Case]:
@@ -133,6 +136,10 @@ def _load_file(path: Path, policies: Mapping[str, Policy]) -> list[Case]:
                                       _did_you_mean(doc.data["policy"], policies,
                                                     "the policies come from --policies, "
                                                     "by default the built-in pack"))])
+    if path.stem in policies and path.stem != policy.id:  # a copied file not yet edited
+        raise InputError([doc.problem(("policy",), f"the file is named after policy "
+                                      f"{path.stem!r} but tests {policy.id!r}",
+                                      f"set policy: {path.stem}, or rename the file")])
     reader = _CaseReader(doc, policy)
     cases = [reader.case(raw, ("cases", i)) for i, raw in enumerate(doc.data["cases"])]
     if reader.problems:
