@@ -5,7 +5,8 @@ policy ids, attributes and parameters, with file:line) -> run (the scan's evalua
 one resource per case) -> render (text, json, junit).
 """
 
-from .cases import Case, cases_path, files_beside, find_case_files, load_cases
+from .cases import Case, load_cases
+from .find import cases_path, files_beside, find_case_files
 from .report import Format, render
 from .run import CaseResult, TestRun, run_case, run_cases
 from .schema import Expect, case_file_schema

@@ -20,14 +20,10 @@ from jsonschema import Draft202012Validator
 
 from ..errors import InputError, Problem
 from ..models import Account
-from ..policy.loader import POLICY_SUFFIXES
 from ..policy.model import Policy
 from ..resources import REGISTRY
 from ..yamlfile import Pointer, YamlDocument, load_yaml, stray_key_problem
 from .schema import Expect, case_file_schema
-
-# Where the cases of a policy live: tests/<policy id>.yml in the policy's own directory.
-TESTS_DIR = "tests"
 
 # A case's defaults: a place that no built-in scope singles out.
 DEFAULT_ACCOUNT = Account("123456789012", "test-account", "test")
@@ -59,46 +55,6 @@ class Case:
     @property
     def source(self) -> str:
         return f"{self.path}:{self.line}"
-
-
-def cases_path(policy: Policy) -> Path:
-    return Path(policy.source).parent / TESTS_DIR / f"{policy.id}.yml"
-
-
-def files_beside(policies: Sequence[Policy]) -> tuple[list[Path], list[str]]:
-    """The case files of ``policies`` and the ids of the policies that have none."""
-    found = [(p.id, _shown(cases_path(p))) for p in policies]
-    return ([path for _, path in found if path.is_file()],
-            [pid for pid, path in found if not path.is_file()])
-
-
-def _shown(path: Path) -> Path:
-    """Relative to the working directory when under it: what a reader can open."""
-    try:
-        return path.relative_to(Path.cwd())
-    except ValueError:
-        return path
-
-
-def find_case_files(paths: Iterable[str | Path]) -> list[Path]:
-    files: list[Path] = []
-    problems = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*")
-                                if p.suffix in POLICY_SUFFIXES and p.is_file()))
-        elif path.is_file():
-            files.append(path)
-        else:
-            problems.append(Problem(str(path), None, None, "no such file or directory",
-                                    "give case files, or directories of them"))
-    if problems:
-        raise InputError(problems)
-    unique: dict[Path, Path] = {}  # a file named twice (itself and its directory) runs once
-    for path in files:
-        unique.setdefault(path.resolve(), path)
-    return list(unique.values())
 
 
 def load_cases(files: Iterable[Path], policies: Sequence[Policy]) -> list[Case]:
