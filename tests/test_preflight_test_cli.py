@@ -275,3 +275,30 @@ def test_a_file_given_twice_runs_once(pack, capsys):
     code, out, _ = run(capsys, "test", "--policies", str(pack), str(cases), str(pack / "tests"))
     assert code == 0
     assert out.rstrip().endswith("5 cases of 1 policies: 5 passed, 0 failed")
+
+
+def test_cases_set_the_account_and_region_a_scope_names(tmp_path, capsys):
+    scoped = POLICY.replace("  environments: [prod]", "  accounts: [shop-prod]\n  regions: [eu-west-1]")
+    write(tmp_path / "pack" / "table-versioned.yml", scoped)
+    write(tmp_path / "pack" / "tests" / "table-versioned.yml", """\
+        policy: table-versioned
+        cases:
+          - name: the named account, the named region
+            account: {id: "111111111111", name: shop-prod}
+            region: eu-west-1
+            resource: {name: assets, versioning: Suspended}
+            expect: fail
+          - name: the account by id does not match a scope by name
+            account: {id: "111111111111"}
+            region: eu-west-1
+            resource: {name: assets, versioning: Suspended}
+            expect: not-applicable
+          - name: another region
+            account: {id: "111111111111", name: shop-prod}
+            region: us-east-1
+            resource: {name: assets, versioning: Suspended}
+            expect: not-applicable
+        """)
+    code, out, err = run(capsys, "test", "--policies", str(tmp_path / "pack"))
+    assert (code, err) == (0, "")
+    assert out.rstrip().endswith("3 cases of 1 policies: 3 passed, 0 failed")
