@@ -21,6 +21,7 @@ import click
 
 from . import __version__
 from .commands import COMMANDS
+from .commands.policytest import test as policy_test
 from .errors import InputError, PreflightError
 from .exitcodes import EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK
 from .output import PUBLICATIONS
@@ -35,6 +36,7 @@ def cli() -> None:
 
 for _command in COMMANDS:
     cli.add_command(_command)
+cli.add_command(policy_test)
 
 
 # After SIGINT or SIGTERM the scan unwinds and the process exits 130; a set of reports

@@ -45,6 +45,10 @@ from .schema import policy_schema
 from .templates import TemplateProblem, check_template, render, sample_resource
 
 POLICY_SUFFIXES = (".yml", ".yaml")
+# Folders of a policy directory that hold other YAML: runbooks, `preflight test` cases,
+# framework mappings (judged relative to the directory given, so a pack kept under a
+# folder named `tests` still loads).
+NOT_POLICIES = frozenset({"runbooks", "tests", "frameworks"})
 
 
 def builtin_policy_dir() -> Path:
@@ -61,7 +65,7 @@ def find_policy_files(paths: Sequence[Path | str]) -> list[Path]:
         try:
             if path.is_dir():
                 files.extend(sorted(p for p in path.rglob("*") if p.suffix in POLICY_SUFFIXES
-                                    and p.is_file() and "runbooks" not in p.parts))
+                                    and p.is_file() and not NOT_POLICIES & set(p.relative_to(path).parts)))
             elif path.is_file():
                 files.append(path)
             else:

@@ -1,0 +1,123 @@
+"""Framework mappings as files: ``frameworks/<name>.yml`` maps a control to policy ids.
+
+A mapping lives outside the policies so that adding a framework (or a control) is one
+file, not an edit of every policy. The built-in mappings ship in the policy pack
+(``policies/frameworks/``); a directory of one's own can be read the same way.
+
+    framework: aws-fsbp
+    title: AWS Foundational Security Best Practices (Security Hub)
+    controls:
+      DynamoDB.2: [dynamodb-pitr-enabled]
+
+Nothing here knows the loaded policies: callers check the ids against them
+(``unknown_policies``), so a mapping that names a removed policy is an error there,
+never a silently empty control.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from .errors import InputError, Problem
+from .policy.loader import builtin_policy_dir
+from .policy.schema import ID_PATTERN
+from .yamlfile import load_yaml, stray_key_problem
+
+FRAMEWORK_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["framework", "title", "controls"],
+    "additionalProperties": False,
+    "properties": {
+        "framework": {"type": "string", "pattern": ID_PATTERN},
+        "title": {"type": "string", "minLength": 1},
+        "controls": {
+            "type": "object",
+            "minProperties": 1,
+            "propertyNames": {"minLength": 1, "maxLength": 200},
+            "additionalProperties": {
+                "type": "array", "minItems": 1, "uniqueItems": True,
+                "items": {"type": "string", "pattern": ID_PATTERN},
+            },
+        },
+    },
+}
+
+
+@dataclass(frozen=True)
+class Framework:
+    name: str
+    title: str
+    controls: tuple[tuple[str, tuple[str, ...]], ...]  # (control, policy ids), file order
+    source: str
+
+    def by_policy(self) -> dict[str, list[str]]:
+        """policy id -> the controls it checks, in the file's order."""
+        mapping: dict[str, list[str]] = {}
+        for control, policy_ids in self.controls:
+            for policy_id in policy_ids:
+                mapping.setdefault(policy_id, []).append(control)
+        return mapping
+
+
+def frameworks_dir() -> Path:
+    return builtin_policy_dir() / "frameworks"
+
+
+def list_frameworks(directory: Path | None = None) -> list[str]:
+    """The names of the mappings in ``directory`` (the built-in ones by default)."""
+    return sorted(p.stem for p in (directory or frameworks_dir()).glob("*.yml"))
+
+
+def framework_controls(name: str, directory: Path | None = None) -> dict[str, list[str]]:
+    """policy id -> controls of framework ``name``; InputError (exit 2) when there is no
+    such framework or its file is malformed, with file:line and a fix."""
+    return load_framework(name, directory).by_policy()
+
+
+def load_framework(name: str, directory: Path | None = None) -> Framework:
+    folder = directory or frameworks_dir()
+    known = list_frameworks(folder)
+    if name not in known:
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"did you mean {close[0]}?" if close else f"known: {', '.join(known) or 'none'}"
+        raise InputError([Problem(str(folder / f"{name}.yml"), None, None,
+                                  f"no framework mapping {name[:80]!r}", hint)])
+    return _load(folder / f"{name}.yml")
+
+
+def unknown_policies(framework: Framework, policy_ids: set[str]) -> list[str]:
+    """The ids a mapping names that are not among ``policy_ids``."""
+    return sorted({p for _, ids in framework.controls for p in ids} - policy_ids)
+
+
+@functools.lru_cache(maxsize=1)
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(FRAMEWORK_SCHEMA)
+
+
+def _load(path: Path) -> Framework:
+    doc = load_yaml(path)
+    if not isinstance(doc.data, dict):
+        raise InputError([doc.problem((), "a framework mapping is a YAML mapping",
+                                      "write framework:, title: and controls:")])
+    problems = []
+    for error in _validator().iter_errors(doc.data):
+        where = "/".join(str(p) for p in error.absolute_path) or "the mapping"
+        problems.append(stray_key_problem(doc, error, where)
+                        or doc.problem(tuple(error.absolute_path), f"{where}: {error.message}",
+                                       "controls map a control id to a list of policy ids"))
+    if not problems and doc.data["framework"] != path.stem:
+        problems.append(doc.problem(("framework",), f"framework {doc.data['framework']!r} "
+                                    f"differs from the file name {path.stem!r}",
+                                    f"set framework: {path.stem}"))
+    if problems:
+        raise InputError(problems)
+    controls = tuple((str(c), tuple(ids)) for c, ids in doc.data["controls"].items())
+    return Framework(doc.data["framework"], doc.data["title"], controls, str(path))
