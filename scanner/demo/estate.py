@@ -323,3 +323,35 @@ def create_failover_zone(session: boto3.Session, zone: str, hostname: str, *, pr
     r53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": [
         {"Action": "CREATE", "ResourceRecordSet": r} for r in records]})
     return zone_id.removeprefix("/hostedzone/")
+
+
+def create_log_group(session: boto3.Session, region: str, name: str, *,
+                     events: tuple[str, ...] = ()) -> None:
+    """A log group; ``events`` are written to one stream, so it has stored something."""
+    import time
+
+    logs = session.client("logs", region_name=region)
+    logs.create_log_group(logGroupName=name)
+    if events:
+        logs.create_log_stream(logGroupName=name, logStreamName="seed")
+        now = int(time.time() * 1000)
+        logs.put_log_events(logGroupName=name, logStreamName="seed",
+                            logEvents=[{"timestamp": now, "message": m} for m in events])
+
+
+def put_metric(session: boto3.Session, region: str, namespace: str, metric: str,
+               dimensions: dict[str, str] | None = None, value: float = 1.0) -> None:
+    """One datapoint, so ListMetrics lists the metric as a service would have published it."""
+    from datetime import datetime
+
+    session.client("cloudwatch", region_name=region).put_metric_data(
+        Namespace=namespace,
+        MetricData=[{"MetricName": metric, "Value": value, "Timestamp": datetime.now(UTC),
+                     "Dimensions": [{"Name": k, "Value": v}
+                                    for k, v in (dimensions or {}).items()]}])
+
+
+def create_ip_set(session: boto3.Session, region: str, name: str) -> str:
+    """A regional WAF IP set (empty): what a block-an-address runbook step updates."""
+    return str(session.client("wafv2", region_name=region).create_ip_set(
+        Name=name, Scope="REGIONAL", IPAddressVersion="IPV4", Addresses=[])["Summary"]["Id"])
