@@ -120,8 +120,9 @@ def check(paths: tuple[str, ...], config_path: str | None, regions: tuple[str, .
             for outcome in step.outcomes:
                 if outcome.status in (Readiness.NOT_READY, Readiness.UNKNOWN):
                     place = outcome.place
-                    first = next((r.message for t in outcome.targets for r in t.reasons),
-                                 outcome.reasons[0].message if outcome.reasons else "")
+                    reasons = [*outcome.reasons, *(r for t in outcome.targets for r in t.reasons)]
+                    first = next((r.message for r in reasons if r.status is outcome.status),
+                                 reasons[0].message if reasons else "")
                     click.echo(f"{runbook.path}:{step.line}: {step.id} "
                                f"[{place.account_name} {place.region}] "
                                f"{outcome.status.label}: {first}")

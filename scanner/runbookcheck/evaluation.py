@@ -65,7 +65,7 @@ def _domain(binding: Binding, place: Place, snapshot: Snapshot
     if binding.problem is not None:
         return [], Reason(_UNKNOWN, binding.problem,
                           f"state it in the runbook's front matter: bindings: {{{binding.name}: "
-                          "VALUE}} or {resource: KIND}")
+                          "VALUE} or {resource: KIND}")
     if binding.place is not None:
         return [_place_values(place)[binding.place]], None
     if binding.literals:

@@ -94,6 +94,8 @@ OPTIONS: Mapping[tuple[str, ...], str] = {
     ("logs", "log-group-identifier"): "log-group",
     ("wafv2", "get-ip-set", "name"): "waf-ip-set",
     ("wafv2", "update-ip-set", "name"): "waf-ip-set",
+    ("wafv2", "get-ip-set", "id"): "waf-ip-set",
+    ("wafv2", "update-ip-set", "id"): "waf-ip-set",
 }
 
 # The options that name what the operation creates: no need for it to exist already.
