@@ -193,3 +193,27 @@ def test_only_cannot_tell_exits_3(aws, tmp_path, write_config):
     assert failing(report) == {("vague#queue/step-1", estate.MANAGEMENT_ACCOUNT): (
         "unknown", ["--queue-url names a sqs resource (queue_url) that Preflight does not "
                     "read"])}
+
+
+def test_the_demo_estate_has_ready_and_not_ready_steps_in_our_own_runbook(aws, tmp_path,
+                                                                          write_config):
+    from preflight_scanner.demo.run import seed_demo_estate
+
+    from tests.support import BUILTIN_POLICIES
+
+    demo = seed_demo_estate()
+    code, report = run(tmp_path, str(BUILTIN_POLICIES / "runbooks" / "lambda-errors.md"),
+                       "--config", str(write_config(demo)))
+    assert code == 1
+    assert report["summary"]["ready"] > 0 and report["summary"]["not-ready"] > 0
+    east = {(step["id"], o["place"]["account_name"]): o
+            for r in report["runbooks"] for section in r["sections"] for step in section["steps"]
+            for o in step["outcomes"] if o["place"]["region"] == "us-east-1"}
+    logs = east[("lambda-errors#read-the-function-logs/step-1", "shop-prod")]
+    by_function = {t["bindings"]["FUNCTION_NAME"]: t for t in logs["targets"]}
+    assert by_function["orders-handler"]["status"] == "ready"  # it ran: it has logged
+    assert by_function["nightly-report"]["reasons"][0]["message"].startswith(
+        "CloudWatch Logs log group '/aws/lambda/nightly-report' does not exist")
+    rollback = east[("lambda-errors#roll-back-with-the-production-alias/step-3", "shop-prod")]
+    verdicts = {t["bindings"]["FUNCTION_NAME"]: t["status"] for t in rollback["targets"]}
+    assert verdicts["orders-handler"] == "ready" and verdicts["checkout-handler"] == "not-ready"

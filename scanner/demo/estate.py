@@ -6,6 +6,7 @@ builder takes a boto3 Session bound to one account, so an estate can span accoun
 
 from __future__ import annotations
 
+import contextlib
 import io
 import zipfile
 from dataclasses import dataclass, field
@@ -244,16 +245,30 @@ def publish_versions(session: boto3.Session, region: str, function: str, count: 
 
 def put_durations(session: boto3.Session, region: str, function: str,
                   milliseconds: list[float]) -> None:
-    """Duration datapoints for a function, as Lambda would publish them."""
+    """What a function that ran leaves behind, as Lambda would publish it: Duration
+    datapoints, Invocations, Errors and Throttles (zero), and one START line per run in its
+    log group, /aws/lambda/NAME (created on the first run, as Lambda does)."""
     from datetime import datetime
 
+    now = datetime.now(UTC)
+    dimensions = [{"Name": "FunctionName", "Value": function}]
+    data = [{"MetricName": "Duration", "Value": ms, "Unit": "Milliseconds", "Timestamp": now,
+             "Dimensions": dimensions} for ms in milliseconds]
+    data += [{"MetricName": name, "Value": value, "Unit": "Count", "Timestamp": now,
+              "Dimensions": dimensions}
+             for name, value in (("Invocations", float(len(milliseconds))), ("Errors", 0.0),
+                                 ("Throttles", 0.0))]
     session.client("cloudwatch", region_name=region).put_metric_data(
-        Namespace="AWS/Lambda",
-        MetricData=[{"MetricName": "Duration", "Value": ms, "Unit": "Milliseconds",
-                     "Timestamp": datetime.now(UTC),
-                     "Dimensions": [{"Name": "FunctionName", "Value": function}]}
-                    for ms in milliseconds],
-    )
+        Namespace="AWS/Lambda", MetricData=data)
+    logs = session.client("logs", region_name=region)
+    group = f"/aws/lambda/{function}"
+    for create, params in ((logs.create_log_group, {}), (logs.create_log_stream,
+                                                       {"logStreamName": "runs"})):
+        with contextlib.suppress(logs.exceptions.ResourceAlreadyExistsException):
+            create(logGroupName=group, **params)
+    logs.put_log_events(logGroupName=group, logStreamName="runs", logEvents=[
+        {"timestamp": int(now.timestamp() * 1000), "message": f"START duration={ms}ms"}
+        for ms in milliseconds])
 
 
 def enable_guardduty(session: boto3.Session, region: str) -> str:

@@ -45,6 +45,19 @@ def _table_of_backup(value: str) -> str:
     return rest.split("/", 1)[0] if found else value
 
 
+def function_and_qualifier(value: str) -> tuple[str, str]:
+    """--function-name takes NAME, NAME:QUALIFIER or an ARN (with or without a qualifier)."""
+    if value.startswith("arn:"):
+        parts = value.split(":")
+        return parts[6] if len(parts) > 6 else value, parts[7] if len(parts) > 7 else ""
+    name, _, qualifier = value.partition(":")
+    return name, qualifier
+
+
+def _function_name(value: str) -> str:
+    return function_and_qualifier(value)[0]
+
+
 @dataclass(frozen=True)
 class Kind:
     name: str  # as front matter names it: bindings: {X: {resource: NAME}}
@@ -62,7 +75,7 @@ KINDS: Mapping[str, Kind] = {k.name: k for k in (
     Kind("dynamodb-backup", "DynamoDB table's backup", "aws.dynamodb.table",
          "take an on-demand backup (aws dynamodb create-backup)", lookup=_table_of_backup),
     Kind("lambda-function", "Lambda function", "aws.lambda.function",
-         "deploy the function, or correct the name the runbook uses"),
+         "deploy the function, or correct the name the runbook uses", lookup=_function_name),
     Kind("s3-bucket", "S3 bucket", "aws.s3.bucket", "create the bucket, or correct its name"),
     Kind("user-pool", "Cognito user pool", "aws.cognito.user_pool",
          "correct the user pool id the runbook uses", values=_ids),

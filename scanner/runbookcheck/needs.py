@@ -8,6 +8,7 @@ per binding by evaluation.py. Nothing here calls AWS.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -181,6 +182,10 @@ def _operation_needs(service: str, name: str, values: dict[str, Value],
     if service == "lambda" and name in k.ALIASES and "function-name" in values \
             and "name" in values:
         needs.append(AliasReady(values["function-name"], values["name"], k.ALIASES[name]))
+    elif service == "lambda" and "function-name" in values:
+        qualified = _qualified(values["function-name"])
+        if qualified is not None:  # NAME:ALIAS: the alias must exist
+            needs.append(qualified)
     if (service, name) in k.METRIC_OPERATIONS and {"namespace", "metric-name"} <= values.keys():
         dimensions: list[tuple[str, Value]] = []
         for word in given.get("dimensions", ()):
@@ -194,6 +199,19 @@ def _operation_needs(service: str, name: str, values: dict[str, Value],
         else:
             needs.append(Metric(values["namespace"], values["metric-name"], tuple(dimensions)))
     return needs
+
+
+def _qualified(value: Value) -> AliasReady | None:
+    """``${FUNCTION_NAME}:production`` -> the alias need; a version number or $LATEST
+    (or no qualifier) -> None."""
+    if value.runtime:
+        return None
+    name, qualifier = k.function_and_qualifier(value.template)
+    if not qualifier or qualifier.isdigit() or qualifier == "$LATEST" or \
+            PLACEHOLDER.search(qualifier):
+        return None
+    return AliasReady(dataclasses.replace(value, template=name), Value(
+        value.option, qualifier, (), False), rollback=False)
 
 
 def _unread_identifiers(service: str, name: str, operation: model.Operation,
