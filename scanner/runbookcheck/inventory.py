@@ -74,7 +74,8 @@ def gather(sessions: Sessions, accounts: Sequence[Account], regions: Sequence[st
                               max_workers=max_workers, now=now).run()
         for account in accounts:
             for type_name in collector_needs:
-                for region in regions:
+                # Account-wide types are listed once, in the first region (Snapshot.get).
+                for region in regions[:1] if REGISTRY[type_name].per_account else regions:
                     snapshot.found[(type_name, account.id, region)] = []
         for resource in inventory.resources:
             snapshot.found[(resource.type, resource.account.id, resource.region)].append(resource)
