@@ -80,6 +80,7 @@ def test_check_reports_exactly_the_steps_that_would_fail_per_account(aws, tmp_pa
     glued = ("invalid command: aws cloudwatch get-metric-statistics: unknown option "
              "--metric-name4XXError: the option --metric-name and its value '4XXError' are "
              "glued together")
+    replica = "the step runs in eu-west-1 (--region), a region this check did not read"
     memory = "AWS/Lambda MemoryUtilization (FunctionName=checkout) has not been published {} " \
              "in the last two weeks (ListMetrics)"
     assert failing(report) == {
@@ -104,6 +105,9 @@ def test_check_reports_exactly_the_steps_that_would_fail_per_account(aws, tmp_pa
         ("orders#container-logs/step-1", "staging"): ("unknown", [unbound]),
         ("orders#api-errors/step-1", "prod"): ("not-ready", [glued]),
         ("orders#api-errors/step-1", "staging"): ("not-ready", [glued]),
+        # eu-west-1 is not among the regions checked: said, not skipped
+        ("orders#the-replica/step-1", "prod"): ("unknown", [replica]),
+        ("orders#the-replica/step-1", "staging"): ("unknown", [replica]),
     }
     assert code == 1
     # What passed is proved, not implied: each ready target says what was found.

@@ -94,6 +94,14 @@ def test_operations_that_reuse_a_policy_and_qualified_function_names(tmp_path):
     assert isinstance(alias, AliasReady)
     assert (alias.function.template, alias.alias.template) == ("f", "production")
     assert plans[3].needs == ()  # the table it creates need not exist
+    assert [p.region for p in plans] == [None, None, None, None]
+
+
+def test_a_literal_region_says_where_the_step_runs(tmp_path):
+    _, plans, _ = parsed(tmp_path, "# B\n\n## A\n\n" + fence(
+        "aws dynamodb list-tables --region eu-west-1",
+        "aws dynamodb list-tables --region ${AWS_REGION}"))
+    assert [p.region for p in plans] == ["eu-west-1", None]
 
 
 def test_broken_front_matter_is_an_input_error_with_the_line(tmp_path):

@@ -87,6 +87,7 @@ class StepPlan:
     needs: tuple[Need, ...]
     inferred: tuple[tuple[str, str], ...]  # placeholder -> kind, from this step's options
     not_checked: tuple[str, ...] = field(default=())
+    region: str | None = None  # a literal --region: where the step runs, wherever read from
 
     def placeholders(self) -> set[str]:
         found: set[str] = set()
@@ -166,7 +167,11 @@ def plan(step: ParsedStep) -> StepPlan:
             needs.append(Exists(value, kind.name, events=(service, name) in k.READS_EVENTS))
     needs += _operation_needs(service, name, values, given, step, inferred, not_checked)
     needs += _unread_identifiers(service, name, operation, values, created)
-    return StepPlan(step, f"{service} {name}", tuple(needs), tuple(inferred), tuple(not_checked))
+    region = values.get("region")
+    fixed = region.template if region is not None and not region.placeholders \
+        and not region.runtime else None
+    return StepPlan(step, f"{service} {name}", tuple(needs), tuple(inferred), tuple(not_checked),
+                    fixed)
 
 
 def _operation_needs(service: str, name: str, values: dict[str, Value],

@@ -32,7 +32,16 @@ from . import kinds as k
 from .binding import Binding, bind, for_step
 from .evaluation import evaluate, listings_needed
 from .inventory import Key, Snapshot, gather, metric_listing
-from .model import CheckResult, Outcome, Place, Readiness, RunbookReport, SectionReport, StepReport
+from .model import (
+    CheckResult,
+    Outcome,
+    Place,
+    Readiness,
+    Reason,
+    RunbookReport,
+    SectionReport,
+    StepReport,
+)
 from .needs import PLACEHOLDER, AliasReady, PolicyHolds, StepPlan, plan
 from .steps import ParsedRunbook, parse_file
 
@@ -73,8 +82,11 @@ def check_runbooks(paths: Sequence[str], config: Config, *, regions: Sequence[st
                    waivers: WaiverMatcher | None = None) -> CheckResult:
     prepared = prepare(paths)
     started = clock()
-    policies = {p.id: dataclasses.replace(p, scope=Scope())  # the runbook's scope rules
-                for p in configure_policies(_builtin_policies(), config)}
+    # The runbook's scope decides where a step applies, not the policy's; a policy the config
+    # disables still states what the operation needs.
+    configured = {p.id: p for p in configure_policies(_builtin_policies(), config)}
+    policies = {p.id: dataclasses.replace(configured.get(p.id, p), scope=Scope())
+                for p in _builtin_policies()}
     sessions = sessions or Sessions(max_workers=config.max_workers)
     try:
         accounts = resolve_accounts(config, sessions)
@@ -83,10 +95,10 @@ def check_runbooks(paths: Sequence[str], config: Config, *, regions: Sequence[st
         if problem is not None:
             raise problem from None
         raise SetupError(f"cannot determine the accounts to check: {redact(str(exc))}") from None
-    places_of = {id(p): [Place.of(a, r) for a in accounts
-                         for r in (regions or config.regions or (sessions.default_region,))
-                         if p.scope.covers_place(a, r, a.environment)] for p in prepared}
     all_regions = tuple(regions or config.regions or (sessions.default_region,))
+    places_of = {p.runbook.path: [Place.of(a, r) for a in accounts for r in all_regions
+                                  if p.scope.covers_place(a, r, a.environment)]
+                 for p in prepared}
     used_policies, kinds, own = _listings(prepared, places_of, policies)
     snapshot = gather(sessions, accounts, all_regions, k.collector_needs(kinds, used_policies),
                       own, config.max_workers, started)
@@ -98,11 +110,11 @@ def check_runbooks(paths: Sequence[str], config: Config, *, regions: Sequence[st
         found = evaluate_policies([policies[policy_id]], [resource], [], ctx, {})
         return found[0]
 
-    reports = tuple(_report(p, places_of[id(p)], snapshot, judge, waivers, by_account)
+    reports = tuple(_report(p, places_of[p.runbook.path], snapshot, judge, waivers, by_account)
                     for p in prepared)
     return CheckResult(__version__, started.isoformat(timespec="seconds"),
                        clock().isoformat(timespec="seconds"), tuple(accounts), all_regions,
-                       reports, snapshot.api_calls, _distinct_listings(snapshot),
+                       reports, snapshot.api_calls, len(snapshot.found),
                        waivers.report() if waivers is not None else None)
 
 
@@ -111,7 +123,7 @@ def _builtin_policies() -> tuple[Policy, ...]:
     return tuple(load_policies(None))
 
 
-def _listings(prepared: list[Prepared], places_of: dict[int, list[Place]],
+def _listings(prepared: list[Prepared], places_of: dict[str, list[Place]],
               policies: dict[str, Policy]) -> tuple[dict[str, Policy], set[str], set[Key]]:
     """The policies, kinds and own listings (per account-region) the runbooks need."""
     kinds: set[str] = set()
@@ -126,7 +138,7 @@ def _listings(prepared: list[Prepared], places_of: dict[int, list[Place]],
                 used[need.policy_id] = policies[need.policy_id]
             elif isinstance(need, AliasReady):  # the rollback policy reads aliases, versions
                 used[k.ROLLBACK_POLICY[1]] = policies[k.ROLLBACK_POLICY[1]]
-        for place in places_of[id(p)]:
+        for place in places_of[p.runbook.path]:
             for kind in mine:
                 listing = k.KINDS[kind].listing
                 if listing in (k.LOGS, k.WAF):
@@ -156,10 +168,6 @@ def _place_filled(template: str, place: Place) -> str | None:
     return None if missing else filled
 
 
-def _distinct_listings(snapshot: Snapshot) -> int:
-    return len(snapshot.found)
-
-
 def _report(p: Prepared, places: list[Place], snapshot: Snapshot,
             judge: Callable[[str, Resource], Finding], waivers: WaiverMatcher | None,
             accounts: dict[str, Account]) -> RunbookReport:
@@ -168,13 +176,32 @@ def _report(p: Prepared, places: list[Place], snapshot: Snapshot,
         step = step_plan.step
         bindings = for_step(step, p.bindings)
         outcomes = tuple(_waived(evaluate(step_plan, bindings, place, snapshot, judge), step.id,
-                                 waivers, accounts) for place in places)
+                                 waivers, accounts) for place in _places(step_plan, places))
+        outcomes += _unread_region(step_plan, places)
         steps.setdefault(step.section, []).append(StepReport(
             step.id, step.line, step.column, step.command, step_plan.operation, outcomes,
             step_plan.not_checked))
     sections = tuple(SectionReport(s.anchor, s.title, s.line, s.markdown, tuple(steps[s.anchor]))
                      for s in p.runbook.sections if s.anchor in steps)
     return RunbookReport(p.runbook.name, p.runbook.path, p.runbook.title, sections)
+
+
+def _places(step_plan: StepPlan, places: list[Place]) -> list[Place]:
+    """A step with a literal --region runs there, whichever place it is read from."""
+    return [p for p in places if step_plan.region in (None, p.region)]
+
+
+def _unread_region(step_plan: StepPlan, places: list[Place]) -> tuple[Outcome, ...]:
+    """The accounts where a step's fixed region was not among the regions checked."""
+    if step_plan.region is None:
+        return ()
+    covered = {p.account_id for p in places if p.region == step_plan.region}
+    seen: dict[str, Place] = {p.account_id: p for p in places if p.account_id not in covered}
+    reason = Reason(Readiness.UNKNOWN, f"the step runs in {step_plan.region} (--region), a "
+                    "region this check did not read", f"add {step_plan.region} to --regions "
+                    "or the config's regions")
+    return tuple(Outcome(dataclasses.replace(p, region=step_plan.region), Readiness.UNKNOWN,
+                         reasons=(reason,)) for p in seen.values())
 
 
 def _waived(outcome: Outcome, step_id: str, waivers: WaiverMatcher | None,
