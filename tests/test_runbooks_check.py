@@ -221,3 +221,25 @@ def test_the_demo_estate_has_ready_and_not_ready_steps_in_our_own_runbook(aws, t
     rollback = east[("lambda-errors#roll-back-with-the-production-alias/step-3", "shop-prod")]
     verdicts = {t["bindings"]["FUNCTION_NAME"]: t["status"] for t in rollback["targets"]}
     assert verdicts["orders-handler"] == "ready" and verdicts["checkout-handler"] == "not-ready"
+
+
+def test_cloudfront_metrics_are_looked_up_where_cloudfront_publishes_them(aws, tmp_path,
+                                                                         write_config):
+    """CacheHitRate exists only with the distribution's additional metrics on (a seed
+    runbook's trap); CloudFront publishes in us-east-1 whatever region the check reads."""
+    estate.put_metric(estate.account_session(estate.MANAGEMENT_ACCOUNT), "us-east-1",
+                      "AWS/CloudFront", "Requests", {"DistributionId": "E1", "Region": "Global"})
+    runbook = tmp_path / "cdn.md"
+    runbook.write_text("# CDN\n\n## Traffic\n\n```bash\n" + "\n".join(
+        "aws cloudwatch get-metric-statistics --namespace AWS/CloudFront --metric-name "
+        f"{metric} --dimensions Name=DistributionId,Value=E1 Name=Region,Value=Global "
+        "--start-time 2026-01-01T00:00:00Z --end-time 2026-01-01T01:00:00Z --period 300 "
+        "--statistics Average" for metric in ("Requests", "CacheHitRate")) + "\n```\n")
+    code, report = run(tmp_path, str(runbook), "--config",
+                       str(write_config({"regions": ["eu-west-1"]})))
+    assert failing(report) == {("cdn#traffic/step-2", estate.MANAGEMENT_ACCOUNT): (
+        "not-ready", [f"AWS/CloudFront CacheHitRate (DistributionId=E1,Region=Global) has not "
+                      f"been published in {estate.MANAGEMENT_ACCOUNT} "
+                      f"({estate.MANAGEMENT_ACCOUNT}) us-east-1 in the last two weeks "
+                      "(ListMetrics)"])}
+    assert code == 1

@@ -7,6 +7,7 @@ need. Whatever was not read is ``unknown`` with the reason; nothing is assumed p
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -167,7 +168,8 @@ def _metric(need: Metric, env: dict[str, str], place: Place, snapshot: Snapshot,
                               "only when the step runs", "bind its placeholders in front "
                               "matter, or loop over literal names"))
         return
-    listed = snapshot.get(metric_listing(namespace), place.account_id, place.region)
+    home = dataclasses.replace(place, region=k.metric_region(namespace, place.region))
+    listed = snapshot.get(metric_listing(namespace), home.account_id, home.region)
     if isinstance(listed, Failed):
         reasons.append(Reason(_UNKNOWN, f"cannot tell whether {namespace} {metric} is "
                               f"published: {listed.reason}", "grant cloudwatch:ListMetrics"))
@@ -186,7 +188,7 @@ def _metric(need: Metric, env: dict[str, str], place: Place, snapshot: Snapshot,
                f"name (aws cloudwatch list-metrics --namespace {namespace}), or turn on what "
                "publishes it")
     reasons.append(Reason(_NOT, f"{namespace} {metric} ({shown}) has not been published "
-                          f"{_where(place)} in the last two weeks (ListMetrics)", fix))
+                          f"{_where(home)} in the last two weeks (ListMetrics)", fix))
 
 
 def _resource(kind_name: str, value: Value, env: dict[str, str], place: Place,

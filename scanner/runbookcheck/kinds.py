@@ -152,6 +152,15 @@ LAMBDA_ATTRIBUTES = ("aliases", "versions")
 METRIC_OPERATIONS = frozenset({("cloudwatch", "get-metric-statistics"),
                                ("cloudwatch", "put-metric-alarm")})
 
+# Namespaces of global services: their metrics are published in one region only.
+METRIC_HOME_REGIONS: Mapping[str, str] = {"AWS/CloudFront": "us-east-1",
+                                          "AWS/Route53": "us-east-1", "AWS/Billing": "us-east-1"}
+
+
+def metric_region(namespace: str, region: str) -> str:
+    return METRIC_HOME_REGIONS.get(namespace, region)
+
+
 # Placeholders every place fills in itself: normalised name -> what fills it.
 PLACE_VALUES: Mapping[str, str] = {
     "ENVIRONMENT": "environment", "ENV": "environment",

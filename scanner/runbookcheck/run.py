@@ -146,7 +146,8 @@ def _listings(prepared: list[Prepared], places_of: dict[str, list[Place]],
             for template in namespaces:
                 namespace = _place_filled(template, place)
                 if namespace is not None:
-                    own.add((metric_listing(namespace), place.account_id, place.region))
+                    own.add((metric_listing(namespace), place.account_id,
+                             k.metric_region(namespace, place.region)))
     return used, kinds, own
 
 
