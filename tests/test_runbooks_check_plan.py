@@ -3,6 +3,7 @@ sections, what each step needs, and what each placeholder stands for. No AWS her
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,22 @@ def test_broken_front_matter_is_an_input_error_with_the_line(tmp_path):
     problem = caught.value.problems[0]
     assert problem.path.endswith("book.md") and "binding X" in problem.message
     assert "dynamodb-table" in problem.hint
+
+
+def test_the_schema_command_prints_the_published_schema(capsys):
+    from preflight_scanner.cli import main
+    from preflight_scanner.reports.runbooks_json import schema
+
+    assert main(["runbooks", "schema"]) == 0
+    assert json.loads(capsys.readouterr().out) == schema()
+
+
+def test_an_unknown_format_is_a_usage_error_before_any_work(tmp_path, capsys):
+    from preflight_scanner.cli import main
+
+    runbook = tmp_path / "r.md"
+    runbook.write_text("# R\n")
+    assert main(["runbooks", "check", str(runbook), "--format", "pdf",
+                 "--out", str(tmp_path / "out")]) == 2
+    assert "unknown format 'pdf'" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
