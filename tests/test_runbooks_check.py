@@ -184,7 +184,7 @@ def test_bad_front_matter_is_a_located_input_error(tmp_path, capsys):
     code = main(["runbooks", "check", str(runbook), "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 2
-    assert f"{runbook}:2:" in err and "front matter is not valid YAML" in err
+    assert f"{runbook}:3:1: invalid YAML" in err
     assert "Traceback" not in err and not (tmp_path / "out").exists()
 
 

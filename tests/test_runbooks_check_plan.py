@@ -109,7 +109,8 @@ def test_broken_front_matter_is_an_input_error_with_the_line(tmp_path):
     with pytest.raises(InputError) as caught:
         parsed(tmp_path, "---\nbindings:\n  X: {resource: no-such-kind}\n---\n# B\n")
     problem = caught.value.problems[0]
-    assert problem.path.endswith("book.md") and "binding X" in problem.message
+    assert problem.path.endswith("book.md") and problem.line == 3
+    assert "binding X" in problem.message
     assert "dynamodb-table" in problem.hint
 
 

@@ -77,9 +77,10 @@ def _declared(runbook: ParsedRunbook) -> dict[str, Binding]:
         elif isinstance(spec, list) and spec and all(isinstance(v, (str, int)) for v in spec):
             out[name] = Binding(name, literals=tuple(str(v) for v in spec), source=source)
         else:
-            problems.append(Problem(runbook.path, 2, None, f"front matter binding {name}: "
-                                    f"{spec!r} is not a value, a list of values or "
-                                    "{resource: KIND}", "kinds: " + ", ".join(k.KINDS)))
+            problems.append(runbook.front.problem(
+                runbook.path, ("bindings", name), f"front matter binding {name}: {spec!r:.80} "
+                "is not a value, a list of values or {resource: KIND}",
+                "kinds: " + ", ".join(k.KINDS)))
     if problems:
         raise InputError(problems)
     return out

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from markdown_it import MarkdownIt
 
 from ..errors import InputError, Problem
@@ -21,6 +20,7 @@ from ..runbooklint import _strip_prefixes
 from ..runbooklint.markdown import Block, shell_blocks
 from ..runbooklint.shell import Word, commands
 from ..runbooks import slug
+from ..yamlfile import Pointer, YamlDocument, load_yaml
 
 _ASSIGNED = re.compile(r"^([A-Za-z_]\w*)=")
 
@@ -29,6 +29,12 @@ _ASSIGNED = re.compile(r"^([A-Za-z_]\w*)=")
 class FrontMatter:
     bindings: dict[str, Any] = field(default_factory=dict)
     scope: dict[str, Any] = field(default_factory=dict)
+    document: YamlDocument | None = field(default=None, compare=False, repr=False)
+
+    def problem(self, path: str, pointer: Pointer, message: str, hint: str) -> Problem:
+        if self.document is None:
+            return Problem(path, None, None, message, hint)
+        return self.document.problem(pointer, message, hint)
 
 
 @dataclass(frozen=True)
@@ -99,32 +105,29 @@ def _front_matter(path: str, text: str) -> tuple[FrontMatter, str]:
     if end is None:
         raise InputError([Problem(path, 1, 1, "front matter starts with --- but never ends",
                                   "close it with a line holding only ---")])
-    try:
-        doc = yaml.safe_load("\n".join(lines[1:end])) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
-        raise InputError([Problem(path, line, None, f"front matter is not valid YAML: "
-                                  f"{getattr(exc, 'problem', None) or exc}",
-                                  "write key: value pairs between the --- lines")]) from None
-    if not isinstance(doc, dict):
-        raise InputError([Problem(path, 2, None, "front matter must be a mapping",
-                                  "write bindings: and scope: keys between the --- lines")])
+    # The opening --- becomes an empty line, so YAML's line numbers are the file's; the
+    # shared loader bounds size, depth and alias expansion.
+    doc = load_yaml(path, "\n".join(["", *lines[1:end]]))
+    data = doc.data if doc.data is not None else {}
+    if not isinstance(data, dict):
+        raise InputError([doc.problem((), "front matter must be a mapping",
+                                      "write bindings: and scope: keys between the --- lines")])
     problems = []
-    bindings, scope = doc.get("bindings", {}) or {}, doc.get("scope", {}) or {}
-    if not isinstance(bindings, dict) or not all(isinstance(k, str) for k in bindings):
-        problems.append(Problem(path, 2, None, "front matter bindings: must map placeholder "
-                                "names to values", "e.g. bindings: {TABLE_NAME: {resource: "
-                                "dynamodb-table}, QUEUE: orders-${ENVIRONMENT}}"))
+    bindings, scope = data.get("bindings") or {}, data.get("scope") or {}
+    if not isinstance(bindings, dict):
+        problems.append(doc.problem(("bindings",), "front matter bindings: must map placeholder "
+                                    "names to values", "e.g. bindings: {TABLE_NAME: {resource: "
+                                    "dynamodb-table}, QUEUE: orders-${ENVIRONMENT}}"))
     if not isinstance(scope, dict) or set(scope) - {"accounts", "environments", "regions"} or \
             not all(isinstance(v, list) for v in scope.values()):
-        problems.append(Problem(path, 2, None, "front matter scope: takes lists under "
-                                "accounts, environments and regions",
-                                "e.g. scope: {environments: [prod]}"))
+        problems.append(doc.problem(("scope",), "front matter scope: takes lists under "
+                                    "accounts, environments and regions",
+                                    "e.g. scope: {environments: [prod]}"))
     if problems:
         raise InputError(problems)
     blank = "\n" * (end + 1)  # the front matter's lines stay, empty: numbering is kept
-    return FrontMatter(bindings, {k: [str(v) for v in vs] for k, vs in scope.items()}), \
+    return FrontMatter({str(k): v for k, v in bindings.items()},
+                       {k: [str(v) for v in vs] for k, vs in scope.items()}, doc), \
         blank + "\n".join(lines[end + 1:]) + "\n"
 
 
