@@ -243,3 +243,27 @@ def test_cloudfront_metrics_are_looked_up_where_cloudfront_publishes_them(aws, t
                       f"({estate.MANAGEMENT_ACCOUNT}) us-east-1 in the last two weeks "
                       "(ListMetrics)"])}
     assert code == 1
+
+
+def test_an_api_and_its_stage_are_bound_together_never_crossed(aws, tmp_path, write_config):
+    """API Gateway execution logs exist only where logging was configured (a seed runbook's
+    trap); ${API_ID} and ${STAGE} come from the same stage, so two APIs make two targets."""
+    session = estate.account_session(estate.MANAGEMENT_ACCOUNT)
+    orders = estate.create_rest_api(session, "us-east-1", "orders", [estate.Stage("prod")])
+    carts = estate.create_rest_api(session, "us-east-1", "carts", [estate.Stage("canary")])
+    estate.create_log_group(session, "us-east-1", f"API-Gateway-Execution-Logs_{orders}/prod",
+                            events=("request",))
+    runbook = tmp_path / "api.md"
+    runbook.write_text("# API\n\n## Execution logs\n\n```bash\n"
+                       "aws apigateway get-stage --rest-api-id ${API_ID} --stage-name ${STAGE}\n"
+                       "aws logs filter-log-events --log-group-name "
+                       "\"API-Gateway-Execution-Logs_${API_ID}/${STAGE}\"\n```\n")
+    code, report = run(tmp_path, str(runbook), "--config",
+                       str(write_config({"regions": ["us-east-1"]})))
+    logs = outcomes(report)[("api#execution-logs/step-2", estate.MANAGEMENT_ACCOUNT)]
+    assert [(t["bindings"], t["status"]) for t in logs["targets"]] == sorted(
+        [({"API_ID": orders, "STAGE": "prod"}, "ready"),
+         ({"API_ID": carts, "STAGE": "canary"}, "not-ready")], key=lambda t: t[0]["API_ID"])
+    assert outcomes(report)[("api#execution-logs/step-1", estate.MANAGEMENT_ACCOUNT)][
+        "status"] == "ready"
+    assert code == 1

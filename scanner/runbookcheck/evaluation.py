@@ -43,17 +43,42 @@ def evaluate(plan: StepPlan, bindings: dict[str, Binding], place: Place, snapsho
     if problems:  # a placeholder has no value here: there is nothing to judge the step on
         reasons += problems
         return Outcome(place, worst(r.status for r in reasons), reasons=tuple(reasons))
-    combos = list(itertools.islice(itertools.product(*(v for _, v in domains)), MAX_TARGETS + 1))
+    groups = _joint(domains, bindings, place, snapshot)
+    combos = list(itertools.islice(itertools.product(*(v for _, v in groups)), MAX_TARGETS + 1))
     if len(combos) > MAX_TARGETS:
         reasons.append(Reason(_UNKNOWN, f"more than {MAX_TARGETS} combinations of placeholder "
                               "values here; only the first ones were judged",
                               "narrow the bindings in front matter"))
         combos = combos[:MAX_TARGETS]
-    names = [n for n, _ in domains]
-    targets = tuple(_target(plan.needs, dict(zip(names, combo, strict=True)), place, snapshot,
-                            judge) for combo in combos)
+    names = [n for group, _ in groups for n in group]
+    targets = tuple(_target(plan.needs, dict(zip(names, itertools.chain(*combo), strict=True)),
+                            place, snapshot, judge) for combo in combos)
     status = worst([*(t.status for t in targets), *(r.status for r in reasons)])
     return Outcome(place, status, targets, tuple(reasons))
+
+
+def _joint(domains: list[tuple[str, list[str]]], bindings: dict[str, Binding], place: Place,
+           snapshot: Snapshot) -> list[tuple[tuple[str, ...], list[tuple[str, ...]]]]:
+    """Placeholders bound to kinds of one listing take their values from the same resource:
+    ``${API_ID}`` and ``${STAGE}`` from each stage, never an API with another API's stage."""
+    by_listing: dict[str, list[str]] = {}
+    for name, _ in domains:
+        kind = bindings[name].kind if name in bindings else None
+        if kind is not None and k.KINDS[kind].listing not in (k.LOGS, k.WAF):
+            by_listing.setdefault(k.KINDS[kind].listing, []).append(name)
+    joint = {name: listing for listing, names in by_listing.items() if len(names) > 1
+             for name in names}
+    groups: list[tuple[tuple[str, ...], list[tuple[str, ...]]]] = [
+        ((name, ), [(v,) for v in values]) for name, values in domains if name not in joint]
+    for listing, names in by_listing.items():
+        if len(names) < 2:
+            continue
+        kinds = [k.KINDS[bindings[n].kind or ""] for n in names]
+        resources = snapshot.get(listing, place.account_id, place.region)
+        values = sorted({combo for r in resources
+                         for combo in itertools.product(*(list(kind.values([r])) for kind in kinds))})
+        groups.append((tuple(names), values))
+    return groups
 
 
 def _place_values(place: Place) -> dict[str, str]:
