@@ -93,6 +93,8 @@ def test_html_in_chromium_shows_the_runbook_beside_its_steps_and_runs_nothing(tm
             title: document.querySelector('.step-head h3').textContent,
             verdict: document.querySelector('#verdict').textContent,
             cells: [...document.querySelectorAll('.rb-step tbody tr')].map(r => r.innerText),
+            ready: [...document.querySelectorAll('details.rb-ready')].map(d => d.textContent
+                .replace(/\\s+/g, ' ').trim()),
             sideBySide: (() => {
                 const t = document.querySelector('.rb-text').getBoundingClientRect();
                 const s = document.querySelector('.rb-steps').getBoundingClientRect();
@@ -113,6 +115,8 @@ def test_html_in_chromium_shows_the_runbook_beside_its_steps_and_runs_nothing(tm
     dev_row = next(c for c in seen["cells"] if "222222222222" in c)
     assert "not ready" in dev_row.lower() and f"policy dynamodb-pitr-enabled fails: {HOSTILE}" in dev_row
     assert "fix: aws dynamodb update-continuous-backups" in dev_row
-    assert any("DynamoDB table orders exists" in c for c in seen["cells"])
+    # Ready places fold away under one line per step, with what was found.
+    assert seen["ready"] == ["ready in 1 place(s) prod 111111111111 us-east-1: TABLE_NAME=orders: "
+                             "DynamoDB table orders exists"]
     assert not problems
     assert all(url.startswith("file://") for url in requests)
