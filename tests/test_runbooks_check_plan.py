@@ -98,6 +98,15 @@ def test_operations_that_reuse_a_policy_and_qualified_function_names(tmp_path):
     assert [p.region for p in plans] == [None, None, None, None]
 
 
+def test_a_dimension_computed_by_the_shell_is_a_run_time_value(tmp_path):
+    _, plans, _ = parsed(tmp_path, "# B\n\n## A\n\n" + fence(
+        "aws cloudwatch get-metric-statistics --namespace AWS/Lambda --metric-name Errors "
+        "--dimensions Name=FunctionName,Value=$(cat fn.txt) --start-time a --end-time b "
+        "--period 60 --statistics Sum"))
+    metric = plans[0].needs[0]
+    assert isinstance(metric, Metric) and metric.dimensions[0][1].runtime
+
+
 def test_a_literal_region_says_where_the_step_runs(tmp_path):
     _, plans, _ = parsed(tmp_path, "# B\n\n## A\n\n" + fence(
         "aws dynamodb list-tables --region eu-west-1",

@@ -115,7 +115,8 @@ def value_of(option: str, word: Word, step: ParsedStep) -> Value:
     holes = word.text.count(HOLE)
     # A hole no placeholder explains ($(...), $((...))), or a variable the runbook assigns
     # itself, is known only when the command runs.
-    runtime = holes > len(names) or any(n in step.runtime for n in names)
+    runtime = holes > len(names) or any(n in step.runtime for n in names) or \
+        "$(" in template or "`" in template
     return Value(option, template, names, runtime)
 
 
