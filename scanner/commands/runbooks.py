@@ -1,5 +1,5 @@
 """`preflight runbooks ...`: commands over a set of runbooks. `lint` is static (no AWS access);
-the live `check` comes later (issue 16)."""
+`check` reads the estate, read-only, and says whether each step would work today."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import json
 
 import click
 
-from ..exitcodes import EXIT_FAILURES, EXIT_OK
+from ..exitcodes import EXIT_FAILURES, EXIT_INCOMPLETE, EXIT_OK
+from .options import split
 
 
 @click.group()
@@ -44,3 +45,101 @@ def lint(paths: tuple[str, ...], output_format: str) -> int:
                    if problems else f"no problems in {len(reports)} file(s)")
         click.echo(f"{summary}; {commands} AWS CLI command(s) checked", err=True)
     return EXIT_FAILURES if problems else EXIT_OK
+
+
+CHECK_FORMATS = ("json", "html", "md")
+
+
+@runbooks.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="preflight.yml: the accounts, roles, regions and environments `scan` uses.")
+@click.option("--regions", multiple=True, help="Regions to check, comma-separated (repeatable).")
+@click.option("--out", "out_dir", default="preflight-runbooks", show_default=True,
+              type=click.Path(file_okay=False), help="Directory for runbooks.json and the "
+              "--format ones.")
+@click.option("--format", "formats", multiple=True, metavar="FORMAT[,FORMAT...]",
+              help="Reports to write besides runbooks.json, comma-separated (repeatable): "
+                   "html, md.")
+@click.option("--waivers", "waivers_path", type=click.Path(dir_okay=False),
+              help="Waivers file; a waiver with policies: runbook-step and resources: a step id "
+                   "(runbook#section/step-N, globs allowed) accepts that step.")
+@click.option("--max-waiver-days", type=click.IntRange(1, 3650), default=None,
+              help="Reject a waiver that expires more than this many days ahead (default 90).")
+@click.option("--fail-on-error/--no-fail-on-error", default=True, show_default=True,
+              help="Whether a step that cannot be told exits 3.")
+def check(paths: tuple[str, ...], config_path: str | None, regions: tuple[str, ...],
+          out_dir: str, formats: tuple[str, ...], waivers_path: str | None,
+          max_waiver_days: int | None, fail_on_error: bool) -> int:
+    """Check live, read-only, that each AWS CLI step of these runbooks would work today.
+
+    Each step, in every account and region of the config, is ready, not ready (with the
+    reason and the fix) or cannot be told (with why). Exit 0: all ready (or waived); 1: a step
+    is not ready; 3: a step cannot be told; 2: bad input.
+    """
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from preflight_scanner.reports import runbooks_json
+
+    from ..config import load_config
+    from ..output import prepare_output_dir, publish
+    from ..runbookcheck import check_runbooks
+    from ..runbookcheck.model import Readiness
+    from ..runbookcheck.run import prepare
+    from ..runner import configure_logging
+
+    names = [n for n in split(formats) if n != "json"]
+    unknown = [n for n in names if n not in CHECK_FORMATS]
+    if unknown:
+        raise click.BadParameter(f"unknown format {unknown[0]!r}; choose from "
+                                 f"{', '.join(CHECK_FORMATS)}", param_hint="'--format'")
+    configure_logging()
+    config = load_config(config_path)
+    matcher = None
+    if waivers_path is not None:
+        from ..waivers import load_waivers
+
+        matcher = load_waivers(waivers_path).matcher(datetime.now(UTC).date(), max_waiver_days)
+    prepare(paths)  # bad runbooks are exit 2 before the output directory or any AWS call
+    out = prepare_output_dir(Path(out_dir))
+    result = check_runbooks(paths, config, regions=split(regions), waivers=matcher)
+    files = {"runbooks.json": runbooks_json.render(result)}
+    if "html" in names:
+        from preflight_scanner.reports import runbooks_html
+
+        files["runbooks.html"] = runbooks_html.render(result)
+    if "md" in names:
+        from preflight_scanner.reports import runbooks_markdown
+
+        files["runbooks.md"] = runbooks_markdown.render(result)
+    publish(out, files)
+    counts = result.counts()
+    for runbook in result.runbooks:
+        for step in runbook.steps:
+            for outcome in step.outcomes:
+                if outcome.status in (Readiness.NOT_READY, Readiness.UNKNOWN):
+                    place = outcome.place
+                    reasons = [*outcome.reasons, *(r for t in outcome.targets for r in t.reasons)]
+                    first = next((r.message for r in reasons if r.status is outcome.status),
+                                 reasons[0].message if reasons else "")
+                    click.echo(f"{runbook.path}:{step.line}: {step.id} "
+                               f"[{place.account_name} {place.region}] "
+                               f"{outcome.status.label}: {first}")
+    click.echo(f"{counts['ready']} ready, {counts['not-ready']} not ready, "
+               f"{counts['unknown']} cannot tell, {counts['waived']} waived "
+               f"(steps x places); {result.api_calls} API calls; reports in {out}", err=True)
+    if counts["not-ready"]:
+        return EXIT_FAILURES
+    if counts["unknown"] and fail_on_error:
+        return EXIT_INCOMPLETE
+    return EXIT_OK
+
+
+@runbooks.command(name="schema")
+def schema_command() -> int:
+    """Print the JSON Schema of runbooks.json."""
+    from preflight_scanner.reports.runbooks_json import schema
+
+    click.echo(json.dumps(schema(), indent=2))
+    return EXIT_OK

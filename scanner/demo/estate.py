@@ -6,6 +6,7 @@ builder takes a boto3 Session bound to one account, so an estate can span accoun
 
 from __future__ import annotations
 
+import contextlib
 import io
 import zipfile
 from dataclasses import dataclass, field
@@ -244,16 +245,30 @@ def publish_versions(session: boto3.Session, region: str, function: str, count: 
 
 def put_durations(session: boto3.Session, region: str, function: str,
                   milliseconds: list[float]) -> None:
-    """Duration datapoints for a function, as Lambda would publish them."""
+    """What a function that ran leaves behind, as Lambda would publish it: Duration
+    datapoints, Invocations, Errors and Throttles (zero), and one START line per run in its
+    log group, /aws/lambda/NAME (created on the first run, as Lambda does)."""
     from datetime import datetime
 
+    now = datetime.now(UTC)
+    dimensions = [{"Name": "FunctionName", "Value": function}]
+    data = [{"MetricName": "Duration", "Value": ms, "Unit": "Milliseconds", "Timestamp": now,
+             "Dimensions": dimensions} for ms in milliseconds]
+    data += [{"MetricName": name, "Value": value, "Unit": "Count", "Timestamp": now,
+              "Dimensions": dimensions}
+             for name, value in (("Invocations", float(len(milliseconds))), ("Errors", 0.0),
+                                 ("Throttles", 0.0))]
     session.client("cloudwatch", region_name=region).put_metric_data(
-        Namespace="AWS/Lambda",
-        MetricData=[{"MetricName": "Duration", "Value": ms, "Unit": "Milliseconds",
-                     "Timestamp": datetime.now(UTC),
-                     "Dimensions": [{"Name": "FunctionName", "Value": function}]}
-                    for ms in milliseconds],
-    )
+        Namespace="AWS/Lambda", MetricData=data)
+    logs = session.client("logs", region_name=region)
+    group = f"/aws/lambda/{function}"
+    for create, params in ((logs.create_log_group, {}), (logs.create_log_stream,
+                                                       {"logStreamName": "runs"})):
+        with contextlib.suppress(logs.exceptions.ResourceAlreadyExistsException):
+            create(logGroupName=group, **params)
+    logs.put_log_events(logGroupName=group, logStreamName="runs", logEvents=[
+        {"timestamp": int(now.timestamp() * 1000), "message": f"START duration={ms}ms"}
+        for ms in milliseconds])
 
 
 def enable_guardduty(session: boto3.Session, region: str) -> str:
@@ -323,3 +338,35 @@ def create_failover_zone(session: boto3.Session, zone: str, hostname: str, *, pr
     r53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": [
         {"Action": "CREATE", "ResourceRecordSet": r} for r in records]})
     return zone_id.removeprefix("/hostedzone/")
+
+
+def create_log_group(session: boto3.Session, region: str, name: str, *,
+                     events: tuple[str, ...] = ()) -> None:
+    """A log group; ``events`` are written to one stream, so it has stored something."""
+    import time
+
+    logs = session.client("logs", region_name=region)
+    logs.create_log_group(logGroupName=name)
+    if events:
+        logs.create_log_stream(logGroupName=name, logStreamName="seed")
+        now = int(time.time() * 1000)
+        logs.put_log_events(logGroupName=name, logStreamName="seed",
+                            logEvents=[{"timestamp": now, "message": m} for m in events])
+
+
+def put_metric(session: boto3.Session, region: str, namespace: str, metric: str,
+               dimensions: dict[str, str] | None = None, value: float = 1.0) -> None:
+    """One datapoint, so ListMetrics lists the metric as a service would have published it."""
+    from datetime import datetime
+
+    session.client("cloudwatch", region_name=region).put_metric_data(
+        Namespace=namespace,
+        MetricData=[{"MetricName": metric, "Value": value, "Timestamp": datetime.now(UTC),
+                     "Dimensions": [{"Name": k, "Value": v}
+                                    for k, v in (dimensions or {}).items()]}])
+
+
+def create_ip_set(session: boto3.Session, region: str, name: str) -> str:
+    """A regional WAF IP set (empty): what a block-an-address runbook step updates."""
+    return str(session.client("wafv2", region_name=region).create_ip_set(
+        Name=name, Scope="REGIONAL", IPAddressVersion="IPV4", Addresses=[])["Summary"]["Id"])
