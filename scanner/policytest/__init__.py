@@ -8,9 +8,9 @@ one resource per case) -> render (text, json, junit).
 from .cases import Case, load_cases
 from .find import cases_path, files_beside, find_case_files
 from .report import Format, render
-from .run import CaseResult, TestRun, run_case, run_cases
+from .run import CaseResult, CaseRun, run_case, run_cases
 from .schema import Expect, case_file_schema
 
-__all__ = ["Case", "CaseResult", "Expect", "Format", "TestRun", "case_file_schema",
+__all__ = ["Case", "CaseResult", "CaseRun", "Expect", "Format", "case_file_schema",
            "cases_path", "files_beside", "find_case_files", "load_cases", "render",
            "run_case", "run_cases"]

@@ -17,7 +17,7 @@ from preflight_scanner.reports.junit import xml_text
 from preflight_scanner.reports.text import inert
 
 from ..policy.conditions import LeafResult
-from .run import CaseResult, TestRun
+from .run import CaseResult, CaseRun
 
 
 class Format(str, Enum):
@@ -26,13 +26,13 @@ class Format(str, Enum):
     JUNIT = "junit"
 
 
-def render(run: TestRun, fmt: Format) -> str:
-    renderers: dict[Format, Callable[[TestRun], str]] = {
+def render(run: CaseRun, fmt: Format) -> str:
+    renderers: dict[Format, Callable[[CaseRun], str]] = {
         Format.TEXT: text, Format.JSON: to_json, Format.JUNIT: junit}
     return renderers[fmt](run)
 
 
-def summary(run: TestRun) -> str:
+def summary(run: CaseRun) -> str:
     policies = len({r.case.policy_id for r in run.results})
     return (f"{len(run.results)} cases of {policies} policies: "
             f"{len(run.results) - len(run.failed)} passed, {len(run.failed)} failed")
@@ -52,7 +52,7 @@ def leaf_text(leaf: LeafResult) -> str:
             f"{_show(leaf.actual)}, {verdict}")
 
 
-def text(run: TestRun) -> str:
+def text(run: CaseRun) -> str:
     lines: list[str] = []
     policy = None
     for result in run.results:
@@ -88,7 +88,7 @@ def _result_dict(result: CaseResult) -> dict[str, Any]:
             "evidence": [_leaf_dict(leaf) for leaf in result.evidence]}
 
 
-def to_json(run: TestRun) -> str:
+def to_json(run: CaseRun) -> str:
     document = {
         "summary": {"cases": len(run.results), "passed": len(run.results) - len(run.failed),
                     "failed": len(run.failed), "untested": list(run.untested)},
@@ -98,7 +98,7 @@ def to_json(run: TestRun) -> str:
     return json.dumps(document, indent=2, default=str) + "\n"
 
 
-def junit(run: TestRun) -> str:
+def junit(run: CaseRun) -> str:
     """One <testsuite> per policy, one <testcase> per case (with file and line); a failed
     case's <failure> holds the message and the deciding leaves."""
     root = ET.Element("testsuites", {"name": "preflight test"})

@@ -47,7 +47,7 @@ class CaseResult:
 
 
 @dataclass(frozen=True)
-class TestRun:
+class CaseRun:
     results: tuple[CaseResult, ...]
     untested: tuple[str, ...] = ()  # policies without a case file
 
@@ -61,9 +61,9 @@ class TestRun:
 
 
 def run_cases(cases: Iterable[Case], policies: Sequence[Policy],
-              untested: Iterable[str] = ()) -> TestRun:
+              untested: Iterable[str] = ()) -> CaseRun:
     by_id = {p.id: p for p in policies}
-    return TestRun(tuple(run_case(case, by_id[case.policy_id]) for case in cases),
+    return CaseRun(tuple(run_case(case, by_id[case.policy_id]) for case in cases),
                    tuple(untested))
 
 
