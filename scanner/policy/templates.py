@@ -323,8 +323,10 @@ def sample_resource(type_name: str) -> dict[str, Any]:
     return sample
 
 
-def check_template(source: str, types: Sequence[str], parameters: Mapping[str, Any]
-                   ) -> TemplateProblem | None:
+def check_template(source: str, types: Sequence[str], parameters: Mapping[str, Any],
+                   extra: Sequence[str] = ()) -> TemplateProblem | None:
+    """Why ``source`` is refused, or None. ``extra`` names values given beside the resource
+    (a message's ``value`` and ``expected``): sampled as "" (empty, of every length)."""
     if len(source) > MAX_TEMPLATE_CHARS:
         return TemplateProblem(f"template is {len(source):,} characters long, more than "
                                f"{MAX_TEMPLATE_CHARS:,}", "keep a remediation to a command or two")
@@ -334,12 +336,12 @@ def check_template(source: str, types: Sequence[str], parameters: Mapping[str, A
         return TemplateProblem(f"template syntax error on its line {exc.lineno}: {exc.message}",
                                "see https://jinja.palletsprojects.com/templates/")
     params = {name: getattr(p, "default", p) for name, p in parameters.items()}
-    problem = _static_problem(source, types, params)
+    problem = _static_problem(source, types, params, extra)
     if problem:
         return problem
     for type_name in types:
         try:
-            render(source, sample_resource(type_name), params)
+            render(source, {**sample_resource(type_name), **dict.fromkeys(extra, "")}, params)
         except SecurityError as exc:
             return TemplateProblem(f"template is not allowed in the sandbox: {exc}",
                                    "use only the resource's names and attributes")
@@ -355,8 +357,8 @@ _NAMES_HINT = ("available: resource attributes (`preflight resources`), params.<
                "and the filter shquote")
 
 
-def _static_problem(source: str, types: Sequence[str], params: Mapping[str, Any]
-                    ) -> TemplateProblem | None:
+def _static_problem(source: str, types: Sequence[str], params: Mapping[str, Any],
+                    extra: Sequence[str] = ()) -> TemplateProblem | None:
     """What the sample render cannot see: names and attributes in branches it did not take."""
     tree = environment().parse(source)
     for node_type, what in _FORBIDDEN.items():
@@ -370,7 +372,7 @@ def _static_problem(source: str, types: Sequence[str], params: Mapping[str, Any]
     if _loop_depth(tree) > MAX_LOOP_NESTING:
         return TemplateProblem(f"template is not allowed in the sandbox: loops nest more than "
                                f"{MAX_LOOP_NESTING} deep", "flatten the loops")
-    known = {"resource", "params"}
+    known = {"resource", "params", *extra}
     for type_name in types:
         known |= context(sample_resource(type_name), params).keys()
     unknown = sorted(meta.find_undeclared_variables(tree) - known)
