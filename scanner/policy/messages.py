@@ -49,12 +49,19 @@ EXTRA_NAMES = ("value", "expected")
 def failure(messages: Messages, types: Sequence[str], outcome: Outcome,
             document: Mapping[str, Any], params: Mapping[str, Any]) -> str:
     """One clause per deciding comparison: its condition's message, else the policy's
-    ``messages.fail``, else one written from the attributes' descriptions."""
+    ``messages.fail``, else one written from the attributes' descriptions. A message that
+    renders empty says nothing on purpose (``{% if %}`` around a clause that does not apply
+    to this resource); when no clause is left, the policy's or the written one stands."""
     clauses = []
     for leaf in outcome.decisive:
-        template = leaf.message or messages.fail
-        clauses.append(_render(template, leaf, document, params)
-                       or describe_failure(leaf, types))
+        stated = _render(leaf.message, leaf, document, params)
+        if stated is None:
+            stated = _render(messages.fail, leaf, document, params)
+        clauses.append(describe_failure(leaf, types) if stated is None else stated)
+    if not any(clauses):
+        first = outcome.decisive[0] if outcome.decisive else None
+        return _render(messages.fail, first, document, params) or \
+            _join(describe_failure(leaf, types) for leaf in outcome.decisive)
     return _join(clauses)
 
 
@@ -84,18 +91,18 @@ def unreadable(messages: Messages, types: Sequence[str], attribute: str, reason:
 
 
 def _render(template: str | None, leaf: LeafResult | None, document: Mapping[str, Any],
-            params: Mapping[str, Any]) -> str:
-    """The rendered template, or "" when there is none or it fails on this resource (a
+            params: Mapping[str, Any]) -> str | None:
+    """The rendered template, or None when there is none or it fails on this resource (a
     value of an unexpected shape): the written sentence then stands in, never a traceback.
     """
     if template is None:
-        return ""
+        return None
     values = {"value": None, "expected": None} if leaf is None else \
         {"value": leaf.actual, "expected": leaf.expected}
     try:
         return " ".join(render(template, {**document, **values}, params).split())
     except Exception:  # jinja2's errors, the sandbox's refusals and bounds
-        return ""
+        return None
 
 
 def _join(clauses: Iterable[str]) -> str:
@@ -167,8 +174,16 @@ def _attribute_name(name: str, types: Sequence[str]) -> str:
         if description:
             head = _HEAD.split(description, maxsplit=1)[0].strip()
             if head and not _VALUE_LIST.search(head) and not head.startswith("Whether"):
-                return head[0].lower() + head[1:] if head[1:2].islower() else head
+                return _lower_first(head)
     return name.replace("_", " ")
+
+
+def _lower_first(head: str) -> str:
+    """"Timeout in seconds" -> "timeout in seconds"; a name ("Application Auto Scaling",
+    "CloudWatch alarms", "ARN") keeps its capitals."""
+    first, _, rest = head.partition(" ")
+    named = not first[1:].islower() or rest[:1].isupper()
+    return head if named else head[0].lower() + head[1:]
 
 
 def _description(rtype: Any, name: str) -> str | None:

@@ -326,7 +326,7 @@ def sample_resource(type_name: str) -> dict[str, Any]:
 def check_template(source: str, types: Sequence[str], parameters: Mapping[str, Any],
                    extra: Sequence[str] = ()) -> TemplateProblem | None:
     """Why ``source`` is refused, or None. ``extra`` names values given beside the resource
-    (a message's ``value`` and ``expected``): sampled as "" (empty, of every length)."""
+    (a message's ``value`` and ``expected``), sampled in each shape they may take."""
     if len(source) > MAX_TEMPLATE_CHARS:
         return TemplateProblem(f"template is {len(source):,} characters long, more than "
                                f"{MAX_TEMPLATE_CHARS:,}", "keep a remediation to a command or two")
@@ -340,16 +340,29 @@ def check_template(source: str, types: Sequence[str], parameters: Mapping[str, A
     if problem:
         return problem
     for type_name in types:
-        try:
-            render(source, {**sample_resource(type_name), **dict.fromkeys(extra, "")}, params)
-        except SecurityError as exc:
-            return TemplateProblem(f"template is not allowed in the sandbox: {exc}",
-                                   "use only the resource's names and attributes")
-        except jinja2.UndefinedError as exc:
-            return TemplateProblem(f"template uses an unknown name on a sample {type_name}: "
-                                   f"{exc.message}", _NAMES_HINT)
-        except Exception as exc:  # a filter misused on a sample value, for instance
-            return TemplateProblem(f"template fails on a sample {type_name}: {exc}")
+        problems = [_sample_problem(source, type_name, params, dict.fromkeys(extra, sample))
+                    for sample in (_EXTRA_SAMPLES if extra else (None,))]
+        if all(problems):  # it must render with the extras in one of the shapes they take
+            return problems[0]
+    return None
+
+
+# A comparison's value and operand may be a string, a number, a list or missing.
+_EXTRA_SAMPLES = ("", 1, None, [])
+
+
+def _sample_problem(source: str, type_name: str, params: Mapping[str, Any],
+                    extra: Mapping[str, Any]) -> TemplateProblem | None:
+    try:
+        render(source, {**sample_resource(type_name), **extra}, params)
+    except SecurityError as exc:
+        return TemplateProblem(f"template is not allowed in the sandbox: {exc}",
+                               "use only the resource's names and attributes")
+    except jinja2.UndefinedError as exc:
+        return TemplateProblem(f"template uses an unknown name on a sample {type_name}: "
+                               f"{exc.message}", _NAMES_HINT)
+    except Exception as exc:  # a filter misused on a sample value, for instance
+        return TemplateProblem(f"template fails on a sample {type_name}: {exc}")
     return None
 
 
