@@ -85,9 +85,13 @@ def unevaluable(messages: Messages, types: Sequence[str], outcome: Outcome,
 def unreadable(messages: Messages, types: Sequence[str], attribute: str, reason: str,
                document: Mapping[str, Any], params: Mapping[str, Any]) -> str:
     """An attribute the verdict needs could not be read from AWS."""
+    if reason.startswith(f"{attribute} "):  # "pitr is unknown before deployment: ..."
+        reason = subject(attribute, types) + reason[len(attribute):]
+        sentence = reason
+    else:
+        sentence = f"{subject(attribute, types)} could not be read ({reason})"
     lead = _render(messages.error, None, document, params)
-    return f"{lead}: {reason}" if lead else \
-        f"cannot tell: {subject(attribute, types)} could not be read ({reason})"
+    return f"{lead}: {reason}" if lead else f"cannot tell: {sentence}"
 
 
 def _render(template: str | None, leaf: LeafResult | None, document: Mapping[str, Any],
