@@ -264,7 +264,7 @@ class Finding:
         return self.waiver.status if self.waiver is not None else self.status
 
     def to_dict(self) -> dict[str, Any]:
-        out = {
+        out: dict[str, Any] = {
             "policy_id": self.policy_id,
             "status": self.status.value,
             "severity": self.severity.value,

@@ -39,7 +39,7 @@ from .messages import EXTRA_NAMES, Messages
 from .model import Parameter, Policy, Scope
 from .operators import OPERATORS, REGEX_OPERATORS, compile_regex
 from .patterns import PatternError
-from .schema import MESSAGE, operand_schema
+from .schema import MAX_MESSAGE, operand_schema
 from .templates import TemplateProblem, check_template, render, sample_resource
 
 GROUPS = ("all", "any", "not")
@@ -145,9 +145,9 @@ class PolicyBuilder:
         if "message" not in raw:
             return None
         text = raw["message"]
-        if not isinstance(text, str) or not text.strip() or len(text) > MESSAGE["maxLength"]:
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_MESSAGE:
             self.problem((*pointer, "message"), "a message is a sentence of 1 to "
-                         f"{MESSAGE['maxLength']} characters",
+                         f"{MAX_MESSAGE} characters",
                          "say what is wrong in the domain's words, e.g. point-in-time "
                          "recovery is off")
             return None

@@ -29,8 +29,10 @@ def _operand(schema: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+MAX_MESSAGE = 500  # characters: a sentence, not a report
+
 MESSAGE = {
-    "type": "string", "minLength": 1, "maxLength": 500,
+    "type": "string", "minLength": 1, "maxLength": MAX_MESSAGE,
     "description": "What is wrong when this condition fails, in the domain's words: a "
     "sentence (a sandboxed jinja2 template over the resource's attributes, params.<name>, "
     "and value/expected of the deciding comparison)",

@@ -348,7 +348,7 @@ def check_template(source: str, types: Sequence[str], parameters: Mapping[str, A
 
 
 # A comparison's value and operand may be a string, a number, a list or missing.
-_EXTRA_SAMPLES = ("", 1, None, [])
+_EXTRA_SAMPLES: tuple[Any, ...] = ("", 1, None, [])
 
 
 def _sample_problem(source: str, type_name: str, params: Mapping[str, Any],
