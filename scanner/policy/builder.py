@@ -218,6 +218,8 @@ class PolicyBuilder:
             return None
         if isinstance(raw, dict) and set(raw) == {"param"}:
             name = raw["param"]
+            if "parameters" in self.broken:  # reported there: no guess about its names
+                return ParamRef(str(name))
             if not isinstance(name, str) or name not in self.parameters:
                 declared = ", ".join(self.parameters) or "none"
                 self.problem(pointer, f"unknown parameter {name!r}",
@@ -276,7 +278,12 @@ class PolicyBuilder:
                 unknown = True
                 self.problem(pointer, f"{type_name} has no attribute {root!r}",
                              did_you_mean(root, known) + "available: " + ", ".join(sorted(known)))
-        if not unknown:
+        if not self.types:  # the resource type is wrong: a name no type has is wrong too
+            every = sorted({name for t in REGISTRY.values() for name in t.attribute_names()})
+            for root in sorted(roots - set(every)):
+                self.problem(pointer, f"no resource type has an attribute {root!r}",
+                             did_you_mean(root, every) + "see `preflight resources`")
+        elif not unknown:
             self.expression_cost(expression, pointer)
 
     def expression_cost(self, expression: str, pointer: Pointer) -> None:

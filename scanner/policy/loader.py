@@ -67,21 +67,25 @@ def load_policies(paths: Sequence[Path | str] | None = None,
     problems: list[Problem] = []
     seen: dict[str, str] = {}
     for file in files:
-        try:
-            policy, doc = _load(file)
-        except InputError as exc:
-            problems.extend(exc.problems)
+        policy, doc, found = _check(file)
+        problems.extend(found)
+        data = doc.data if isinstance(doc.data, dict) else {}
+        policy_id, runbook = data.get("id"), data.get("runbook")
+        # Ids and runbook references are checked in a file with other problems too: one run
+        # of `validate` lists them all.
+        if isinstance(policy_id, str) and policy_id in seen:
+            problems.append(doc.problem(("id",), f"policy id {policy_id!r} is also defined "
+                                        f"in {seen[policy_id]}", "give each policy a unique id"))
             continue
-        if policy.id in seen:
-            problems.append(doc.problem(("id",), f"policy id {policy.id!r} is also defined "
-                                        f"in {seen[policy.id]}", "give each policy a unique id"))
+        if isinstance(policy_id, str):
+            seen[policy_id] = str(file)
+        if runbooks is not None and runbooks.checkable and isinstance(runbook, str) and \
+                runbooks.section(runbook) is None:
+            problems.append(doc.problem(("runbook",), f"no runbook section {runbook[:200]!r} "
+                                        f"in {runbooks.directory}", runbooks.suggest(runbook)))
             continue
-        seen[policy.id] = str(file)
-        if runbooks is not None and runbooks.checkable and runbooks.section(policy.runbook) is None:
-            problems.append(doc.problem(("runbook",), f"no runbook section {policy.runbook[:200]!r} "
-                                        f"in {runbooks.directory}", runbooks.suggest(policy.runbook)))
-            continue
-        policies.append(policy)
+        if policy is not None:
+            policies.append(policy)
     if problems:
         raise InputError(problems)
     if not policies:
@@ -95,21 +99,30 @@ def load_policy_file(path: Path | str, text: str | None = None) -> Policy:
 
 
 def _load(path: Path | str, text: str | None = None) -> tuple[Policy, YamlDocument]:
-    """Both passes always run (on the parts the first found sound), so one run reports
-    every problem of the file, in file order."""
-    doc = load_yaml(path, text)
+    policy, doc, problems = _check(path, text)
+    if policy is None or problems:
+        raise InputError(problems)
+    return policy, doc
+
+
+def _check(path: Path | str, text: str | None = None
+           ) -> tuple[Policy | None, YamlDocument, list[Problem]]:
+    """Both passes always run (the second on the parts the first found sound), so one run
+    reports every problem of the file, in file order."""
+    try:
+        doc = load_yaml(path, text)
+    except InputError as exc:  # not YAML at all: nothing more can be read from it
+        return None, YamlDocument(str(path), None), list(exc.problems)
     problems = list(_schema_problems(doc))
+    policy = None
     if isinstance(doc.data, dict):
-        broken = frozenset(str(p) for p in _broken_keys(doc, problems))
-        builder = PolicyBuilder(doc, broken)
+        builder = PolicyBuilder(doc, frozenset(str(p) for p in _broken_keys(doc)))
         policy = builder.build()
         problems += builder.problems
-        if policy is not None and not problems:
-            return policy, doc
-    raise InputError(sorted(problems, key=lambda p: (p.line or 0, p.column or 0)))
+    return policy, doc, sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
 
 
-def _broken_keys(doc: YamlDocument, problems: list[Problem]) -> Iterable[str | int]:
+def _broken_keys(doc: YamlDocument) -> Iterable[str | int]:
     """The top-level keys a schema problem is about: later checks must not read them. A
     missing required key is broken too (it is absent)."""
     data = doc.data

@@ -15,6 +15,7 @@ or deeply nested loops, block assignments, filter blocks) are refused at validat
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 import shlex
@@ -390,8 +391,9 @@ def _static_problem(source: str, types: Sequence[str], params: Mapping[str, Any]
         known |= context(sample_resource(type_name), params).keys()
     unknown = sorted(meta.find_undeclared_variables(tree) - known)
     if unknown:
+        close = difflib.get_close_matches(unknown[0], sorted(known), n=1, cutoff=0.6)
         return TemplateProblem(f"template uses an unknown name: {unknown[0]!r} is undefined",
-                               _NAMES_HINT)
+                               (f"did you mean {close[0]!r}? " if close else "") + _NAMES_HINT)
     for node in tree.find_all((nodes.Name, nodes.Getattr, nodes.Getitem, nodes.Filter)):
         if isinstance(node, nodes.Name):
             reached = node.name if node.name == "self" else None
