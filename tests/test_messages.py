@@ -20,7 +20,7 @@ from preflight_scanner.policy import load_policies, load_policy_file
 from preflight_scanner.policy.conditions import All, AnyOf, Condition, Leaf, Not
 from preflight_scanner.policy.model import Policy
 from preflight_scanner.policy.templates import sample_resource
-from preflight_scanner.reports import junit, markdown, sarif, terminal
+from preflight_scanner.reports import html, junit, markdown, sarif, terminal
 from preflight_scanner.resources import REGISTRY
 
 PROD = Account("111111111111", "shop-prod", "prod")
@@ -238,6 +238,14 @@ def _junit_messages(xml: str) -> list[str]:
             for e in root.iter(tag)]
 
 
+def _html_messages(page: str) -> list[str]:
+    """The message of each finding the page's data block holds (details: [message, ...])."""
+    from tests.test_reports_html import data_of
+
+    data = data_of(page)
+    return [data["strings"][detail[0]] for detail in data["details"]]
+
+
 def _sarif_messages(text: str) -> list[str]:
     # The lead line: the lines after it are the resource and the fix (commands may query).
     return [r["message"]["text"].split("\n")[0] for run in json.loads(text)["runs"]
@@ -258,6 +266,7 @@ def test_no_output_of_the_demo_the_drill_or_iac_shows_expression_syntax(
         "markdown": [markdown.render(result)],
         "junit": _junit_messages(junit.render(result)),
         "sarif": _sarif_messages(sarif.render(result)),
+        "html": _html_messages(html.render(result)),
     }
     # The drill's "blocked by" column, in its document and its Markdown.
     out = tmp_path / "drill"
