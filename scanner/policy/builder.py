@@ -50,7 +50,7 @@ _SHAPE = "a condition is `attribute` plus exactly one operator, or one of all/an
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     """ "did you mean 'equals'? " for a near miss, else ""."""
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(name[:200], list(candidates), n=1, cutoff=0.6)
     return f"did you mean {close[0]!r}? " if close else ""
 
 
@@ -91,8 +91,9 @@ class PolicyBuilder:
         data = self.data
         stem = Path(self.doc.path).stem
         if "id" not in self.broken and data["id"] != stem:
-            self.problem(("id",), f"id {data['id']!r} differs from the file name {stem!r}",
-                         f"rename the file to {data['id']}.yml or set id: {stem}")
+            given = str(data["id"])[:80]  # a hostile file's id may be a megabyte long
+            self.problem(("id",), f"id {given!r} differs from the file name {stem[:80]!r}",
+                         f"rename the file to {given}.yml or set id: {stem[:80]}")
         check = self.condition(data["check"], ("check",)) if "check" in data else None
         remediation = tuple(data.get("remediation") or ()) if "remediation" not in self.broken \
             else ()
@@ -222,7 +223,7 @@ class PolicyBuilder:
                 return ParamRef(str(name))
             if not isinstance(name, str) or name not in self.parameters:
                 declared = ", ".join(self.parameters) or "none"
-                self.problem(pointer, f"unknown parameter {name!r}",
+                self.problem(pointer, f"unknown parameter {str(name)[:80]!r}",
                              did_you_mean(str(name), self.parameters)
                              + f"declare it under parameters: (declared: {declared})")
                 return ParamRef(str(name))

@@ -74,7 +74,7 @@ def load_policies(paths: Sequence[Path | str] | None = None,
         # Ids and runbook references are checked in a file with other problems too: one run
         # of `validate` lists them all.
         if isinstance(policy_id, str) and policy_id in seen:
-            problems.append(doc.problem(("id",), f"policy id {policy_id!r} is also defined "
+            problems.append(doc.problem(("id",), f"policy id {policy_id[:80]!r} is also defined "
                                         f"in {seen[policy_id]}", "give each policy a unique id"))
             continue
         if isinstance(policy_id, str):
