@@ -20,8 +20,8 @@ The JSON (``<script type="application/json" id="report-data">``) is shaped for s
   of findings of one policy share a handful of strings. Each template is checked to
   expand back to exactly the original text.
 - ``details``: ``[message, evidence, decisive keys]`` triples (indices into ``strings``;
-  evidence is JSON text of ``[[key, value], ...]``; decisive keys are the evidence keys the
-  message names, which the page highlights).
+  evidence is JSON text of ``[[key, value], ...]``; decisive keys are the evidence keys of
+  the finding's decisive comparisons, which the page highlights).
 - ``commands``: remediation command lists (indices into ``strings``).
 - ``policies`` (ids, in page order) with their ``severities``; ``accounts`` ([id, name]),
   ``regions``, ``environments``, ``types``: the tables the findings index.
@@ -149,17 +149,6 @@ def _expand(template: str, fields: dict[str, str]) -> str:
     return _TOKEN.sub(lambda m: MARK if m.group(1) == MARK else fields.get(m.group(1), ""), template)
 
 
-def decisive_keys(message: str, evidence: dict[str, Any]) -> list[str]:
-    """The evidence keys the finding's message names: the attributes that decided it.
-
-    The message joins one "EXPR is VALUE[, expected ...]" clause per decisive leaf with
-    "; ", so a key decided when a clause starts with it. Failing that (a message written
-    some other way), any key the message mentions."""
-    clauses = message.split("; ")
-    exact = [k for k in evidence if any(c.startswith(f"{k} is ") for c in clauses)]
-    return exact or [k for k in evidence if k and k in message]
-
-
 @dataclass
 class _Encoder:
     result: ScanResult
@@ -239,7 +228,7 @@ class _Encoder:
         evidence = finding.evidence or {}
         pairs = json.dumps([[k, v] for k, v in evidence.items()], ensure_ascii=False,
                            separators=(",", ":"), default=str)
-        decisive = tuple(self.strings.add(k) for k in decisive_keys(finding.message, evidence))
+        decisive = tuple(self.strings.add(k) for k in finding.decisive_keys if k in evidence)
         return self.details.add((self._string(finding.message, fields),
                                  self._string(pairs, fields), decisive))
 

@@ -11,6 +11,7 @@ from preflight_scanner.models import (
     BaselineReport,
     Change,
     CollectionError,
+    Decision,
     Finding,
     PolicySummary,
     ResourceRef,
@@ -113,7 +114,8 @@ def _finding(f: dict[str, Any]) -> Finding:
                    tuple(f["remediation"]),
                    AppliedWaiver.from_dict(f["waiver"]) if f.get("waiver") else None,
                    Change(f["change"]) if f.get("change") else None,
-                   SourceLocation.from_dict(f["location"]) if f.get("location") else None)
+                   SourceLocation.from_dict(f["location"]) if f.get("location") else None,
+                   tuple(Decision.from_dict(d) for d in f.get("decisive", ())))
 
 
 def _waivers(raw: dict[str, Any] | None) -> WaiverReport | None:

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .collect import Gap
-from .models import Finding, Resource, ResourceRef, Status
+from .models import Decision, Finding, Resource, ResourceRef, Status
+from .policy import messages
+from .policy.conditions import LeafResult
 from .policy.model import Policy
 from .policy.templates import render
 
@@ -111,23 +113,38 @@ def _evaluate_one(policy: Policy, resource: Resource, ctx: EvaluationContext,
     if policy.scope.needs_tags and not policy.scope.covers_tags(resource.data.get(TAGS) or {}):
         return None
     ref = _ref(resource, environment)
-    missing = sorted(policy.attributes() & resource.unreadable.keys())
-    if missing:
-        return _error(policy, ref, resource.unreadable[missing[0]])
     params = ctx.parameters(policy, environment)
     doc = document(resource, environment, ctx.scan_time)
+    missing = sorted(policy.attributes() & resource.unreadable.keys())
+    if missing:
+        return _error(policy, ref, messages.unreadable(
+            policy.messages, policy.resources, missing[0], resource.unreadable[missing[0]],
+            doc, params))
     outcome = policy.check.evaluate(doc, params)
     evidence = {key: value for leaf in outcome.leaves for key, value in leaf.evidence().items()}
     if outcome.errors:  # a verdict on a value that was not computed would be a guess
-        reasons = "; ".join(dict.fromkeys(leaf.describe() for leaf in outcome.errors))
-        return Finding(policy.id, Status.ERROR, policy.severity, ref, reasons, evidence,
-                       policy.runbook)
-    message = "; ".join(dict.fromkeys(leaf.describe() for leaf in outcome.decisive))
+        text = messages.unevaluable(policy.messages, policy.resources, outcome, doc, params)
+        return Finding(policy.id, Status.ERROR, policy.severity, ref, text, evidence,
+                       policy.runbook, decisive=_decisions(outcome.errors))
+    decisive = _decisions(outcome.decisive)
     if outcome.passed:
-        return Finding(policy.id, Status.PASS, policy.severity, ref, message, evidence,
-                       policy.runbook)
-    return Finding(policy.id, Status.FAIL, policy.severity, ref, message, evidence,
-                   policy.runbook, _remediation(policy, doc, params))
+        text = messages.success(policy.messages, policy.resources, outcome, doc, params)
+        return Finding(policy.id, Status.PASS, policy.severity, ref, text, evidence,
+                       policy.runbook, decisive=decisive)
+    text = messages.failure(policy.messages, policy.resources, outcome, doc, params)
+    return Finding(policy.id, Status.FAIL, policy.severity, ref, text, evidence,
+                   policy.runbook, _remediation(policy, doc, params), decisive=decisive)
+
+
+def _decisions(leaves: Iterable[LeafResult]) -> tuple[Decision, ...]:
+    """The deciding comparisons as data, each once: reports highlight their evidence."""
+    found: dict[tuple[str, str, str | None, str], Decision] = {}
+    for leaf in leaves:
+        # keyed by the expected value's repr: it may be a list, which does not hash
+        key = (leaf.expression, leaf.operator, leaf.operand_expression, repr(leaf.expected))
+        found.setdefault(key, Decision(leaf.expression, leaf.operator, leaf.expected,
+                                       leaf.operand_expression))
+    return tuple(found.values())
 
 
 def _remediation(policy: Policy, doc: dict[str, Any], params: Mapping[str, Any]

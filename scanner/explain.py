@@ -34,6 +34,9 @@ def explain(policy: Policy, runbooks: RunbookLibrary) -> str:
         "What it checks:",
         *(f"  {line}" for line in describe_condition(policy.check, policy.defaults())),
     ]
+    stated = [f"  on {key}: {template}" for key, template in policy.messages.templates()]
+    if stated:
+        lines += ["", "What its findings say (templates):", *stated]
     if policy.parameters:
         lines += ["", "Parameters (override per environment in the config's `parameters`):"]
         lines += [f"  {p.name} = {p.default!r}  {p.description}".rstrip()
@@ -67,6 +70,8 @@ def describe_condition(condition: Condition, params: dict[str, Any],
         assert isinstance(condition, (All, AnyOf))
         for item in condition.items:
             yield from describe_condition(item, params, depth + 1)
+    if condition.message:  # the sentence a failure of this condition shows
+        yield f"{pad}  failing, says: {' '.join(condition.message.split())}"
 
 
 def _operand(operand: Any, params: dict[str, Any]) -> str:

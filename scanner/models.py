@@ -199,6 +199,35 @@ class AppliedWaiver:
 
 
 @dataclass(frozen=True)
+class Decision:
+    """One comparison that decided a finding's verdict, kept as data beside the message.
+
+    The message says it in the domain's words; this says it exactly, for those who want
+    the expression: ``attribute`` (and ``operand``, when the compared value was read from
+    another attribute) are keys of the finding's evidence, which reports highlight."""
+
+    attribute: str  # the JMESPath expression, as written in the policy
+    operator: str  # e.g. "equals"; "not equals" when a `not:` decided it
+    expected: Any = None
+    operand: str | None = None  # the expression the expected value was read from
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The evidence keys this comparison read."""
+        return (self.attribute,) if self.operand is None else (self.attribute, self.operand)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"attribute": self.attribute, "operator": self.operator, "expected": self.expected}
+        if self.operand is not None:
+            out["operand"] = self.operand
+        return out
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Decision:
+        return cls(raw["attribute"], raw["operator"], raw.get("expected"), raw.get("operand"))
+
+
+@dataclass(frozen=True)
 class Finding:
     policy_id: str
     status: Status
@@ -211,6 +240,14 @@ class Finding:
     waiver: AppliedWaiver | None = None  # set when status is WAIVED
     change: Change | None = None  # new/unchanged against a baseline (fail and error only)
     location: SourceLocation | None = None  # file:line of a planned resource (pre-deploy)
+    # The comparisons that decided the verdict (failing ones on a fail, the ones that could
+    # not be computed on an error); empty when no comparison ran (a read error, a gap).
+    decisive: tuple[Decision, ...] = ()
+
+    @property
+    def decisive_keys(self) -> tuple[str, ...]:
+        """The evidence keys the verdict rests on, each once, in order."""
+        return tuple(dict.fromkeys(key for d in self.decisive for key in d.keys))
 
     @property
     def sort_key(self) -> tuple[str, ...]:
@@ -227,7 +264,7 @@ class Finding:
         return self.waiver.status if self.waiver is not None else self.status
 
     def to_dict(self) -> dict[str, Any]:
-        out = {
+        out: dict[str, Any] = {
             "policy_id": self.policy_id,
             "status": self.status.value,
             "severity": self.severity.value,
@@ -243,6 +280,8 @@ class Finding:
             out["change"] = self.change.value
         if self.location is not None:
             out["location"] = self.location.to_dict()
+        if self.decisive:
+            out["decisive"] = [d.to_dict() for d in self.decisive]
         return out
 
 

@@ -56,7 +56,7 @@ def test_dynamodb_pitr_enabled(aws, scan):
     failing = by_name(result, "dynamodb-pitr-enabled")["sessions"]
     assert failing.severity is Severity.HIGH
     assert failing.evidence == {"pitr.status": "DISABLED"}
-    assert "pitr.status is 'DISABLED'" in failing.message
+    assert failing.message.startswith("point-in-time recovery is off")
     assert failing.runbook == "disaster-recovery#restore-a-dynamodb-table"
     assert fix(failing) == (
         "aws dynamodb update-continuous-backups --region eu-west-1 --table-name sessions "
@@ -80,7 +80,8 @@ def test_dynamodb_autoscaling_registered(aws, scan):
     assert read_only.evidence["billing_mode"] == "PROVISIONED"
     assert read_only.evidence["autoscaling.read"]["min_capacity"] == 5
     assert read_only.evidence["autoscaling.write"] is None
-    assert "autoscaling.write is null" in read_only.message
+    assert "autoscaling.write" in read_only.decisive_keys
+    assert "reads and writes are not both auto scaled" in read_only.message
     assert "--region us-east-1" in fix(read_only)
     assert "--resource-id table/read-only" in fix(read_only)
     assert "dynamodb:table:WriteCapacityUnits" in fix(read_only)
@@ -194,12 +195,12 @@ def test_lambda_timeout_bounds(aws, scan):
     functions = by_name(result, "lambda-timeout-bounds")
     batch = functions["batch-900"]
     assert batch.evidence == {"timeout": 900, "length(api_integrations)": 0}
-    assert "timeout is 900, expected <= 300" in batch.message
+    assert batch.message == "its timeout (900 s) is longer than 300 s"
     assert fix(batch) == ("aws lambda update-function-configuration --region us-east-1 "
                           "--function-name batch-900 --timeout 300")
     api = functions["api-60"]
     assert api.evidence == {"timeout": 60, "length(api_integrations)": 1}
-    assert "timeout is 60, expected <= 29" in api.message
+    assert "its timeout (60 s) is longer than the 29 s API Gateway waits" in api.message
     assert fix(api) == ("aws lambda update-function-configuration --region us-east-1 "
                         "--function-name api-60 --timeout 29")
     assert functions["api-25"].evidence == {"timeout": 25, "length(api_integrations)": 1}
@@ -225,6 +226,6 @@ def test_lambda_timeout_bounds_parameter_override_per_environment(aws, scan):
     failing = by_name(tightened, "lambda-timeout-bounds")["prod-60"]
     assert (failing.resource.account_id, failing.resource.environment) == (prod, "prod")
     assert failing.resource.arn == f"arn:aws:lambda:us-east-1:{prod}:function:prod-60"
-    assert "timeout is 60, expected <= 29" in failing.message
+    assert failing.message == "its timeout (60 s) is longer than 29 s"
     assert fix(failing) == ("aws lambda update-function-configuration --region us-east-1 "
                             "--function-name prod-60 --timeout 29")

@@ -170,7 +170,7 @@ def test_readiness_per_step_is_exact(drilled):
         "orders": []}
     legacy = next(r for r in steps["fail-over-dns"]["resources"]
                   if r["resource"]["id"] == ids["legacy"])
-    assert "is 3600, expected <= 300" in legacy["blocking"][0]["message"]
+    assert "a CNAME's TTL is 3600 s" in legacy["blocking"][0]["message"]
 
 
 def test_recovery_points_are_exact_against_the_scan_clock(drilled):

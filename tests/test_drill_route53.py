@@ -84,13 +84,13 @@ def test_failover_readiness_of_each_kind_of_zone(aws, scan):
         "internal.example": Status.PASS,
     }
     assert {f.resource.id for f in found.values()} == set(ids.values())
-    assert "failover[?secondary == null].name is ['app.nosecondary.example.com']" in \
+    assert "failover records without a secondary: app.nosecondary.example.com" in \
         found["nosecondary.example.com"].message
-    assert "failover[?health_check == null].name is ['app.unchecked.example.com']" in \
-        found["unchecked.example.com"].message
-    assert "failover[?health_check.disabled].name is ['app.disabled.example.com']" in \
+    assert "failover records whose primary has no health check: app.unchecked.example.com" \
+        in found["unchecked.example.com"].message
+    assert "failover records whose health check is disabled: app.disabled.example.com" in \
         found["disabled.example.com"].message
-    assert "is 3600, expected <= 300" in found["slow.example.com"].message
+    assert "TTL is 3600 s" in found["slow.example.com"].message
     assert found["ready.example.com"].evidence["failover[].name"] == ["app.ready.example.com"]
     assert found["manual.example.com"].evidence["records[?type == 'CNAME'].name"] == [
         "www.manual.example.com"]

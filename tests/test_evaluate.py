@@ -46,7 +46,11 @@ def test_pass_fail_with_evidence_message_and_rendered_remediation(tmp_path):
     assert (ok.status, ok.remediation) == (Status.PASS, ())
     assert bad.status is Status.FAIL
     assert bad.evidence == {"pitr.status": "DISABLED"}
-    assert bad.message == "pitr.status is 'DISABLED', expected = 'ENABLED'"
+    # No policy message: one written from the attribute's description, not its expression.
+    assert bad.message == "point-in-time recovery status is DISABLED; it should be ENABLED"
+    assert [d.to_dict() for d in bad.decisive] == [
+        {"attribute": "pitr.status", "operator": "equals", "expected": "ENABLED"}]
+    assert ok.decisive_keys == ("pitr.status",)
     assert bad.remediation == ("fix b in us-east-1",)
 
 
@@ -123,7 +127,8 @@ def test_a_failed_not_explains_what_was_expected(tmp_path):
     p = policy(tmp_path, check={"not": {"attribute": "billing_mode", "equals": "PROVISIONED"}})
     [finding] = run([p], [table("a", billing_mode="PROVISIONED")])
     assert finding.status is Status.FAIL
-    assert finding.message == "billing_mode is 'PROVISIONED', expected not = 'PROVISIONED'"
+    assert finding.message == "billing mode is PROVISIONED; it should not be PROVISIONED"
+    assert finding.decisive[0].operator == "not equals"
 
 
 def test_a_template_that_cannot_render_for_one_resource_does_not_abort_the_scan(tmp_path):

@@ -1212,7 +1212,7 @@ def test_cli_local_include_is_read_and_its_integrations_judged(
                         "--policies", _policy(TIMEOUT_FITS), "--out", "out")
     assert code == 1
     assert "infra/app.yaml:10: fail apigateway-lambda-timeout-fits [medium] included-fn" in out
-    assert "timeout is 20, expected < 15.0" in out
+    assert "its timeout (20 s) is not shorter than the shortest integration timeout (15.0 s)" in out
 
 
 def test_cli_include_from_s3_makes_every_function_an_error(

@@ -235,7 +235,8 @@ def test_environment_dashboard_follows_the_account_environment(aws, scan):
         prod: Status.PASS, staging: Status.FAIL, MANAGEMENT: Status.FAIL}
     assert accounts[prod].evidence == {"dashboards": ["shop-prod-dashboard"]}
     assert accounts[staging].evidence == {"dashboards": ["shop-prod-dashboard"]}
-    assert "staging-dashboard$" in accounts[staging].message
+    assert "no CloudWatch dashboard for the staging environment" in accounts[staging].message
+    assert accounts[staging].decisive[0].expected.endswith("-staging-dashboard$")
     assert accounts[staging].remediation[1] == (
         'aws cloudwatch put-dashboard --region us-east-1 --dashboard-name '
         '"${APP_NAME:?set APP_NAME to the application name}"-staging-dashboard '
@@ -258,7 +259,7 @@ def test_environment_dashboard_app_parameter(aws, scan):
     pinned = {**config, "parameters": {"*": {DASHBOARD: {"app": "shop"}}}}
     accounts = by_account(scan(pinned, policies=[DASHBOARD]), DASHBOARD)
     assert (accounts[prod].status, accounts[staging].status) == (Status.PASS, Status.FAIL)
-    assert "^shop-staging-dashboard$" in accounts[staging].message
+    assert accounts[staging].decisive[0].expected == "^shop-staging-dashboard$"
     assert accounts[staging].remediation[1] == (
         "aws cloudwatch put-dashboard --region us-east-1 --dashboard-name "
         "shop-staging-dashboard --dashboard-body file://dashboard.json")

@@ -373,7 +373,8 @@ def test_execution_logging_levels_are_a_parameter(aws, scan):
 
     (finding,) = result.findings
     assert finding.status is Status.FAIL
-    assert "logging_level is 'ERROR'" in finding.message
+    assert finding.message.startswith("execution logging is ERROR")
+    assert "(it should be INFO)" in finding.message
 
 
 # --- apigateway-waf-attached ------------------------------------------------------------------

@@ -222,8 +222,7 @@ def test_recent_backup_age_is_measured_against_the_injected_clock(aws, scan):
     stale = by_name(ten_days, "dynamodb-recent-backup")["fresh"]
     assert stale.status is Status.FAIL
     assert stale.severity is Severity.HIGH
-    assert "days_between(latest_backup.created_at, scan_time) is 10.0, expected <= 7" \
-        in stale.message
+    assert stale.message == "its newest backup is 10.0 days old, older than 7 days"
     day = (made + timedelta(days=10)).strftime("%Y%m%d")
     assert fix(stale) == [f"aws dynamodb create-backup --region us-east-1 --table-name fresh "
                           f"--backup-name fresh-backup-{day}"]
@@ -231,7 +230,7 @@ def test_recent_backup_age_is_measured_against_the_injected_clock(aws, scan):
     never = by_name(ten_days, "dynamodb-recent-backup")["never"]
     assert never.evidence == {"latest_backup": None,
                               "days_between(latest_backup.created_at, scan_time)": None}
-    assert "latest_backup is null" in never.message
+    assert never.message == "the table has no on-demand or AWS Backup backup to restore"
     assert never.runbook == "database-maintenance#verify-backups"
 
 
@@ -246,7 +245,8 @@ def test_backup_age_limit_is_a_parameter_per_environment(aws, scan):
 
     finding = by_name(result, "dynamodb-recent-backup")["hourly"]
     assert finding.status is Status.FAIL
-    assert "expected <= 1" in finding.message
+    assert "older than 1 days" in finding.message
+    assert [d.expected for d in finding.decisive] == [1]
 
 
 # --- throttling alarms -----------------------------------------------------------------------
@@ -396,14 +396,15 @@ def test_autoscaling_needs_target_tracking_and_room_to_grow_in_both_directions(a
     assert stepped.evidence[read_tt] == [] and stepped.evidence[write_tt] == []
     assert stepped.evidence["autoscaling.read"]["policies"] == \
         [{"name": "stepped-Read-step", "type": "StepScaling"}]
-    assert f"{read_tt} is [], expected exists = true" in stepped.message
-    assert "max_capacity" not in stepped.message  # 100 > 5 passed
+    assert read_tt in stepped.decisive_keys
+    assert "autoscaling.read.max_capacity" not in stepped.decisive_keys  # 100 > 5 passed
     pinned = tables["pinned"]
     assert pinned.evidence["autoscaling.read.max_capacity"] == 5
-    assert "autoscaling.read.max_capacity is 5, expected > 5" in pinned.message
-    assert "autoscaling.write.max_capacity is 5, expected > 5" in pinned.message
-    assert "TargetTracking" not in pinned.message
-    assert "autoscaling.write is null" in tables["reads-only"].message
+    assert {"autoscaling.read.max_capacity", "autoscaling.write.max_capacity"} <= \
+        set(pinned.decisive_keys)
+    assert not any("TargetTracking" in key for key in pinned.decisive_keys)
+    assert "autoscaling.write" in tables["reads-only"].decisive_keys
+    assert "reads and writes are not both auto scaled" in pinned.message
     assert fix(tables["unmanaged"]) == [
         "aws application-autoscaling register-scalable-target --region us-east-1 "
         "--service-namespace dynamodb --resource-id table/unmanaged "

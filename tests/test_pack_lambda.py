@@ -170,11 +170,14 @@ def test_lambda_production_alias(aws, scan):
     assert found["released"].evidence == {alias_expr: "3", "min(versions)": 1, number: 3}
     assert found["single"].evidence == {alias_expr: "1", "min(versions)": 1, number: 1}
     # The earliest published version is the alias's own: nothing earlier to roll back to.
-    assert found["single"].message == "min(versions) is 1, expected < 1"
+    assert found["single"].message == ("no published version older than the one the production "
+                                       "alias points at (1): nothing to roll back to")
+    assert [d.keys for d in found["single"].decisive] == [("min(versions)", number)]
     assert found["on-latest"].evidence == {alias_expr: "$LATEST", "min(versions)": None,
                                            number: None}
-    assert f"{alias_expr} is '$LATEST', expected != '$LATEST'" in found["on-latest"].message
-    assert f"{alias_expr} is null, expected exists = true" in found["no-alias"].message
+    assert found["on-latest"].message == ("the production alias points at $LATEST, not a "
+                                          "published version: nothing to roll back to")
+    assert found["no-alias"].message == "no production alias: nothing to roll back to"
     assert found["single"].severity is Severity.HIGH
     # The alias exists: move it; it does not: create it. Either way on a published version.
     publish, move = fix(found["single"])
@@ -221,7 +224,9 @@ def test_alarms_and_lambda_error_alarm(aws, scan):
     assert found["watched"].evidence == {expr: ["watched-errors"]}
     assert found["via-alias"].evidence == {expr: ["via-alias-errors"]}
     assert found["silent"].evidence == {expr: []}
-    assert found["unwatched"].message == f"{expr} is [], expected exists = true"
+    assert found["unwatched"].message == \
+        "no CloudWatch alarm with enabled actions watches this function's errors"
+    assert found["unwatched"].decisive_keys == (expr,)
     command = fix(found["unwatched"])[0]
     assert command.startswith("aws cloudwatch put-metric-alarm --region us-east-1 "
                               "--alarm-name unwatched-errors --namespace AWS/Lambda "
@@ -300,14 +305,15 @@ def test_lambda_timeout_headroom(aws, scan):
     found = by_name(result, "lambda-timeout-headroom")
     assert found["busy"].evidence == {"duration.max_ms": 2850.25,
                                       "duration.ratio_of_timeout": 0.95}
-    assert found["busy"].message == ("duration.max_ms is 2850.25, expected exists = false; "
-                                     "duration.ratio_of_timeout is 0.95, expected < 0.8")
+    assert found["busy"].message == ("its slowest run of the last 14 days took 2.9 s, 95% of its "
+                                     "3 s timeout (more than 80%): it is close to timing out")
+    assert found["busy"].decisive_keys == ("duration.max_ms", "duration.ratio_of_timeout")
     assert found["relaxed"].evidence == {"duration.max_ms": 1234.0,
                                          "duration.ratio_of_timeout": 0.123}
     # No datapoints: a pass that says nothing was measured, not a measured headroom.
     assert found["idle"].evidence == {"duration.max_ms": None,
                                       "duration.ratio_of_timeout": None}
-    assert found["idle"].message == "duration.max_ms is null"
+    assert found["idle"].message == "not invoked recently"
     # 2.85 s / 0.8 = 3.56 s: the suggested timeout restores the headroom.
     assert fix(found["busy"]) == [
         "aws lambda update-function-configuration --region us-east-1 "
@@ -489,11 +495,15 @@ def test_apigateway_lambda_timeout_fits(aws, scan):
     highest = "max(api_integrations[?api_type=='REST'].timeout_seconds)"
     lowest = "min(api_integrations[?api_type=='REST'].timeout_seconds)"
     assert found["fits"].evidence == {count: 1, "timeout": 10, highest: 12.0, lowest: 12.0}
-    assert found["fits"].message == f"timeout is 10; {highest} is 12.0"
-    assert found["too-slow"].message == f"{count} is 1, expected = 0; timeout is 20, expected < 12.0"
-    assert found["long-integration"].message == \
-        f"{count} is 1, expected = 0; {highest} is 60.0, expected <= 29"
-    assert found["http-only"].message == f"{count} is 0"
+    assert found["fits"].decisive_keys == ("timeout", lowest, highest)
+    assert found["too-slow"].message == (
+        "1 API Gateway REST integration(s) invoke this function; its timeout (20 s) is not "
+        "shorter than the shortest integration timeout (12.0 s): API Gateway gives up before "
+        "the function does")
+    assert found["long-integration"].message == (
+        "1 API Gateway REST integration(s) invoke this function; an integration waits 60.0 s, "
+        "more than the 29 s API Gateway allows")
+    assert found["http-only"].decisive_keys == (count,)
     assert found["too-slow"].severity is Severity.MEDIUM
     assert fix(found["too-slow"]) == [
         "aws lambda update-function-configuration --region us-east-1 "
@@ -531,7 +541,9 @@ def test_lambda_reserved_concurrency(aws, scan):
         "capped": Status.PASS, "uncapped": Status.FAIL, "braked": Status.FAIL}
     found = by_name(result, "lambda-reserved-concurrency")
     assert found["capped"].evidence == {"reserved_concurrency": 50}
-    assert found["uncapped"].message == "reserved_concurrency is null, expected > 0"
+    assert found["uncapped"].message == ("no reserved concurrency: other functions can use up "
+                                         "the account's concurrency and starve this one")
+    assert found["braked"].message == "reserved concurrency is 0: every invocation is throttled"
     assert found["braked"].evidence == {"reserved_concurrency": 0}
     assert found["uncapped"].severity is Severity.LOW
     assert fix(found["uncapped"]) == [

@@ -117,7 +117,7 @@ MISTAKES = [
      "matches:", ["regular expression"], ["pattern"]),
     ("leaf with two operators", "my-policy.yml",
      policy_text(replace=("equals: Enabled", "equals: Enabled\n  not_equals: Suspended")),
-     "check:", ["exactly one operator"], list(OPERATORS)),
+     "not_equals:", ["exactly one operator"], list(OPERATORS)),
     ("leaf with no operator", "my-policy.yml",
      policy_text(replace=("  equals: Enabled\n", "")),
      "check:", ["exactly one operator"], list(OPERATORS)),
@@ -125,10 +125,10 @@ MISTAKES = [
      policy_text(replace=("  attribute: versioning\n  equals: Enabled\n",
                           "  any:\n    - attribute: versioning\n      equals: Enabled\n"
                           "    - attribute: mfa_delete\n      equals: Enabled\n      exists: true\n")),
-     "attribute: mfa_delete", ["check/any/1", "exactly one operator"], list(OPERATORS)),
+     "exists: true", ["check/any/1", "exactly one operator"], list(OPERATORS)),
     ("unknown operator", "my-policy.yml",
      policy_text(replace=("equals: Enabled", "equal: Enabled")),
-     "check:", ["exactly one operator"], list(OPERATORS)),
+     "equal:", ["unknown key 'equal'"], ["did you mean 'equals'?", *OPERATORS]),
     ("operand of the wrong type", "my-policy.yml",
      policy_text(replace=("equals: Enabled", "gt: ten")),
      "gt:", ["'ten'", "gt"], ["number", "{param: name}"]),
@@ -331,7 +331,7 @@ def test_policy_schema_lists_every_resource_type_and_operator():
     assert set(single["enum"]) == set(REGISTRY)
     assert set(multiple["items"]["enum"]) == set(REGISTRY)
     leaf = schema["$defs"]["leaf"]["properties"]
-    assert set(leaf) == {"attribute", *OPERATORS}
+    assert set(leaf) == {"attribute", "message", *OPERATORS}
     for name, op in OPERATORS.items():
         assert leaf[name]["description"] == op.description
         assert op.operand_schema in leaf[name]["anyOf"]

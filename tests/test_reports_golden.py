@@ -19,6 +19,7 @@ import pytest
 from preflight_scanner.models import (
     Account,
     CollectionError,
+    Decision,
     Finding,
     PolicySummary,
     ResourceRef,
@@ -88,19 +89,23 @@ def sample_result() -> ScanResult:
                 "mfa_configuration is 'OPTIONAL', expected = 'ON'",
                 {"mfa_configuration": "OPTIONAL"}, "authentication#mfa-configuration",
                 ("aws cognito-idp set-user-pool-mfa-config --region eu-west-1 "
-                 "--user-pool-id eu-west-1_abc --mfa-configuration ON",)),
+                 "--user-pool-id eu-west-1_abc --mfa-configuration ON",),
+                decisive=(Decision("mfa_configuration", "equals", "ON"),)),
         Finding(MFA, Status.PASS, Severity.CRITICAL,
                 _ref(pool, "us-east-1_def", PROD, "us-east-1", "shop-customers"),
                 "mfa_configuration is 'ON'", {"mfa_configuration": "ON"},
-                "authentication#mfa-configuration"),
+                "authentication#mfa-configuration",
+                decisive=(Decision("mfa_configuration", "equals", "ON"),)),
         Finding(PITR, Status.FAIL, Severity.HIGH, _ref(table, "carts", PROD, "us-east-1"),
                 "pitr.status is 'DISABLED', expected = 'ENABLED'", {"pitr.status": "DISABLED"},
                 "disaster-recovery#restore-a-dynamodb-table",
                 ("aws dynamodb update-continuous-backups --region us-east-1 --table-name carts "
-                 "--point-in-time-recovery-specification PointInTimeRecoveryEnabled=true",)),
+                 "--point-in-time-recovery-specification PointInTimeRecoveryEnabled=true",),
+                decisive=(Decision("pitr.status", "equals", "ENABLED"),)),
         Finding(PITR, Status.PASS, Severity.HIGH, _ref(table, "orders", PROD, "us-east-1"),
                 "pitr.status is 'ENABLED'", {"pitr.status": "ENABLED"},
-                "disaster-recovery#restore-a-dynamodb-table"),
+                "disaster-recovery#restore-a-dynamodb-table",
+                decisive=(Decision("pitr.status", "equals", "ENABLED"),)),
         Finding(PITR, Status.FAIL, Severity.HIGH,
                 _ref(table, "evil", STAGING, "eu-west-1", EVIL_NAME),
                 "pitr.status is '<script>alert(1)</script>', expected = 'ENABLED'",
@@ -108,7 +113,8 @@ def sample_result() -> ScanResult:
                 "disaster-recovery#restore-a-dynamodb-table",
                 ("aws dynamodb update-continuous-backups --region eu-west-1 --table-name "
                  "'x](http://evil) <img src=x> | a | b |' "
-                 "--point-in-time-recovery-specification PointInTimeRecoveryEnabled=true",)),
+                 "--point-in-time-recovery-specification PointInTimeRecoveryEnabled=true",),
+                decisive=(Decision("pitr.status", "equals", "ENABLED"),)),
         Finding(PITR, Status.ERROR, Severity.HIGH,
                 _ref(table, "*", STAGING, "us-east-1", f"every {table}", arn=None),
                 "could not list resources: ListTables failed (AccessDenied) for "
@@ -118,10 +124,12 @@ def sample_result() -> ScanResult:
                 _ref(bucket, EVIL_BUCKET, STAGING, "us-east-1",
                      arn=f"arn:aws:s3:::{EVIL_BUCKET}"),
                 "versioning is 'Suspended', expected = 'Enabled'", {"versioning": "Suspended"},
-                "disaster-recovery#restore-s3-object-versions"),
+                "disaster-recovery#restore-s3-object-versions",
+                decisive=(Decision("versioning", "equals", "Enabled"),)),
         Finding(LAMBDA, Status.PASS, Severity.MEDIUM,
                 _ref(function, "orders-handler", PROD, "us-east-1"), "timeout is 25",
-                {"timeout": 25}, "lambda-errors#timeouts"),
+                {"timeout": 25}, "lambda-errors#timeouts",
+                decisive=(Decision("timeout", "lte", 300),)),
     )
     errors = (
         CollectionError(STAGING, "us-east-1", table, "ListTables", "AccessDenied",

@@ -18,6 +18,7 @@ from preflight_scanner.models import (
     BaselineReport,
     Change,
     CollectionError,
+    Decision,
     Finding,
     PolicySummary,
     ResourceRef,
@@ -27,7 +28,7 @@ from preflight_scanner.models import (
     SourceLocation,
     Status,
 )
-from preflight_scanner.reports.html import decisive_keys, render
+from preflight_scanner.reports.html import render
 from preflight_scanner.reports.json_report import from_document, to_document
 from preflight_scanner.reports.markdown_html import render_markdown, safe_href
 
@@ -63,13 +64,14 @@ def ref(name: str, account: Account = PROD, region: str = "us-east-1",
 
 def pitr(name: str, status: Status, account: Account = PROD, region: str = "us-east-1") -> Finding:
     value = "ENABLED" if status is Status.PASS else "DISABLED"
-    message = f"pitr.status is '{value}'" + ("" if status is Status.PASS else ", expected = 'ENABLED'")
+    message = f"point-in-time recovery is {value.lower()}"
     commands = () if status is Status.PASS else (
         f"aws dynamodb update-continuous-backups --region {region} --table-name '{name}' "
         "--point-in-time-recovery-specification PointInTimeRecoveryEnabled=true",)
     return Finding("dynamodb-pitr-enabled", status, Severity.HIGH, ref(name, account, region), message,
                    {"pitr.status": value, "billing_mode": "PROVISIONED"},
-                   "disaster-recovery#restore-a-dynamodb-table", commands)
+                   "disaster-recovery#restore-a-dynamodb-table", commands,
+                   decisive=(Decision("pitr.status", "equals", "ENABLED"),))
 
 
 def simple(policy: str, severity: Severity, name: str, status: Status, message: str = "x is 1",
@@ -175,6 +177,7 @@ def decoded_findings(data: dict[str, Any]) -> list[dict[str, Any]]:
 def comparable(finding: Finding) -> dict[str, Any]:
     d = finding.to_dict()
     del d["severity"], d["runbook"]
+    d.pop("decisive", None)  # the page carries only its evidence keys (checked on their own)
     return d
 
 
@@ -204,15 +207,13 @@ def test_templates_survive_awkward_names() -> None:
             for d in decoded_findings(data_of(render(result)))] == [comparable(f) for f in findings]
 
 
-def test_decisive_keys_are_the_attributes_the_message_names() -> None:
-    evidence = {"pitr": {"status": "DISABLED"}, "pitr.status": "DISABLED", "billing_mode": "X"}
-    assert decisive_keys("pitr.status is 'DISABLED', expected = 'ENABLED'", evidence) == ["pitr.status"]
-    assert decisive_keys("timeout is 900, expected <= 300; length(api_integrations) is 1",
-                         {"timeout": 900, "length(api_integrations)": 1, "memory_size": 128}
-                         ) == ["timeout", "length(api_integrations)"]
-    assert decisive_keys("something else about timeout", {"timeout": 1, "x": 2}) == ["timeout"]
+def test_decisive_keys_come_from_the_finding_not_its_message() -> None:
+    # The message names no expression; the highlighted key is the finding's decisive field.
     decoded = decoded_findings(data_of(render(_one_pitr_result())))
     assert decoded[0]["decisive"] == ["pitr.status"]
+    bare = dataclasses.replace(_one_pitr_result().findings[0], decisive=())
+    result = dataclasses.replace(_one_pitr_result(), findings=(bare,))
+    assert decoded_findings(data_of(render(result)))[0]["decisive"] == []
 
 
 def _one_pitr_result() -> ScanResult:

@@ -52,6 +52,9 @@ class LeafResult:
     operand_expression: str | None = None
     # Why this comparison could not be computed; then neither passed nor actual means anything.
     error: str | None = None
+    # The policy's sentence (a template) for this comparison deciding a failure: the leaf's
+    # own `message`, or that of the innermost group around it that states one.
+    message: str | None = None
 
     def evidence(self) -> dict[str, Any]:
         """Every attribute value this comparison read."""
@@ -85,11 +88,20 @@ class Outcome:
         return tuple(leaf for leaf in self.leaves if leaf.error is not None)
 
 
+def _worded(outcome: Outcome, message: str | None) -> Outcome:
+    """A condition's own message speaks for the leaves that made it fail."""
+    if message is None or outcome.passed:
+        return outcome
+    decisive = tuple(dataclasses.replace(leaf, message=message) for leaf in outcome.decisive)
+    return dataclasses.replace(outcome, decisive=decisive)
+
+
 @dataclass(frozen=True)
 class Leaf:
     expression: str
     operator: Operator
     operand: Any
+    message: str | None = None
 
     def evaluate(self, document: Mapping[str, Any], params: Mapping[str, Any]) -> Outcome:
         source = self.operand.expression if isinstance(self.operand, AttrRef) else None
@@ -102,7 +114,8 @@ class Leaf:
             leaf = LeafResult(self.expression, self.operator.name, None, None, False, source,
                               error=_clip(reason))
             return Outcome(False, (leaf,), (leaf,))
-        leaf = LeafResult(self.expression, self.operator.name, expected, actual, passed, source)
+        leaf = LeafResult(self.expression, self.operator.name, expected, actual, passed, source,
+                          message=None if passed else self.message)
         return Outcome(passed, (leaf,), (leaf,))
 
     def expressions(self) -> Iterable[str]:
@@ -118,12 +131,13 @@ class Leaf:
 @dataclass(frozen=True)
 class All:
     items: tuple[Condition, ...]
+    message: str | None = None
 
     def evaluate(self, document: Mapping[str, Any], params: Mapping[str, Any]) -> Outcome:
         outcomes = [c.evaluate(document, params) for c in self.items]
         passed = all(o.passed for o in outcomes)
         decisive = [leaf for o in outcomes if o.passed is passed for leaf in o.decisive]
-        return Outcome(passed, _leaves(outcomes), tuple(decisive))
+        return _worded(Outcome(passed, _leaves(outcomes), tuple(decisive)), self.message)
 
     def expressions(self) -> Iterable[str]:
         for item in self.items:
@@ -137,12 +151,13 @@ class All:
 @dataclass(frozen=True)
 class AnyOf:
     items: tuple[Condition, ...]
+    message: str | None = None
 
     def evaluate(self, document: Mapping[str, Any], params: Mapping[str, Any]) -> Outcome:
         outcomes = [c.evaluate(document, params) for c in self.items]
         passed = any(o.passed for o in outcomes)
         decisive = [leaf for o in outcomes if o.passed is passed for leaf in o.decisive]
-        return Outcome(passed, _leaves(outcomes), tuple(decisive))
+        return _worded(Outcome(passed, _leaves(outcomes), tuple(decisive)), self.message)
 
     expressions = All.expressions
     params = All.params
@@ -151,13 +166,17 @@ class AnyOf:
 @dataclass(frozen=True)
 class Not:
     item: Condition
+    message: str | None = None
 
     def evaluate(self, document: Mapping[str, Any], params: Mapping[str, Any]) -> Outcome:
         inner = self.item.evaluate(document, params)
-        # Restate the deciding leaves negated, so a failure reads "expected not = 1".
+        # Restate the deciding leaves negated. Their own messages describe them failing,
+        # which is not what fails here: they are dropped, and the not's message (if any)
+        # speaks instead.
         decisive = tuple(dataclasses.replace(leaf, operator=f"not {leaf.operator}",
-                                             passed=not leaf.passed) for leaf in inner.decisive)
-        return Outcome(not inner.passed, inner.leaves, decisive)
+                                             passed=not leaf.passed, message=None)
+                         for leaf in inner.decisive)
+        return _worded(Outcome(not inner.passed, inner.leaves, decisive), self.message)
 
     def expressions(self) -> Iterable[str]:
         yield from self.item.expressions()

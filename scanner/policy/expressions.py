@@ -114,12 +114,23 @@ def _check_tree(root: dict[str, Any]) -> None:
                      if isinstance(child, dict))
 
 
+# JMESPath's type names, as a sentence says them.
+_KINDS = {"null": "not set", "array": "a list", "string": "text", "number": "a number",
+          "object": "a mapping", "boolean": "true or false", "array-number": "a list of numbers",
+          "array-string": "a list of texts", "expref": "an expression"}
+
+
 def search(expression: str, document: Mapping[str, Any],
            budget: int = MAX_EVALUATION_STEPS) -> Any:
     """Evaluate within the budget; Unevaluable when it cannot be computed (with why)."""
     parsed = compile_expression(expression)
     try:
         return _BoundedInterpreter(budget).visit(parsed.parsed, document)
+    except jmespath.exceptions.JMESPathTypeError as exc:  # a finding's message shows it
+        wanted = " or ".join(_KINDS.get(t, t) for t in exc.expected_types)
+        raise Unevaluable(f"the function {exc.function_name} was given a value that is "
+                          f"{_KINDS.get(exc.actual_type, exc.actual_type)} where {wanted} is "
+                          "needed") from None
     except jmespath.exceptions.JMESPathError as exc:
         raise Unevaluable(f"{type(exc).__name__}: {exc}") from None
     except RecursionError:  # a value nested deeper than Python recurses (to_string of it)

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..models import Account, Severity
 from .conditions import Condition, root_attributes
+from .messages import Messages
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ class Policy:
     unmapped: str = ""  # why no framework control maps to it, when none does
     categories: tuple[str, ...] = ()
     source: str = ""
+    messages: Messages = field(default_factory=Messages)
 
     def attributes(self) -> set[str]:
         """Top-level attributes the check reads: what the collector must fetch."""

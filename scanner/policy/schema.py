@@ -29,6 +29,36 @@ def _operand(schema: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+MAX_MESSAGE = 500  # characters: a sentence, not a report
+
+MESSAGE = {
+    "type": "string", "minLength": 1, "maxLength": MAX_MESSAGE,
+    "description": "What is wrong when this condition fails, in the domain's words: a "
+    "sentence (a sandboxed jinja2 template over the resource's attributes, params.<name>, "
+    "and value/expected of the deciding comparison)",
+}
+
+
+def operand_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """One operator's operand on its own: the literal it takes or a reference."""
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **_operand(schema),
+            "$defs": _references()}
+
+
+def _references() -> dict[str, Any]:
+    return {
+        "param_ref": {"type": "object", "required": ["param"], "additionalProperties": False,
+                      "properties": {"param": {"type": "string"}}},
+        "template_ref": {"type": "object", "required": ["template"],
+                         "additionalProperties": False,
+                         "description": "A string rendered per resource (sandboxed jinja2)",
+                         "properties": {"template": {"type": "string", "minLength": 1}}},
+        "attribute_ref": {"type": "object", "required": ["attribute"],
+                          "additionalProperties": False,
+                          "properties": {"attribute": {"type": "string"}}},
+    }
+
+
 def _leaf() -> dict[str, Any]:
     properties: dict[str, Any] = {
         "attribute": {
@@ -36,18 +66,40 @@ def _leaf() -> dict[str, Any]:
             "minLength": 1,
             "description": "JMESPath expression over the resource's attributes "
             "(see `preflight resources`)",
-        }
+        },
+        "message": MESSAGE,
     }
     for op in OPERATORS.values():
         properties[op.name] = _operand(op.operand_schema) | {"description": op.description}
     return {
         "type": "object",
-        "description": "Compare one attribute: `attribute` plus exactly one operator",
+        "description": "Compare one attribute: `attribute` plus exactly one operator, and "
+        "optionally a `message`",
         "required": ["attribute"],
         "properties": properties,
         "additionalProperties": False,
-        "minProperties": 2,
-        "maxProperties": 2,
+        "oneOf": [{"required": [name]} for name in OPERATORS],  # exactly one operator
+    }
+
+
+def _group(key: str, items: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "required": [key], "additionalProperties": False,
+            "properties": {key: items, "message": MESSAGE}}
+
+
+def messages_schema() -> dict[str, Any]:
+    sentence = {k: v for k, v in MESSAGE.items() if k != "description"}
+    return {
+        "type": "object",
+        "description": "The finding's sentence per outcome (templates like a condition's "
+        "`message`); a condition's own message wins for a failure it decides",
+        "additionalProperties": False,
+        "minProperties": 1,
+        "properties": {
+            "fail": sentence | {"description": "What is wrong, when the check fails"},
+            "pass": sentence | {"description": "What is right, when it passes"},
+            "error": sentence | {"description": "What could not be told; the reason follows"},
+        },
     }
 
 
@@ -102,6 +154,7 @@ def policy_schema() -> dict[str, Any]:
             "categories": _names() | {"description": "Free labels, e.g. disaster-recovery"},
             "scope": scope_schema(),
             "check": {"$ref": "#/$defs/condition"},
+            "messages": messages_schema(),
             "parameters": {
                 "type": "object",
                 "propertyNames": {"pattern": r"^[a-z][a-z0-9_]*$"},
@@ -132,26 +185,15 @@ def policy_schema() -> dict[str, Any]:
                 "description": "A leaf comparison, or all / any / not of conditions",
                 "anyOf": [
                     {"$ref": "#/$defs/leaf"},
-                    {"type": "object", "required": ["all"], "additionalProperties": False,
-                     "properties": {"all": {"type": "array", "minItems": 1,
-                                            "items": {"$ref": "#/$defs/condition"}}}},
-                    {"type": "object", "required": ["any"], "additionalProperties": False,
-                     "properties": {"any": {"type": "array", "minItems": 1,
-                                            "items": {"$ref": "#/$defs/condition"}}}},
-                    {"type": "object", "required": ["not"], "additionalProperties": False,
-                     "properties": {"not": {"$ref": "#/$defs/condition"}}},
+                    _group("all", {"type": "array", "minItems": 1,
+                                   "items": {"$ref": "#/$defs/condition"}}),
+                    _group("any", {"type": "array", "minItems": 1,
+                                   "items": {"$ref": "#/$defs/condition"}}),
+                    _group("not", {"$ref": "#/$defs/condition"}),
                 ],
             },
             "leaf": _leaf(),
-            "param_ref": {"type": "object", "required": ["param"], "additionalProperties": False,
-                          "properties": {"param": {"type": "string"}}},
-            "template_ref": {"type": "object", "required": ["template"],
-                             "additionalProperties": False,
-                             "description": "A string rendered per resource (sandboxed jinja2)",
-                             "properties": {"template": {"type": "string", "minLength": 1}}},
-            "attribute_ref": {"type": "object", "required": ["attribute"],
-                              "additionalProperties": False,
-                              "properties": {"attribute": {"type": "string"}}},
+            **_references(),
             "attributes": {
                 "description": "Attributes each resource type offers (informative)",
                 "type": "object",

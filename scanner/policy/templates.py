@@ -15,6 +15,7 @@ or deeply nested loops, block assignments, filter blocks) are refused at validat
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 import shlex
@@ -323,8 +324,10 @@ def sample_resource(type_name: str) -> dict[str, Any]:
     return sample
 
 
-def check_template(source: str, types: Sequence[str], parameters: Mapping[str, Any]
-                   ) -> TemplateProblem | None:
+def check_template(source: str, types: Sequence[str], parameters: Mapping[str, Any],
+                   extra: Sequence[str] = ()) -> TemplateProblem | None:
+    """Why ``source`` is refused, or None. ``extra`` names values given beside the resource
+    (a message's ``value`` and ``expected``), sampled in each shape they may take."""
     if len(source) > MAX_TEMPLATE_CHARS:
         return TemplateProblem(f"template is {len(source):,} characters long, more than "
                                f"{MAX_TEMPLATE_CHARS:,}", "keep a remediation to a command or two")
@@ -334,20 +337,33 @@ def check_template(source: str, types: Sequence[str], parameters: Mapping[str, A
         return TemplateProblem(f"template syntax error on its line {exc.lineno}: {exc.message}",
                                "see https://jinja.palletsprojects.com/templates/")
     params = {name: getattr(p, "default", p) for name, p in parameters.items()}
-    problem = _static_problem(source, types, params)
+    problem = _static_problem(source, types, params, extra)
     if problem:
         return problem
     for type_name in types:
-        try:
-            render(source, sample_resource(type_name), params)
-        except SecurityError as exc:
-            return TemplateProblem(f"template is not allowed in the sandbox: {exc}",
-                                   "use only the resource's names and attributes")
-        except jinja2.UndefinedError as exc:
-            return TemplateProblem(f"template uses an unknown name on a sample {type_name}: "
-                                   f"{exc.message}", _NAMES_HINT)
-        except Exception as exc:  # a filter misused on a sample value, for instance
-            return TemplateProblem(f"template fails on a sample {type_name}: {exc}")
+        problems = [_sample_problem(source, type_name, params, dict.fromkeys(extra, sample))
+                    for sample in (_EXTRA_SAMPLES if extra else (None,))]
+        if all(problems):  # it must render with the extras in one of the shapes they take
+            return problems[0]
+    return None
+
+
+# A comparison's value and operand may be a string, a number, a list or missing.
+_EXTRA_SAMPLES: tuple[Any, ...] = ("", 1, None, [])
+
+
+def _sample_problem(source: str, type_name: str, params: Mapping[str, Any],
+                    extra: Mapping[str, Any]) -> TemplateProblem | None:
+    try:
+        render(source, {**sample_resource(type_name), **extra}, params)
+    except SecurityError as exc:
+        return TemplateProblem(f"template is not allowed in the sandbox: {exc}",
+                               "use only the resource's names and attributes")
+    except jinja2.UndefinedError as exc:
+        return TemplateProblem(f"template uses an unknown name on a sample {type_name}: "
+                               f"{exc.message}", _NAMES_HINT)
+    except Exception as exc:  # a filter misused on a sample value, for instance
+        return TemplateProblem(f"template fails on a sample {type_name}: {exc}")
     return None
 
 
@@ -355,8 +371,8 @@ _NAMES_HINT = ("available: resource attributes (`preflight resources`), params.<
                "and the filter shquote")
 
 
-def _static_problem(source: str, types: Sequence[str], params: Mapping[str, Any]
-                    ) -> TemplateProblem | None:
+def _static_problem(source: str, types: Sequence[str], params: Mapping[str, Any],
+                    extra: Sequence[str] = ()) -> TemplateProblem | None:
     """What the sample render cannot see: names and attributes in branches it did not take."""
     tree = environment().parse(source)
     for node_type, what in _FORBIDDEN.items():
@@ -370,13 +386,14 @@ def _static_problem(source: str, types: Sequence[str], params: Mapping[str, Any]
     if _loop_depth(tree) > MAX_LOOP_NESTING:
         return TemplateProblem(f"template is not allowed in the sandbox: loops nest more than "
                                f"{MAX_LOOP_NESTING} deep", "flatten the loops")
-    known = {"resource", "params"}
+    known = {"resource", "params", *extra}
     for type_name in types:
         known |= context(sample_resource(type_name), params).keys()
     unknown = sorted(meta.find_undeclared_variables(tree) - known)
     if unknown:
+        close = difflib.get_close_matches(unknown[0], sorted(known), n=1, cutoff=0.6)
         return TemplateProblem(f"template uses an unknown name: {unknown[0]!r} is undefined",
-                               _NAMES_HINT)
+                               (f"did you mean {close[0]!r}? " if close else "") + _NAMES_HINT)
     for node in tree.find_all((nodes.Name, nodes.Getattr, nodes.Getitem, nodes.Filter)):
         if isinstance(node, nodes.Name):
             reached = node.name if node.name == "self" else None
