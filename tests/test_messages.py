@@ -126,7 +126,7 @@ def test_without_messages_the_sentence_comes_from_descriptions_and_never_says_nu
     ]}))
     finding = judge(policy, latest_backup=None, backup_count=None, alarms=[])
     assert finding.message == (
-        "latest backup created at is not set; how many such backups the table has is not "
+        "latest backup created at is not set; number of backups is not "
         "set; it should be at least 1; what the policy computes from alarms is 0; it should "
         "be more than 0")
     assert syntax_in(finding.message) == []
@@ -138,6 +138,18 @@ def test_without_messages_the_sentence_comes_from_descriptions_and_never_says_nu
     assert wrong.message == (
         "cannot tell: what the policy computes from alarms could not be evaluated (the function "
         "length was given a value that is not set where text or a list or a mapping is needed)")
+
+
+def test_every_attribute_is_named_by_what_it_is_not_by_one_of_its_values():
+    # "Enabled, Suspended or Disabled" once made S3 versioning read "enabled is Suspended".
+    from preflight_scanner.policy.messages import subject
+
+    for name, rtype in REGISTRY.items():
+        for attribute in [*rtype.listed, *(a for d in rtype.details for a in d.attributes)]:
+            said = subject(attribute.name, [name])
+            values = {v.lower() for v in re.findall(r"\b([A-Za-z_$]+)(?:,| or )", attribute.description)}
+            assert said.lower() not in values, (name, attribute.name, said)
+            assert not re.search(r"\*/\*|as a mapping|keyed by|how many", said), (name, said)
 
 
 def test_a_message_that_fails_on_one_resource_falls_back_to_a_written_sentence(tmp_path):

@@ -59,7 +59,7 @@ def pack(tmp_path: Path) -> Path:
             environment: prod
             resource: {name: assets, versioning: Suspended}
             expect: fail
-            message: versioning is 'Suspended'
+            message: versioning is Suspended
           - name: dev is out of scope
             environment: dev
             resource: {name: assets, versioning: Suspended}
@@ -119,7 +119,7 @@ def test_a_failing_case_exits_1_and_shows_the_evidence(pack, capsys):
     code, out, err = run(capsys, "test", "--policies", str(pack), str(cases))
     assert code == 1, err
     assert f"FAILED  claims a suspended bucket passes: expected pass, got fail ({cases}:3)" in out
-    assert "message: versioning is 'Suspended', expected = 'Enabled'" in out
+    assert "message: versioning is Suspended; it should be Enabled" in out
     assert 'versioning equals "Enabled": actual "Suspended", does not hold' in out
     assert ("FAILED  right verdict, wrong message: the message does not contain "
             "'something else'") in out
@@ -138,7 +138,7 @@ def test_json_output(pack, capsys):
         "policy_id": "table-versioned", "case": "claims a suspended bucket passes",
         "file": str(cases), "line": 3, "type": "aws.s3.bucket", "expected": "pass",
         "expected_message": None, "actual": "fail",
-        "message": "versioning is 'Suspended', expected = 'Enabled'", "passed": False,
+        "message": "versioning is Suspended; it should be Enabled", "passed": False,
         "failure": "expected pass, got fail", "evidence": None}
     assert first["evidence"] == [{"attribute": "versioning", "operator": "equals",
                                   "expected": "Enabled", "actual": "Suspended",

@@ -85,8 +85,8 @@ def test_check_reports_exactly_the_steps_that_would_fail_per_account(aws, tmp_pa
              "in the last two weeks (ListMetrics)"
     assert failing(report) == {
         ("orders#restore-to-a-point-in-time/step-1", "staging"): (
-            "not-ready", ["policy dynamodb-pitr-enabled fails: pitr.status is 'DISABLED', "
-                          "expected = 'ENABLED'"]),
+            "not-ready", ["policy dynamodb-pitr-enabled fails: point-in-time recovery is off: "
+                          "the table cannot be restored to a moment before the data was lost"]),
         ("orders#read-the-function-logs/step-1", "staging"): (
             "not-ready", ["log group '/aws/lambda/checkout' exists but has never stored an "
                           "event (storedBytes 0): there is nothing to read"]),

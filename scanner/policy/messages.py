@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..resources import REGISTRY
+from ..resources.base import Attribute
 from .conditions import LeafResult, Outcome, root_attributes
 from .templates import render
 
@@ -174,7 +175,10 @@ def _attribute_name(name: str, types: Sequence[str]) -> str:
     lists values instead ("OFF, ON or OPTIONAL") or asks a question ("Whether ...")."""
     for type_name in types:
         rtype = REGISTRY.get(type_name)
-        description = _description(rtype, name) if rtype else None
+        attribute = _attribute(rtype, name) if rtype else None
+        if attribute and attribute.label:
+            return attribute.label
+        description = attribute.description if attribute else None
         if description:
             head = _HEAD.split(description, maxsplit=1)[0].strip()
             if head and not _VALUE_LIST.search(head) and not head.startswith("Whether"):
@@ -190,9 +194,9 @@ def _lower_first(head: str) -> str:
     return head if named else head[0].lower() + head[1:]
 
 
-def _description(rtype: Any, name: str) -> str | None:
+def _attribute(rtype: Any, name: str) -> Attribute | None:
     attributes = [*rtype.common, *rtype.listed, *(a for d in rtype.details for a in d.attributes)]
-    return next((a.description for a in attributes if a.name == name), None)
+    return next((a for a in attributes if a.name == name), None)
 
 
 def show(value: Any) -> str:

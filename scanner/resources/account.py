@@ -104,7 +104,8 @@ ACCOUNT_RESOURCE = ResourceType(
                fetch_one=_budgets),
         Detail("dashboards", ("cloudwatch:ListDashboards",),
                (Attribute("dashboards", "Names of the account's CloudWatch dashboards "
-                          "(dashboards are global)", ["shop-prod-dashboard"]),),
+                          "(dashboards are global)", ["shop-prod-dashboard"],
+                          "CloudWatch dashboards"),),
                fetch_one=_dashboards),
     ),
 )

@@ -123,7 +123,7 @@ _STAGE_COMMON = (
     Attribute("throttling", "Stage-wide throttling: {rate_limit, burst_limit}, null when unset",
               {"rate_limit": 1000.0, "burst_limit": 2000}),
     Attribute("access_log_destination", "ARN access logs go to, or null", None),
-    Attribute("tags", "Resource tags as a mapping", {"Environment": "prod"}),
+    Attribute("tags", "Resource tags as a mapping", {"Environment": "prod"}, "tags"),
 )
 
 REST_RESOURCE = ResourceType(
@@ -133,10 +133,13 @@ REST_RESOURCE = ResourceType(
     list=_list_rest,
     listed=(
         *_STAGE_COMMON,
-        Attribute("logging_level", "Execution logging level of */*: OFF, ERROR or INFO", "INFO"),
-        Attribute("metrics_enabled", "Detailed CloudWatch metrics on */*", True),
+        Attribute("logging_level", "Execution logging level of */*: OFF, ERROR or INFO", "INFO",
+                  "execution logging level"),
+        Attribute("metrics_enabled", "Detailed CloudWatch metrics on */*", True,
+                  "detailed CloudWatch metrics"),
         Attribute("method_settings", "Per-method settings keyed by 'resource/method'",
-                  {"*/*": {"rate_limit": 1000.0, "burst_limit": 2000, "logging_level": "INFO"}}),
+                  {"*/*": {"rate_limit": 1000.0, "burst_limit": 2000, "logging_level": "INFO"}},
+                  "per-method settings"),
         Attribute("tracing_enabled", "X-Ray tracing", False),
         Attribute("web_acl_arn", "ARN of the associated WAF web ACL, or null", None),
     ),

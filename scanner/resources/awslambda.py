@@ -228,7 +228,7 @@ RESOURCE = ResourceType(
             ("lambda:ListAliases",),
             (Attribute("aliases", "Aliases and the version each points at: "
                        "[{name, function_version}] ($LATEST when unpublished)",
-                       [{"name": "production", "function_version": "7"}]),),
+                       [{"name": "production", "function_version": "7"}], "aliases"),),
             fetch_one=_aliases,
         ),
         Detail(

@@ -27,6 +27,9 @@ class Attribute:
     name: str
     description: str
     example: Any = None
+    # What the attribute is, as a sentence names it ("versioning"), where the description's
+    # head does not say it ("Enabled, Suspended or ..."): findings' messages use it.
+    label: str | None = None
 
 
 @dataclass(frozen=True, eq=False)

@@ -38,7 +38,7 @@ RESOURCE = ResourceType(
             (
                 Attribute("mfa_configuration", "OFF, ON or OPTIONAL", "ON"),
                 Attribute("deletion_protection", "ACTIVE or INACTIVE", "ACTIVE"),
-                Attribute("tags", "Resource tags as a mapping", {"Environment": "prod"}),
+                Attribute("tags", "Resource tags as a mapping", {"Environment": "prod"}, "tags"),
             ),
             fetch_one=_describe,
         ),

@@ -154,7 +154,7 @@ RESOURCE = ResourceType(
             (Attribute("autoscaling", "Application Auto Scaling per direction: {read, write}, "
                        "each null or {min_capacity, max_capacity, policies: [{name, type}]}",
                        {"read": {"min_capacity": 5, "max_capacity": 100, "policies": []},
-                        "write": None}),),
+                        "write": None}, "Application Auto Scaling"),),
             fetch_batch=_autoscaling,
         ),
         Detail(
@@ -167,7 +167,8 @@ RESOURCE = ResourceType(
                            "arn": "arn:aws:dynamodb:us-east-1:111111111111:table/orders/"
                                   "backup/01767225600000-1a2b3c4d",
                            "created_at": "2026-01-01T00:00:00+00:00", "type": "USER"}),
-                Attribute("backup_count", "How many such backups the table has", 4),
+                Attribute("backup_count", "How many such backups the table has", 4,
+                          "number of backups"),
             ),
             fetch_batch=_backups,
         ),

@@ -107,7 +107,8 @@ RESOURCE = ResourceType(
     list=_list,
     listed=(
         Attribute("private", "Whether the zone is private (serves VPCs, not the internet)", False),
-        Attribute("record_count", "How many record sets the zone holds", 12),
+        Attribute("record_count", "How many record sets the zone holds", 12,
+                  "number of record sets"),
     ),
     per_account=True,
     details=(
@@ -140,7 +141,7 @@ RESOURCE = ResourceType(
         Detail(
             "tags",
             ("route53:ListTagsForResource",),
-            (Attribute("tags", "Resource tags as a mapping", {"Environment": "prod"}),),
+            (Attribute("tags", "Resource tags as a mapping", {"Environment": "prod"}, "tags"),),
             fetch_one=_tags,
         ),
     ),

@@ -41,7 +41,8 @@ RESOURCE = ResourceType(
             "versioning",
             ("s3:GetBucketVersioning",),
             (
-                Attribute("versioning", "Enabled, Suspended or Disabled (never enabled)", "Enabled"),
+                Attribute("versioning", "Enabled, Suspended or Disabled (never enabled)", "Enabled",
+                          "versioning"),
                 Attribute("mfa_delete", "Enabled or Disabled", "Disabled"),
             ),
             fetch_one=_versioning,

@@ -46,6 +46,6 @@ def tags_detail(type_filter: str) -> Detail:
     return Detail(
         "tags", CALLS,
         (Attribute("tags", "Resource tags as a mapping (one Resource Groups Tagging API "
-                   "listing per account-region)", {"Environment": "prod"}),),
+                   "listing per account-region)", {"Environment": "prod"}, "tags"),),
         fetch_batch=fetch, tagging_filter=type_filter,
     )
