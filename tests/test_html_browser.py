@@ -145,6 +145,14 @@ class Browser:
         self.wait_for("!!document.documentElement && "
                       "document.documentElement.getAttribute('data-ready') === 'yes'", timeout=60)
 
+    def open_static(self, url: str) -> None:
+        """Load a page that has no script (the drill report): wait for the load to finish."""
+        self.call("Page.navigate", {"url": "about:blank"})
+        self.wait_for("location.href === 'about:blank' && document.readyState === 'complete'")
+        self.call("Page.navigate", {"url": url})
+        self.wait_for(f"location.href === {json.dumps(url)} && document.readyState === 'complete'",
+                      timeout=60)
+
     def click(self, selector: str) -> None:
         """A real mouse click in the middle of the element."""
         box = self.js(f"""(() => {{
@@ -282,6 +290,14 @@ def test_demo_report_filters_escaping_and_console(browser: Browser, scan, tmp_pa
     assert browser.js("document.querySelectorAll('section.policy:not([hidden])').length") == len(
         {f.policy_id for f in result.findings})
     browser.screenshot(artifacts / "report.png")
+
+    # Links between the built-in runbooks lead to sections this page shows, or to the web;
+    # the rest are text: nothing points at a file beside the report.
+    hrefs = browser.js("[...document.querySelectorAll('.md a')].map(a => a.getAttribute('href'))")
+    in_page = [h for h in hrefs if h.startswith("#")]
+    assert in_page and all(h.startswith(("#", "https://", "http://", "mailto:")) for h in hrefs)
+    assert browser.js(f"{json.dumps(in_page)}.every(h => document.getElementById(h.slice(1)))")
+    assert browser.js("document.querySelectorAll('.md .md-inert').length") > 0
 
     # Hostile names are text: no element was injected and nothing ran.
     assert browser.js("typeof window.__pwned") == "undefined"
@@ -454,4 +470,107 @@ def test_large_report_is_paged(browser: Browser, tmp_path: Path) -> None:
     browser.type_text("#filters input[name=q]", target.resource.name)
     browser.wait_for(f"location.hash.endsWith({json.dumps('q=' + target.resource.name)})")
     assert visible_rows(browser) == Counter({(target.policy_id, target.resource.name, "fail"): 1})
+    assert browser.problems() == []
+
+
+# -- links between runbooks, and from every finding to its runbook ----------------------------
+
+def _linked_runbooks(result: ScanResult) -> ScanResult:
+    """The sample scan with runbook text that links to other embedded sections, to one
+    the report does not carry, and a subsection."""
+    texts = {
+        "authentication#mfa-configuration": (
+            "## MFA configuration\n\nTurn MFA on. After a takeover, [restore the table]"
+            "(disaster-recovery.md#restore-a-dynamodb-table), then [roll objects back]"
+            "(./disaster-recovery.md#from-a-version), or read [the cost runbook]"
+            "(cost-spike.md#alarms).\n"),
+        "disaster-recovery#restore-s3-object-versions": (
+            "## Restore S3 object versions\n\nCopy the earlier version back.\n\n"
+            "### From a version\n\nList the versions first.\n"),
+    }
+    return dataclasses.replace(result, runbooks=tuple(
+        dataclasses.replace(r, markdown=texts.get(r.ref, r.markdown)) for r in result.runbooks))
+
+
+def _in_view(browser: Browser, element_id: str) -> bool:
+    return browser.js(f"""(() => {{
+        const r = document.getElementById({json.dumps(element_id)}).getBoundingClientRect();
+        return r.height > 0 && r.top >= -1 && r.top < innerHeight; }})()""")
+
+
+def test_runbook_links_stay_in_the_report(browser: Browser, tmp_path: Path) -> None:
+    from tests.test_reports_golden import MFA, PITR, S3, sample_result
+
+    result = _linked_runbooks(sample_result())
+    page = tmp_path / "linked.html"
+    page.write_text(render(result), encoding="utf-8")
+    browser.open(page.as_uri() + f"#policy={MFA}")
+    panel = dict(browser.js("[...document.querySelectorAll('section.policy')].map(s => "
+                            "[s.getAttribute('data-policy-id'), s.querySelector('details.runbook').id])"))
+    pitr_panel, s3_panel, mfa = panel[PITR], panel[S3], f"#{panel[MFA]}"
+    links = browser.js(f"""[...document.querySelectorAll('{mfa} .md a, {mfa} .md .md-inert')]
+        .map(a => [a.tagName, a.getAttribute('href'), a.textContent])""")
+    assert links == [["A", f"#{pitr_panel}", "restore the table"],
+                     ["A", f"#{s3_panel}-from-a-version", "roll objects back"],
+                     ["SPAN", None, "the cost runbook (cost-spike.md#alarms)"]]
+    # The target's policy is filtered out and its panel closed: following the link shows both.
+    assert browser.js(f"document.getElementById('{pitr_panel}').closest('section').hidden")
+    browser.click(f"{mfa} > summary")  # open the panel the link sits in
+    browser.wait_for(f"document.querySelector('{mfa}').open")
+    browser.click(f"{mfa} .md a")
+    browser.wait_for(f"location.hash === '#{pitr_panel}'")
+    assert browser.js(f"document.getElementById('{pitr_panel}').open")
+    assert not browser.js(f"document.getElementById('{pitr_panel}').closest('section').hidden")
+    assert _in_view(browser, pitr_panel)
+    # A subsection: its heading carries the id, inside the other policy's panel.
+    browser.click(f"{mfa} .md a[href$='-from-a-version']")
+    browser.wait_for(f"location.hash === '#{s3_panel}-from-a-version'")
+    assert browser.js(f"document.getElementById('{s3_panel}').open")
+    assert _in_view(browser, f"{s3_panel}-from-a-version")
+
+    # Every failing or error finding links to its own policy's runbook panel.
+    browser.open(page.as_uri() + "#status=fail,error")
+    rows = browser.js("""[...document.querySelectorAll('tbody.finding')].map(b => [
+        b.closest('section.policy').querySelector('details.runbook').id,
+        (b.querySelector('a.runbook-link') || {}).hash || ''])""")
+    issues = [f for f in result.findings if f.status in (Status.FAIL, Status.ERROR)]
+    assert len(rows) == len(issues) and all(link == f"#{own}" for own, link in rows), rows
+    browser.click("section.policy:not([hidden]) tbody.finding a.runbook-link")
+    first = rows[0][0]
+    browser.wait_for(f"location.hash === '#{first}'")
+    assert browser.js(f"document.getElementById('{first}').open") and _in_view(browser, first)
+    assert browser.problems() == []
+
+
+def test_drill_runbook_links_stay_in_the_report(browser: Browser, tmp_path: Path) -> None:
+    from preflight_scanner.reports import drill_html
+
+    from tests.test_drill_document import hostile_document
+
+    doc = hostile_document()
+    objects = next(s for s in doc["steps"] if s["id"] == "restore-objects")
+    tables = next(s for s in doc["steps"] if s["id"] == "restore-tables")
+    doc["runbooks"][objects["ref"]]["markdown"] = (
+        "## Restore S3 object versions\n\nFirst [restore the tables]"
+        f"(disaster-recovery.md#{tables['ref'].partition('#')[2]}); [nowhere](cost-spike.md#x).\n")
+    page = tmp_path / "drill.html"
+    page.write_text(drill_html.render(doc), encoding="utf-8")
+    browser.open_static(page.as_uri())
+    target = "step-restore-tables-runbook"
+    assert browser.js("document.querySelector('#step-restore-objects-runbook a').hash"
+                      ) == f"#{target}"
+    assert browser.js("document.querySelector('#step-restore-objects-runbook .md-inert')"
+                      ".textContent") == "nowhere (cost-spike.md#x)"
+    # Each step's runbook chip leads to its panel.
+    assert browser.js("document.querySelector('#step-restore-tables .policy-meta a.chip').hash"
+                      ) == f"#{target}"
+    panel = "document.getElementById('%s').closest('details')"
+    browser.click("#step-restore-objects .runbook > summary")
+    browser.wait_for(f"{panel % 'step-restore-objects-runbook'}.open")
+    assert not browser.js(f"{panel % target}.open")
+    browser.click("#step-restore-objects-runbook a")
+    browser.wait_for(f"location.hash === '#{target}'")
+    # No script in the drill report: the browser opens the <details> a fragment points into.
+    browser.wait_for(f"{panel % target}.open")
+    assert _in_view(browser, target)
     assert browser.problems() == []
