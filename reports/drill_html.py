@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
@@ -80,7 +81,18 @@ def _environment() -> Environment:
     env.filters["worst_class"] = _worst_class
     env.filters["percent"] = lambda p: "n/a" if p is None else f"{p:g}%"
     env.filters["when"] = lambda t: "—" if not t else str(t).replace("+00:00", "Z")
+    env.filters["ident"] = breakable
     return env
+
+
+# After these a long identifier may wrap: "aws.dynamodb.<wbr>table", not "aws.dynamodb.tabl|e".
+_BREAK_AFTER = re.compile(r"(?<=[./_:#,)>-])")
+
+
+def breakable(value: Any) -> Markup:
+    """A name, type or policy id that may wrap after its separators rather than inside a
+    word: table columns are narrow on a phone and on paper."""
+    return Markup("<wbr>").join(escape(part) for part in _BREAK_AFTER.split(str(value)))
 
 
 

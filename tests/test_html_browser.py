@@ -574,3 +574,117 @@ def test_drill_runbook_links_stay_in_the_report(browser: Browser, tmp_path: Path
     browser.wait_for(f"{panel % target}.open")
     assert _in_view(browser, target)
     assert browser.problems() == []
+
+
+# -- any screen: phone to desktop, and paper ---------------------------------------------------
+
+WIDTHS = (390, 768, 1400, 1920)
+# Elements that stick out of the viewport, or out of their card, without being inside a box
+# that scrolls sideways: what a reader would have to pan the page to see, or would never see.
+OUT_OF_BOX = """(() => {
+  const width = document.documentElement.clientWidth, out = [];
+  for (const e of document.querySelectorAll('body *')) {
+    const r = e.getBoundingClientRect();
+    if (!r.width || !r.height) continue;
+    let card = null, scrolls = false;
+    for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+      const overflow = getComputedStyle(a).overflowX;
+      if (overflow === 'auto' || overflow === 'scroll') { scrolls = true; break; }
+      if (!card && a.matches('.card, .policy')) card = a;
+    }
+    const limit = card ? card.getBoundingClientRect().right : width;
+    if (!scrolls && r.right > limit + 1) out.push(`${e.tagName}.${e.className} ${r.right} > ${limit}`);
+  }
+  return out.slice(0, 5);
+})()"""
+
+
+def _viewport(browser: Browser, width: int) -> None:
+    # A phone is emulated as one: a page wider than the screen would make Chromium zoom out
+    # (innerWidth grows) rather than scroll, so both widths are checked below.
+    browser.call("Emulation.setDeviceMetricsOverride", {
+        "width": width, "height": 844 if width < 500 else 1000, "deviceScaleFactor": 1,
+        "mobile": width < 500})
+
+
+def test_reports_fit_a_phone_and_a_desktop(browser: Browser, tmp_path: Path,
+                                           artifacts: Path) -> None:
+    from preflight_scanner.reports import drill_html
+
+    from tests.test_drill_document import hostile_document
+    from tests.test_reports_golden import sample_result
+    from tests.test_reports_html import with_locations
+
+    pages = {
+        "scan": (render(_linked_runbooks(sample_result())), "section.policy"),
+        "iac": (render(with_locations(sample_result(), hostile_id="evil")), "section.policy"),
+        "drill": (drill_html.render(hostile_document()), "section.step"),
+    }
+    try:
+        for name, (html, first) in pages.items():
+            page = tmp_path / f"{name}.html"
+            page.write_text(html, encoding="utf-8")
+            for width in WIDTHS:
+                _viewport(browser, width)
+                if name == "drill":
+                    browser.open_static(page.as_uri())
+                else:
+                    browser.open(page.as_uri() + "#status=fail,error")
+                # Everything laid out: runbook panels (their Markdown tables and code),
+                # passing resources.
+                browser.js("document.querySelectorAll('details').forEach(d => d.open = true)")
+                sizes = browser.js("[innerWidth, document.documentElement.scrollWidth]")
+                assert sizes == [width, width], (name, width, sizes, browser.js(OUT_OF_BOX))
+                assert browser.js(OUT_OF_BOX) == [], (name, width)
+                if width in (390, 1400):
+                    browser.screenshot(artifacts / f"{name}-{width}.png")
+                    browser.js(f"document.querySelector('{first}').scrollIntoView()")
+                    browser.screenshot(artifacts / f"{name}-{width}-detail.png")
+                    if name == "scan":
+                        browser.js("document.querySelector('.runbook-body .md').scrollIntoView()")
+                        browser.screenshot(artifacts / f"runbook-{width}.png")
+    finally:
+        browser.call("Emulation.setDeviceMetricsOverride",
+                     {"width": 1400, "height": 2000, "deviceScaleFactor": 1, "mobile": False})
+    assert browser.problems() == []
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs pdftotext (poppler-utils)")
+def test_the_printed_drill_fills_its_pages_breaks_no_word_and_numbers_pages(
+        browser: Browser, tmp_path: Path, artifacts: Path) -> None:
+    import html as html_text
+    import re
+
+    from preflight_scanner.reports import drill_html
+
+    from tests.test_drill_document import hostile_document
+
+    page = tmp_path / "drill.html"
+    page.write_text(drill_html.render(hostile_document()), encoding="utf-8")
+    browser.open_static(page.as_uri())
+    # The page size and margins come from the report's @page rule, page numbers from its
+    # margin boxes: the same as "Save as PDF" in the print dialog.
+    pdf = artifacts / "drill.pdf"
+    pdf.write_bytes(base64.b64decode(browser.call("Page.printToPDF", {
+        "printBackground": True, "preferCSSPageSize": True})["data"]))
+    browser.call("Emulation.setEmulatedMedia", {"media": "print"})
+    printed_words = set(re.findall(r"[a-z]{4,}", browser.js("document.body.innerText").lower()))
+    browser.call("Emulation.setEmulatedMedia", {"media": ""})
+
+    boxes = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True,
+                           capture_output=True, text=True).stdout
+    pages = re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', boxes, re.S)
+    assert len(pages) >= 4
+    for number, (_, height, body) in enumerate(pages, 1):
+        words = [(float(y), html_text.unescape(w)) for y, w in
+                 re.findall(r'<word [^>]*yMax="([\d.]+)">([^<]*)</word>', body)]
+        text = " ".join(w for _, w in words)
+        assert f"Page {number} of {len(pages)}" in text
+        if number < len(pages):  # no mostly blank page: the content reaches past half of it
+            content = [y for y, w in words if w not in ("Page", "of") and not w.isdigit()]
+            assert max(content) > float(height) * 0.5, f"page {number} is mostly blank"
+    # A word broken across lines (or cut at the paper's edge) leaves a fragment that is no
+    # word of the page: "preconditio", "tabl".
+    fragments = {w for w in re.findall(r"[a-z]{4,}", html_text.unescape(
+        " ".join(re.findall(r">([^<]*)</word>", boxes))).lower())} - printed_words - {"page"}
+    assert fragments == set()
