@@ -4,8 +4,10 @@ for auditors after it.
 ``render(document)`` is a pure function of a drill.json document. The page is server-rendered
 (jinja2, autoescaped: every name from AWS is text), has no script at all, makes no network
 request (its Content-Security-Policy allows only its own inline style, pinned by hash) and
-has a print stylesheet meant for "Save as PDF": the checklist and the sign-off block start on
-new pages, commands wrap instead of overflowing, and every status keeps its colour.
+has a print stylesheet meant for "Save as PDF": numbered pages, no forced page break (each
+one left a page mostly blank), tables that fit the paper, commands and names that wrap
+instead of overflowing (names after their separators, not inside a word), and every status
+keeps its colour.
 
 The readiness-over-quarters chart is a small inline SVG drawn here: one bar per quarter,
 the target as a dashed line.
