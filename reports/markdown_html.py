@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin
 
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
@@ -177,7 +177,8 @@ class _Rewriter:
         """``#anchor`` or ``other-runbook.md#anchor``: the id where the page shows it."""
         if self.embedding is None:
             return None
-        path, _, anchor = href.partition("#")
+        # markdown-it percent-encodes targets; anchors are compared as the heading's text.
+        path, _, anchor = unquote(href).partition("#")
         path = posixpath.normpath(path.split("?", 1)[0]) if path else ""
         if not path:
             name = self.embedding.runbook

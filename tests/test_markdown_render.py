@@ -111,9 +111,12 @@ def test_a_relative_link_goes_to_the_embedded_section_first_then_the_wiki() -> N
 
 
 def test_a_fragment_alone_points_into_the_same_runbook() -> None:
-    anchors = page_anchors([("dr#restore", "rb-0", "## Restore\n")])
-    assert render_markdown("[r](#restore)", embedding=Embedding("dr", "rb-3", anchors)) == (
-        '<p><a href="#rb-0">r</a></p>')
+    anchors = page_anchors([("dr#restore", "rb-0", "## Restore\n\n### Wiederherstellung prüfen\n")])
+    here = Embedding("dr", "rb-3", anchors)
+    assert render_markdown("[r](#restore)", embedding=here) == '<p><a href="#rb-0">r</a></p>'
+    # markdown-it percent-encodes the target; the anchor still matches the heading.
+    assert render_markdown("[p](#wiederherstellung-prüfen)", embedding=here) == (
+        '<p><a href="#rb-0-wiederherstellung-prüfen">p</a></p>')
 
 
 def test_a_section_renders_without_its_heading_and_with_prefixed_heading_ids() -> None:
