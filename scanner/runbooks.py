@@ -69,9 +69,13 @@ class Slugger:
 
 def inline_text(token: Token) -> str:
     """The text a reader sees in an inline token (a heading's): markup dropped, code kept."""
-    return "".join(child.content for child in token.children or ()
-                   if child.type in ("text", "code_inline", "softbreak", "html_inline")
-                   ).replace("\n", " ") if token.children else token.content
+    if not token.children:
+        return token.content
+    return "".join(" " if child.type in ("softbreak", "hardbreak") else child.content
+                   for child in token.children if child.type in _TEXT)
+
+
+_TEXT = frozenset({"text", "code_inline", "softbreak", "hardbreak"})
 
 
 @dataclass(frozen=True)

@@ -151,6 +151,12 @@ def test_sections_come_from_the_parsers_headings() -> None:
     assert book.sections["use-aws-dynamodb-now"].title == "Use aws dynamodb now"
 
 
+def test_a_heading_over_two_lines_is_one_title() -> None:
+    book = parse_runbook("dr", "Restore a\ntable\n---\n")
+    assert [(s.anchor, s.title) for s in book.sections.values()] == [
+        ("restore-a-table", "Restore a table")]
+
+
 def test_windows_line_endings_keep_sections_whole() -> None:
     book = parse_runbook("dr", "# T\r\n\r\n## A\r\n\r\nbody\r\n\r\n## B\r\n")
     assert book.sections["a"].markdown == "## A\n\nbody"
