@@ -688,3 +688,17 @@ def test_the_printed_drill_fills_its_pages_breaks_no_word_and_numbers_pages(
     fragments = {w for w in re.findall(r"[a-z]{4,}", html_text.unescape(
         " ".join(re.findall(r">([^<]*)</word>", boxes))).lower())} - printed_words - {"page"}
     assert fragments == set()
+
+    # The scan report numbers its printed pages the same way.
+    from tests.test_reports_golden import sample_result
+
+    scan = tmp_path / "report.html"
+    scan.write_text(render(sample_result()), encoding="utf-8")
+    browser.open(scan.as_uri())
+    scan_pdf = tmp_path / "report.pdf"
+    scan_pdf.write_bytes(base64.b64decode(browser.call("Page.printToPDF", {
+        "printBackground": True, "preferCSSPageSize": True})["data"]))
+    text = subprocess.run(["pdftotext", str(scan_pdf), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    pages_text = [p for p in text.split("\f") if p.strip()]
+    assert all(f"Page {n} of {len(pages_text)}" in p for n, p in enumerate(pages_text, 1))
