@@ -4,8 +4,10 @@ for auditors after it.
 ``render(document)`` is a pure function of a drill.json document. The page is server-rendered
 (jinja2, autoescaped: every name from AWS is text), has no script at all, makes no network
 request (its Content-Security-Policy allows only its own inline style, pinned by hash) and
-has a print stylesheet meant for "Save as PDF": the checklist and the sign-off block start on
-new pages, commands wrap instead of overflowing, and every status keeps its colour.
+has a print stylesheet meant for "Save as PDF": numbered pages, no forced page break (each
+one left a page mostly blank), tables that fit the paper, commands and names that wrap
+instead of overflowing (names after their separators, not inside a word), and every status
+keeps its colour.
 
 The readiness-over-quarters chart is a small inline SVG drawn here: one bar per quarter,
 the target as a dashed line.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
@@ -23,7 +26,7 @@ from jinja2 import Environment
 from markupsafe import Markup, escape
 from preflight_scanner.drill.recovery import NO_RESTORE_POINT, UNKNOWN, case_of, worst_case_text
 
-from .markdown_html import render_markdown, safe_href
+from .markdown_html import Embedding, page_anchors, render_section, safe_href
 from .templates_env import asset, html_environment
 
 __all__ = ["render"]
@@ -41,7 +44,7 @@ def render(document: Mapping[str, Any]) -> str:
     digest = base64.b64encode(hashlib.sha256(style.encode("utf-8")).digest()).decode("ascii")
     csp = (f"default-src 'none'; style-src 'sha256-{digest}'; img-src data:; "
            "base-uri 'none'; form-action 'none'")
-    runbooks = {ref: _runbook(excerpt) for ref, excerpt in document["runbooks"].items()}
+    runbooks = _step_runbooks(document["steps"], document["runbooks"])
     overall = document["score"]["overall"]
     return _environment().get_template("drill.html.j2").render(
         doc=document, overall=overall, style=Markup(style), csp=csp, runbooks=runbooks,
@@ -50,18 +53,26 @@ def render(document: Mapping[str, Any]) -> str:
     )
 
 
-def _runbook(excerpt: Mapping[str, Any]) -> dict[str, Any]:
-    """The section without its heading line (the page shows the title), and a link only
-    when it is an http(s) one: a relative path means nothing next to a saved report."""
+def _step_runbooks(steps: Sequence[Mapping[str, Any]], excerpts: Mapping[str, Mapping[str, Any]]
+                   ) -> dict[str, dict[str, Any]]:
+    """Each step's runbook panel, by step id. The panel is "step-<id>-runbook"; a link from one
+    runbook to another goes to the first step that shows the section it names."""
+    shown = [(step["id"], step["ref"]) for step in steps if step["ref"] in excerpts]
+    anchors = page_anchors((ref, f"step-{sid}-runbook", excerpts[ref]["markdown"])
+                           for sid, ref in shown)
+    return {sid: _runbook(excerpts[ref], Embedding(ref.partition("#")[0], f"step-{sid}-runbook",
+                                                   anchors)) for sid, ref in shown}
+
+
+def _runbook(excerpt: Mapping[str, Any], embedding: Embedding) -> dict[str, Any]:
+    """The section without its heading (the page shows the title), and a link only when it
+    is an http(s) one: a relative path means nothing next to a saved report."""
     link = excerpt["link"]
     href = safe_href(link) if link.lower().startswith(("http://", "https://")) else None
-    lines = excerpt["markdown"].strip().splitlines()
-    if lines and lines[0].lstrip().startswith("#"):
-        lines = lines[1:]
-    body = "\n".join(lines).strip()
+    body = render_section(excerpt["markdown"].strip(), heading_shift=2, base_url=href,
+                          embedding=embedding)
     return {"title": excerpt["title"], "location": link, "href": href,
-            "html": Markup(render_markdown(body, heading_shift=2, base_url=href))
-            if body else None}
+            "html": Markup(body) if body else None}
 
 
 @cache
@@ -72,7 +83,18 @@ def _environment() -> Environment:
     env.filters["worst_class"] = _worst_class
     env.filters["percent"] = lambda p: "n/a" if p is None else f"{p:g}%"
     env.filters["when"] = lambda t: "—" if not t else str(t).replace("+00:00", "Z")
+    env.filters["ident"] = breakable
     return env
+
+
+# After these a long identifier may wrap: "aws.dynamodb.<wbr>table", not "aws.dynamodb.tabl|e".
+_BREAK_AFTER = re.compile(r"(?<=[./_:#,)>-])")
+
+
+def breakable(value: Any) -> Markup:
+    """A name, type or policy id that may wrap after its separators rather than inside a
+    word: table columns are narrow on a phone and on paper."""
+    return Markup("<wbr>").join(escape(part) for part in _BREAK_AFTER.split(str(value)))
 
 
 

@@ -54,7 +54,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 from preflight_scanner.models import Change, Finding, PolicySummary, ScanResult, Severity, Status
 
-from .markdown_html import render_markdown, safe_href
+from .markdown_html import Embedding, page_anchors, render_section, safe_href
 from .templates_env import asset, html_environment
 
 __all__ = ["render"]
@@ -285,19 +285,16 @@ def _environments(result: ScanResult) -> list[str]:
     return sorted(envs)
 
 
-def _runbook_body(markdown: str) -> str:
-    """The section without its own heading line (the page shows the title itself)."""
-    lines = markdown.strip().splitlines()
-    if lines and lines[0].lstrip().startswith("#"):
-        lines = lines[1:]
-    return "\n".join(lines)
-
-
 def _policy_views(result: ScanResult) -> list[_PolicyView]:
     counts = _counts(result)
     excerpts = {r.ref: r for r in result.runbooks}
+    policies = _policies(result)
+    # Each policy's runbook panel is "runbook-p<index>"; a link between runbooks goes to the
+    # first panel that shows its section.
+    anchors = page_anchors((p.runbook, f"runbook-p{i}", excerpts[p.runbook].markdown)
+                           for i, p in enumerate(policies) if p.runbook in excerpts)
     views = []
-    for index, policy in enumerate(_policies(result)):
+    for index, policy in enumerate(policies):
         excerpt = excerpts.get(policy.runbook)
         link = excerpt.link if excerpt else ""
         http_link = safe_href(link) if link.lower().startswith(("http://", "https://")) else None
@@ -308,8 +305,9 @@ def _policy_views(result: ScanResult) -> list[_PolicyView]:
             description=policy.description.strip(),
             frameworks=[(name, ", ".join(ids)) for name, ids in policy.frameworks if ids],
             runbook_title=excerpt.title if excerpt else policy.runbook,
-            runbook_html=Markup(render_markdown(_runbook_body(excerpt.markdown), heading_shift=2,
-                                                base_url=http_link))
+            runbook_html=Markup(render_section(
+                excerpt.markdown, heading_shift=2, base_url=http_link, embedding=Embedding(
+                    policy.runbook.partition("#")[0], f"runbook-p{index}", anchors)))
             if excerpt and excerpt.markdown.strip() else None,
             runbook_link=http_link,
             runbook_location=link or policy.runbook,

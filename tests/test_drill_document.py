@@ -211,7 +211,7 @@ def test_hostile_names_stay_inert_in_markdown():
 
 @pytest.mark.skipif(not (Path("/usr/bin/chromium").exists() and shutil.which("pdftotext")),
                     reason="needs /usr/bin/chromium and pdftotext (poppler-utils)")
-def test_printed_to_pdf_the_checklist_and_sign_off_start_new_pages(tmp_path):
+def test_printed_to_pdf_every_section_and_name_is_text(tmp_path):
     page = tmp_path / "drill.html"
     page.write_text(drill_html.render(hostile_document()), encoding="utf-8")
     pdf = tmp_path / "drill.pdf"
@@ -225,10 +225,10 @@ def test_printed_to_pdf_the_checklist_and_sign_off_start_new_pages(tmp_path):
                           capture_output=True, text=True).stdout
     pages = [p.strip() for p in text.split("\f") if p.strip()]
     assert len(pages) >= 4
-    firsts = [p.splitlines()[0].strip() for p in pages]
-    assert "Readiness per runbook step" in firsts
-    assert "Drill checklist" in firsts
-    assert "Sign-off" in firsts
+    # No forced page breaks (they left mostly blank pages): the sections flow, see
+    # tests/test_html_browser.py for page filling, broken words and page numbers.
+    for title in ("Readiness per runbook step", "Drill checklist", "Sign-off"):
+        assert title in text
     assert "orders<script>alert('x')</script>" in text.replace("\n", "")  # printed as text
 
 

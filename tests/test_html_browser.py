@@ -145,6 +145,14 @@ class Browser:
         self.wait_for("!!document.documentElement && "
                       "document.documentElement.getAttribute('data-ready') === 'yes'", timeout=60)
 
+    def open_static(self, url: str) -> None:
+        """Load a page that has no script (the drill report): wait for the load to finish."""
+        self.call("Page.navigate", {"url": "about:blank"})
+        self.wait_for("location.href === 'about:blank' && document.readyState === 'complete'")
+        self.call("Page.navigate", {"url": url})
+        self.wait_for(f"location.href === {json.dumps(url)} && document.readyState === 'complete'",
+                      timeout=60)
+
     def click(self, selector: str) -> None:
         """A real mouse click in the middle of the element."""
         box = self.js(f"""(() => {{
@@ -282,6 +290,14 @@ def test_demo_report_filters_escaping_and_console(browser: Browser, scan, tmp_pa
     assert browser.js("document.querySelectorAll('section.policy:not([hidden])').length") == len(
         {f.policy_id for f in result.findings})
     browser.screenshot(artifacts / "report.png")
+
+    # Links between the built-in runbooks lead to sections this page shows, or to the web;
+    # the rest are text: nothing points at a file beside the report.
+    hrefs = browser.js("[...document.querySelectorAll('.md a')].map(a => a.getAttribute('href'))")
+    in_page = [h for h in hrefs if h.startswith("#")]
+    assert in_page and all(h.startswith(("#", "https://", "http://", "mailto:")) for h in hrefs)
+    assert browser.js(f"{json.dumps(in_page)}.every(h => document.getElementById(h.slice(1)))")
+    assert browser.js("document.querySelectorAll('.md .md-inert').length") > 0
 
     # Hostile names are text: no element was injected and nothing ran.
     assert browser.js("typeof window.__pwned") == "undefined"
@@ -455,3 +471,234 @@ def test_large_report_is_paged(browser: Browser, tmp_path: Path) -> None:
     browser.wait_for(f"location.hash.endsWith({json.dumps('q=' + target.resource.name)})")
     assert visible_rows(browser) == Counter({(target.policy_id, target.resource.name, "fail"): 1})
     assert browser.problems() == []
+
+
+# -- links between runbooks, and from every finding to its runbook ----------------------------
+
+def _linked_runbooks(result: ScanResult) -> ScanResult:
+    """The sample scan with runbook text that links to other embedded sections, to one
+    the report does not carry, and a subsection."""
+    texts = {
+        "authentication#mfa-configuration": (
+            "## MFA configuration\n\nTurn MFA on. After a takeover, [restore the table]"
+            "(disaster-recovery.md#restore-a-dynamodb-table), then [roll objects back]"
+            "(./disaster-recovery.md#from-a-version), or read [the cost runbook]"
+            "(cost-spike.md#alarms).\n"),
+        "disaster-recovery#restore-s3-object-versions": (
+            "## Restore S3 object versions\n\nCopy the earlier version back.\n\n"
+            "### From a version\n\nList the versions first.\n"),
+    }
+    return dataclasses.replace(result, runbooks=tuple(
+        dataclasses.replace(r, markdown=texts.get(r.ref, r.markdown)) for r in result.runbooks))
+
+
+def _in_view(browser: Browser, element_id: str) -> bool:
+    return browser.js(f"""(() => {{
+        const r = document.getElementById({json.dumps(element_id)}).getBoundingClientRect();
+        return r.height > 0 && r.top >= -1 && r.top < innerHeight; }})()""")
+
+
+def test_runbook_links_stay_in_the_report(browser: Browser, tmp_path: Path) -> None:
+    from tests.test_reports_golden import MFA, PITR, S3, sample_result
+
+    result = _linked_runbooks(sample_result())
+    page = tmp_path / "linked.html"
+    page.write_text(render(result), encoding="utf-8")
+    browser.open(page.as_uri() + f"#policy={MFA}")
+    panel = dict(browser.js("[...document.querySelectorAll('section.policy')].map(s => "
+                            "[s.getAttribute('data-policy-id'), s.querySelector('details.runbook').id])"))
+    pitr_panel, s3_panel, mfa = panel[PITR], panel[S3], f"#{panel[MFA]}"
+    links = browser.js(f"""[...document.querySelectorAll('{mfa} .md a, {mfa} .md .md-inert')]
+        .map(a => [a.tagName, a.getAttribute('href'), a.textContent])""")
+    assert links == [["A", f"#{pitr_panel}", "restore the table"],
+                     ["A", f"#{s3_panel}-from-a-version", "roll objects back"],
+                     ["SPAN", None, "the cost runbook (cost-spike.md#alarms)"]]
+    # The target's policy is filtered out and its panel closed: following the link shows both.
+    assert browser.js(f"document.getElementById('{pitr_panel}').closest('section').hidden")
+    browser.click(f"{mfa} > summary")  # open the panel the link sits in
+    browser.wait_for(f"document.querySelector('{mfa}').open")
+    browser.click(f"{mfa} .md a")
+    browser.wait_for(f"location.hash === '#{pitr_panel}'")
+    assert browser.js(f"document.getElementById('{pitr_panel}').open")
+    assert not browser.js(f"document.getElementById('{pitr_panel}').closest('section').hidden")
+    assert _in_view(browser, pitr_panel)
+    # A subsection: its heading carries the id, inside the other policy's panel.
+    browser.click(f"{mfa} .md a[href$='-from-a-version']")
+    browser.wait_for(f"location.hash === '#{s3_panel}-from-a-version'")
+    assert browser.js(f"document.getElementById('{s3_panel}').open")
+    assert _in_view(browser, f"{s3_panel}-from-a-version")
+
+    # Every failing or error finding links to its own policy's runbook panel.
+    browser.open(page.as_uri() + "#status=fail,error")
+    rows = browser.js("""[...document.querySelectorAll('tbody.finding')].map(b => [
+        b.closest('section.policy').querySelector('details.runbook').id,
+        (b.querySelector('a.runbook-link') || {}).hash || ''])""")
+    issues = [f for f in result.findings if f.status in (Status.FAIL, Status.ERROR)]
+    assert len(rows) == len(issues) and all(link == f"#{own}" for own, link in rows), rows
+    browser.click("section.policy:not([hidden]) tbody.finding a.runbook-link")
+    first = rows[0][0]
+    browser.wait_for(f"location.hash === '#{first}'")
+    assert browser.js(f"document.getElementById('{first}').open") and _in_view(browser, first)
+    assert browser.problems() == []
+
+
+def test_drill_runbook_links_stay_in_the_report(browser: Browser, tmp_path: Path) -> None:
+    from preflight_scanner.reports import drill_html
+
+    from tests.test_drill_document import hostile_document
+
+    doc = hostile_document()
+    objects = next(s for s in doc["steps"] if s["id"] == "restore-objects")
+    tables = next(s for s in doc["steps"] if s["id"] == "restore-tables")
+    doc["runbooks"][objects["ref"]]["markdown"] = (
+        "## Restore S3 object versions\n\nFirst [restore the tables]"
+        f"(disaster-recovery.md#{tables['ref'].partition('#')[2]}); [nowhere](cost-spike.md#x).\n")
+    page = tmp_path / "drill.html"
+    page.write_text(drill_html.render(doc), encoding="utf-8")
+    browser.open_static(page.as_uri())
+    target = "step-restore-tables-runbook"
+    assert browser.js("document.querySelector('#step-restore-objects-runbook a').hash"
+                      ) == f"#{target}"
+    assert browser.js("document.querySelector('#step-restore-objects-runbook .md-inert')"
+                      ".textContent") == "nowhere (cost-spike.md#x)"
+    # Each step's runbook chip leads to its panel.
+    assert browser.js("document.querySelector('#step-restore-tables .policy-meta a.chip').hash"
+                      ) == f"#{target}"
+    panel = "document.getElementById('%s').closest('details')"
+    browser.click("#step-restore-objects .runbook > summary")
+    browser.wait_for(f"{panel % 'step-restore-objects-runbook'}.open")
+    assert not browser.js(f"{panel % target}.open")
+    browser.click("#step-restore-objects-runbook a")
+    browser.wait_for(f"location.hash === '#{target}'")
+    # No script in the drill report: the browser opens the <details> a fragment points into.
+    browser.wait_for(f"{panel % target}.open")
+    assert _in_view(browser, target)
+    assert browser.problems() == []
+
+
+# -- any screen: phone to desktop, and paper ---------------------------------------------------
+
+WIDTHS = (390, 768, 1400, 1920)
+# Elements that stick out of the viewport, or out of their card, without being inside a box
+# that scrolls sideways: what a reader would have to pan the page to see, or would never see.
+OUT_OF_BOX = """(() => {
+  const width = document.documentElement.clientWidth, out = [];
+  for (const e of document.querySelectorAll('body *')) {
+    const r = e.getBoundingClientRect();
+    if (!r.width || !r.height) continue;
+    let card = null, scrolls = false;
+    for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+      const overflow = getComputedStyle(a).overflowX;
+      if (overflow === 'auto' || overflow === 'scroll') { scrolls = true; break; }
+      if (!card && a.matches('.card, .policy')) card = a;
+    }
+    const limit = card ? card.getBoundingClientRect().right : width;
+    if (!scrolls && r.right > limit + 1) out.push(`${e.tagName}.${e.className} ${r.right} > ${limit}`);
+  }
+  return out.slice(0, 5);
+})()"""
+
+
+def _viewport(browser: Browser, width: int) -> None:
+    # A phone is emulated as one: a page wider than the screen would make Chromium zoom out
+    # (innerWidth grows) rather than scroll, so both widths are checked below.
+    browser.call("Emulation.setDeviceMetricsOverride", {
+        "width": width, "height": 844 if width < 500 else 1000, "deviceScaleFactor": 1,
+        "mobile": width < 500})
+
+
+def test_reports_fit_a_phone_and_a_desktop(browser: Browser, tmp_path: Path,
+                                           artifacts: Path) -> None:
+    from preflight_scanner.reports import drill_html
+
+    from tests.test_drill_document import hostile_document
+    from tests.test_reports_golden import sample_result
+    from tests.test_reports_html import with_locations
+
+    pages = {
+        "scan": (render(_linked_runbooks(sample_result())), "section.policy"),
+        "iac": (render(with_locations(sample_result(), hostile_id="evil")), "section.policy"),
+        "drill": (drill_html.render(hostile_document()), "section.step"),
+    }
+    try:
+        for name, (html, first) in pages.items():
+            page = tmp_path / f"{name}.html"
+            page.write_text(html, encoding="utf-8")
+            for width in WIDTHS:
+                _viewport(browser, width)
+                if name == "drill":
+                    browser.open_static(page.as_uri())
+                else:
+                    browser.open(page.as_uri() + "#status=fail,error")
+                # Everything laid out: runbook panels (their Markdown tables and code),
+                # passing resources.
+                browser.js("document.querySelectorAll('details').forEach(d => d.open = true)")
+                sizes = browser.js("[innerWidth, document.documentElement.scrollWidth]")
+                assert sizes == [width, width], (name, width, sizes, browser.js(OUT_OF_BOX))
+                assert browser.js(OUT_OF_BOX) == [], (name, width)
+                if width in (390, 1400):
+                    browser.screenshot(artifacts / f"{name}-{width}.png")
+                    browser.js(f"document.querySelector('{first}').scrollIntoView()")
+                    browser.screenshot(artifacts / f"{name}-{width}-detail.png")
+                    if name == "scan":
+                        browser.js("document.querySelector('.runbook-body .md').scrollIntoView()")
+                        browser.screenshot(artifacts / f"runbook-{width}.png")
+    finally:
+        browser.call("Emulation.setDeviceMetricsOverride",
+                     {"width": 1400, "height": 2000, "deviceScaleFactor": 1, "mobile": False})
+    assert browser.problems() == []
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs pdftotext (poppler-utils)")
+def test_the_printed_drill_fills_its_pages_breaks_no_word_and_numbers_pages(
+        browser: Browser, tmp_path: Path, artifacts: Path) -> None:
+    import html as html_text
+    import re
+
+    from preflight_scanner.reports import drill_html
+
+    from tests.test_drill_document import hostile_document
+
+    page = tmp_path / "drill.html"
+    page.write_text(drill_html.render(hostile_document()), encoding="utf-8")
+    browser.open_static(page.as_uri())
+    # The page size and margins come from the report's @page rule, page numbers from its
+    # margin boxes: the same as "Save as PDF" in the print dialog.
+    pdf = artifacts / "drill.pdf"
+    pdf.write_bytes(base64.b64decode(browser.call("Page.printToPDF", {
+        "printBackground": True, "preferCSSPageSize": True})["data"]))
+    browser.call("Emulation.setEmulatedMedia", {"media": "print"})
+    printed_words = set(re.findall(r"[a-z]{4,}", browser.js("document.body.innerText").lower()))
+    browser.call("Emulation.setEmulatedMedia", {"media": ""})
+
+    boxes = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True,
+                           capture_output=True, text=True).stdout
+    pages = re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', boxes, re.S)
+    assert len(pages) >= 4
+    for number, (_, height, body) in enumerate(pages, 1):
+        words = [(float(y), html_text.unescape(w)) for y, w in
+                 re.findall(r'<word [^>]*yMax="([\d.]+)">([^<]*)</word>', body)]
+        text = " ".join(w for _, w in words)
+        assert f"Page {number} of {len(pages)}" in text
+        if number < len(pages):  # no mostly blank page: the content reaches past half of it
+            content = [y for y, w in words if w not in ("Page", "of") and not w.isdigit()]
+            assert max(content) > float(height) * 0.5, f"page {number} is mostly blank"
+    # A word broken across lines (or cut at the paper's edge) leaves a fragment that is no
+    # word of the page: "preconditio", "tabl".
+    fragments = {w for w in re.findall(r"[a-z]{4,}", html_text.unescape(
+        " ".join(re.findall(r">([^<]*)</word>", boxes))).lower())} - printed_words - {"page"}
+    assert fragments == set()
+
+    # The scan report numbers its printed pages the same way.
+    from tests.test_reports_golden import sample_result
+
+    scan = tmp_path / "report.html"
+    scan.write_text(render(sample_result()), encoding="utf-8")
+    browser.open(scan.as_uri())
+    scan_pdf = tmp_path / "report.pdf"
+    scan_pdf.write_bytes(base64.b64decode(browser.call("Page.printToPDF", {
+        "printBackground": True, "preferCSSPageSize": True})["data"]))
+    text = subprocess.run(["pdftotext", str(scan_pdf), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    pages_text = [p for p in text.split("\f") if p.strip()]
+    assert all(f"Page {n} of {len(pages_text)}" in p for n, p in enumerate(pages_text, 1))

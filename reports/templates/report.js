@@ -26,6 +26,7 @@
   var applied = null;
   var hay = null;
   var copyText = new WeakMap();
+  var runbookTitles = [];
 
   var policyIndex = indexOf(data.policies);
   var policyTotals = data.policies.map(function () { return [0, 0, 0, 0]; });
@@ -312,7 +313,9 @@
     main.appendChild(accountCell(r));
     main.appendChild(el('td', 'region', data.regions[r[REG]]));
     main.appendChild(el('td', 'env', data.environments[r[ENV]]));
-    main.appendChild(el('td', 'msg', message));
+    var msg = el('td', 'msg', message);
+    if (r[ST] <= 1 && runbookTitles[r[P]]) msg.appendChild(runbookLink(r[P]));
+    main.appendChild(msg);
     body.appendChild(main);
 
     var evidence = JSON.parse(expand(data.strings[detail[1]], r));
@@ -377,6 +380,29 @@
     tr.appendChild(td);
     body.appendChild(tr);
     return body;
+  }
+
+  // Every failing or error finding links to its policy's runbook panel, beside its message.
+  function runbookLink(p) {
+    var line = el('div', 'res-sub runbook-ref');
+    var a = el('a', 'runbook-link', 'Runbook: ' + runbookTitles[p]);
+    a.href = '#runbook-p' + p;
+    line.appendChild(a);
+    return line;
+  }
+
+  // An in-page link to a runbook section (from a finding, or from one runbook to another):
+  // open the <details> around it, and show its policy if the filters hide it.
+  function reveal(hash) {
+    if (!hash || hash === '#' || isStateHash(hash)) return null;
+    var target = document.getElementById(decode(hash.slice(1)));
+    if (!target) return null;
+    var section = target.closest('section.policy');
+    if (section && section.hidden) { setControls({}); apply({}); }
+    for (var node = target; node; node = node.parentElement) {
+      if (node.tagName === 'DETAILS') node.open = true;
+    }
+    return target;
   }
 
   function pager(p, list, page, onPage) {
@@ -559,7 +585,11 @@
   // ---- wiring -------------------------------------------------------------------------
 
   function fromHash(scroll) {
-    if (!isStateHash(location.hash)) return;
+    if (!isStateHash(location.hash)) {
+      var target = reveal(location.hash);
+      if (target && scroll) target.scrollIntoView({ block: 'start' });
+      return;
+    }
     var state = parseHash(location.hash);
     setControls(state);
     apply(state);
@@ -584,6 +614,8 @@
     Array.prototype.forEach.call(document.querySelectorAll('section.policy'), function (section) {
       var p = Number(section.getAttribute('data-policy'));
       sections[p] = section;
+      var summary = section.querySelector('details.runbook summary strong');
+      runbookTitles[p] = summary ? summary.textContent : '';
       var passing = section.querySelector('[data-passing]');
       passing.addEventListener('toggle', function () {
         var rowsBox = section.querySelector('[data-pass-rows]');
@@ -619,6 +651,8 @@
       if (button && button.id !== 'copy-link') { copy(button); return; }
       if (target.closest('[data-action="reset"]')) { setControls({}); onControls(); return; }
       var link = target.closest('a[href^="#"]');
+      // The browser then scrolls to the revealed target itself.
+      if (link && !isStateHash(link.getAttribute('href'))) { reveal(link.getAttribute('href')); return; }
       if (link && isStateHash(link.getAttribute('href'))) {
         e.preventDefault();
         var state = parseHash(link.getAttribute('href'));
@@ -649,6 +683,7 @@
     setControls(initial);
     apply(initial, { force: true });
     if (serialize(initial)) scrollToResults(initial);
+    else fromHash(true);  // a link to a runbook section
     document.documentElement.setAttribute('data-ready', 'yes');
   }
 
