@@ -35,15 +35,16 @@ def explain(policy_id: str, policy_paths: tuple[str, ...], config_path: str | No
     """Explain a policy: what it checks, why, its parameters, mappings and fix."""
     from ..config import load_config
     from ..explain import explain as render
-    from ..policy import load_policies
-    from ..scan import configure_policies
+    from ..runner import prepare_policies
+    from ..suggest import did_you_mean
 
     config = load_config(config_path)
     runbooks = config.runbooks()
-    loaded = configure_policies(load_policies(list(policy_paths) or None, runbooks), config)
+    _, loaded = prepare_policies(config, policy_paths)
     policy = next((p for p in loaded if p.id == policy_id), None)
     if policy is None:
-        raise click.BadParameter(f"no loaded policy has id {policy_id!r} "
+        raise click.BadParameter(f"no loaded policy has id {policy_id!r}"
+                                 f"{did_you_mean(policy_id, [p.id for p in loaded])} "
                                  "(see `preflight policies`)", param_hint="POLICY_ID")
     click.echo(render(policy, runbooks), nl=False)
     return EXIT_OK

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..exitcodes import EXIT_OK
-from .options import split
+from .options import aws_options, use_aws_options
 
 
 @click.command()
@@ -18,8 +18,8 @@ from .options import split
 @click.option("--policies", "policy_paths", multiple=True, type=click.Path(),
               help="Policy file or directory (repeatable). Default: the built-in pack. Those "
                    "with the disaster-recovery category, or named by a step, are used.")
-@click.option("--regions", multiple=True, help="Regions to scan, comma-separated (repeatable).")
-@click.option("--out", "out_dir", default="preflight-drill", show_default=True,
+@aws_options
+@click.option("-o", "--out", "out_dir", default="preflight-drill", show_default=True,
               type=click.Path(file_okay=False),
               help="Directory for drill.json, drill.html and drill.md.")
 @click.option("--target", type=click.FloatRange(0, 100), default=None,
@@ -32,17 +32,21 @@ from .options import split
 @click.option("--waivers", "waivers", type=click.Path(dir_okay=False), default=None,
               help="Waivers file: waived checks leave the score and are listed with their "
                    "reasons.")
+@click.option("-v", "--verbose", "verbosity", count=True,
+              help="Log progress to stderr; -vv also each AWS request (credentials redacted).")
 def drill(config_path: str | None, policy_paths: tuple[str, ...], regions: tuple[str, ...],
           out_dir: str, target: float | None, since: str | None, history: str | None,
-          waivers: str | None) -> int:
+          waivers: str | None, profile: str | None, allow_unknown_regions: bool,
+          verbosity: int) -> int:
     """Disaster-recovery drill readiness: per runbook step, recovery points, score, drift,
     and the checklist with its commands filled in."""
     from ..drill.run import drill as run_drill
     from ..drill.run import exit_code
     from ..runner import configure_logging
 
-    configure_logging()
-    document, _ = run_drill(config_path, policy_paths, split(regions), Path(out_dir),
+    configure_logging(verbosity)
+    drill_regions = use_aws_options(profile, regions, allow_unknown_regions)
+    document, _ = run_drill(config_path, policy_paths, drill_regions, Path(out_dir),
                             target=target, since=Path(since) if since else None,
                             history=history, waivers=waivers)
     return exit_code(document)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import yaml
@@ -13,6 +13,9 @@ import yaml
 from . import estate
 from .estate import Stage
 from .server import moto_server, pointed_at
+
+if TYPE_CHECKING:
+    from preflight_scanner.reports.terminal import View
 
 REGIONS = ("us-east-1", "eu-west-1")
 
@@ -127,7 +130,7 @@ def _seed_staging(session: Any) -> None:
                                 primary="staging.d3ghi.amplifyapp.com", secondary=None)
 
 
-def run_demo(out_dir: Path) -> int:
+def run_demo(out_dir: Path, view: View | None = None) -> int:
     from preflight_scanner.reports import available
 
     from ..config import load_config
@@ -143,7 +146,7 @@ def run_demo(out_dir: Path) -> int:
         load_config(config_path)  # the demo's config must itself be valid
         click.echo(f"seeded a demo estate; config: {config_path}", err=True)
         code = scan_and_report(str(config_path), [], [], out_dir, _fail_on_low(), None,
-                               formats=available())
+                               formats=available(), view=view)
     click.echo(f"demo finished in {time.monotonic() - started:.1f}s "
                f"(exit code {code}: the estate has failures on purpose)", err=True)
     return 0 if code in (0, 1) else code
