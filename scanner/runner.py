@@ -14,7 +14,7 @@ from preflight_scanner.reports.text import inert
 
 from .config import load_config
 from .models import ScanResult, Severity, Status
-from .output import Content, prepare_destination, prepare_output_dir, publish, publish_to
+from .output import Content, prepare_destination, publish, publish_to
 from .redact import redact
 from .shard import Shard
 from .waivers import unknown_policy_names
@@ -259,14 +259,14 @@ def _known_ids(result: ScanResult) -> set[str]:
 MAX_PROBLEMS = 20
 
 
-def load_saved_report(path: Path) -> ScanResult:
+def load_saved_report(path: Path, document: object = None) -> ScanResult:
     """A report.json read back into a ScanResult: checked against the report schema first,
-    and every problem raised as an InputError naming the file (never a traceback)."""
+    and every problem raised as an InputError naming the file (never a traceback).
+    ``document``: the file's JSON when the caller has parsed it already."""
     from jsonschema import Draft202012Validator
     from preflight_scanner.reports.json_report import READABLE_VERSIONS, from_document, schema
 
     from .errors import InputError, Problem
-    from .yamlfile import parse_json
 
     hint = "pass a report.json written by `preflight scan` (`preflight schema report` prints its schema)"
 
@@ -274,7 +274,8 @@ def load_saved_report(path: Path) -> ScanResult:
              with_hint: bool = True) -> InputError:
         return InputError([Problem(str(path), line, column, message, hint if with_hint else "")])
 
-    document = parse_json(str(path), _read_report_text(path, fail))
+    if document is None:
+        document = read_saved_json(path, hint)
     version = document.get("schema_version") if isinstance(document, dict) else None
     if version is not None and version not in READABLE_VERSIONS:
         raise fail(f"schema_version {version!r} is not one this Preflight reads "
@@ -296,6 +297,18 @@ def load_saved_report(path: Path) -> ScanResult:
         return from_document(document)
     except (KeyError, TypeError, ValueError) as exc:
         raise fail(f"cannot rebuild the scan result: {exc!r}") from None
+
+
+def read_saved_json(path: Path, hint: str) -> object:
+    """A saved report's JSON (bounded: size, depth, numbers); InputError naming the file."""
+    from .errors import InputError, Problem
+    from .yamlfile import parse_json
+
+    def fail(message: str, line: int | None = None, column: int | None = None,
+             with_hint: bool = True) -> InputError:
+        return InputError([Problem(str(path), line, column, message, hint if with_hint else "")])
+
+    return parse_json(str(path), _read_report_text(path, fail))
 
 
 # A report of a very large estate is tens of MB; past this, reading it is the problem.
@@ -326,22 +339,3 @@ def _pointer(path: Iterable[object]) -> str:
 
 def _clip(message: str, limit: int = 300) -> str:
     return message if len(message) <= limit else message[: limit - 3] + "..."
-
-
-def rerender(report_path: Path, formats: Sequence[str], out_dir: Path | None) -> int:
-    """`preflight report`: re-render a saved report.json in other formats; no AWS call."""
-    from preflight_scanner.reports import available, load_renderers, parse_formats
-
-    from .exitcodes import EXIT_OK
-
-    names = parse_formats(formats) if formats else [n for n in available() if n != "json"]
-    load_renderers(names)
-    result = load_saved_report(report_path)
-    target = out_dir if out_dir is not None else report_path.parent
-    prepare_output_dir(target)
-    if "json" in names and (target / "report.json").resolve() == report_path.resolve():
-        names = [n for n in names if n != "json"]
-        click.echo(f"report: {report_path} (the input; left as it is)")
-    for path in write_reports(result, target, names):
-        click.echo(f"report: {path}")
-    return EXIT_OK

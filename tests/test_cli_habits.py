@@ -258,3 +258,58 @@ def test_a_waiver_naming_a_policy_no_policy_has_says_so(aws, tmp_path, capsys):
     assert ("waiver typo names 'dynamodb-pitr-enabld' (did you mean dynamodb-pitr-enabled?), "
             "which no policy has") in out
     assert "matched nothing" not in out
+
+
+# -- catalogue, schemas, re-rendering, history --------------------------------------------------
+
+def test_policies_lists_by_category_and_framework_as_a_table_or_json(capsys):
+    assert main(["policies", "--framework", "aws-fsbp", "--category", "disaster-recovery",
+                 "--format", "json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [p["id"] for p in listed] == ["dynamodb-deletion-protection", "dynamodb-pitr-enabled",
+                                         "s3-versioning-enabled"]
+    assert all("aws-fsbp" in p["frameworks"] and "disaster-recovery" in p["categories"]
+               for p in listed)
+    assert main(["policies", "--category", "cost"]) == 0
+    table = capsys.readouterr().out
+    assert "categories" in table.splitlines()[0] and "budget-alerts-configured" in table
+    assert "guardduty-enabled" not in table
+    assert main(["policies", "--framework", "nist"]) == 2
+    assert "known: aws-config, aws-fsbp" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("name", "title"), [
+    ("policy", "Preflight policy"), ("config", "Preflight configuration"),
+    ("report", "scan report"), ("drill", "drill.json"), ("waivers", "waivers"),
+])
+def test_every_published_schema_is_printed_by_name(capsys, name, title):
+    assert main(["schema", name]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["$schema"].startswith("https://json-schema.org/draft/2020-12")
+    assert title.lower() in document["title"].lower()
+
+
+def test_report_rerenders_a_drill_and_history_compares_only_like_with_like(aws, tmp_path, capsys):
+    estate.create_table(boto3.Session(), "us-east-1", "orders", pitr=True)
+    db = str(tmp_path / "history.db")
+    drill_dir = tmp_path / "drill"
+    assert main(["scan", "-o", str(tmp_path / "scan"), "--history", db,
+                 "--category", "disaster-recovery"]) in (0, 1)
+    assert main(["drill", "-o", str(drill_dir), "--history", db]) in (0, 1)
+    capsys.readouterr()
+    # A saved drill.json re-renders without AWS, into another directory.
+    again = tmp_path / "again"
+    assert main(["report", str(drill_dir / "drill.json"), "-o", str(again)]) == 0
+    assert sorted(p.name for p in again.iterdir()) == ["drill.html", "drill.md"]
+    assert (again / "drill.md").read_text() == (drill_dir / "drill.md").read_text()
+    assert main(["report", str(drill_dir / "drill.json"), "--format", "sarif"]) == 2
+    assert "a drill.json renders as html, md, json, not as sarif" in capsys.readouterr().err
+    # history options before or after the subcommand
+    assert main(["history", "--db", db, "list", "--json"]) == 0
+    kinds = [r["kind"] for r in json.loads(capsys.readouterr().out)]
+    assert kinds == ["scan", "drill"]
+    assert main(["history", "list", "--db", db, "--json"]) == 0
+    assert [r["kind"] for r in json.loads(capsys.readouterr().out)] == kinds
+    assert main(["history", "diff", "1", "2", "--db", db]) == 2
+    err = capsys.readouterr().err
+    assert "record 1 is a scan and record 2 a drill" in err and "Traceback" not in err

@@ -52,33 +52,48 @@ def drill(config_path: str | None, policy_paths: tuple[str, ...], regions: tuple
     return exit_code(document)
 
 
+def _store_options(command):
+    """--db and --config, accepted on `history` and on each of its subcommands alike
+    (`preflight history --db F list` and `preflight history list --db F`)."""
+    for option in reversed((
+        click.option("--db", "db", type=click.Path(dir_okay=False), default=None,
+                     help="History store (default: the config's history: key, else "
+                          "preflight.db)."),
+        click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                     help="preflight.yml, for its history: key."),
+    )):
+        command = option(command)
+    return command
+
+
 @click.group()
-@click.option("--db", "db", type=click.Path(dir_okay=False), default=None,
-              help="History store (default: the config's history: key, else preflight.db).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False),
-              help="preflight.yml, for its history: key.")
+@_store_options
 @click.pass_context
 def history(ctx: click.Context, db: str | None, config_path: str | None) -> None:
     """Recorded scans and drills: list them, compare two."""
     ctx.obj = {"db": db, "config": config_path}
 
 
-def _store(ctx: click.Context):
+def _store(ctx: click.Context, db: str | None, config_path: str | None):
     from ..drill.settings import load_drill_settings
     from ..history import HistoryStore
 
-    path = ctx.obj["db"] or load_drill_settings(ctx.obj["config"]).history or "preflight.db"
+    parent = ctx.obj or {}
+    db = db or parent.get("db")  # the subcommand's own option wins over the group's
+    config_path = config_path or parent.get("config")
+    path = db or load_drill_settings(config_path).history or "preflight.db"
     return HistoryStore(path, create=False)
 
 
 @history.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@_store_options
 @click.pass_context
-def list_scans(ctx: click.Context, as_json: bool) -> int:
+def list_scans(ctx: click.Context, as_json: bool, db: str | None, config_path: str | None) -> int:
     """List the recorded scans and drills, oldest first."""
     from tabulate import tabulate
 
-    with _store(ctx) as store:
+    with _store(ctx, db, config_path) as store:
         records = store.scans()
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in records], indent=2))
@@ -100,12 +115,15 @@ def list_scans(ctx: click.Context, as_json: bool) -> int:
 @click.argument("before", type=int)
 @click.argument("after", type=int)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@_store_options
 @click.pass_context
-def diff_scans(ctx: click.Context, before: int, after: int, as_json: bool) -> int:
-    """Compare two recorded scans: what was fixed, what regressed, what is new or gone."""
+def diff_scans(ctx: click.Context, before: int, after: int, as_json: bool, db: str | None,
+               config_path: str | None) -> int:
+    """Compare two recorded scans (or two drills): what was fixed, what regressed, what is
+    new or gone. A scan and a drill are not compared: their policy sets differ."""
     from ..history import CHANGE_KINDS, diff
 
-    with _store(ctx) as store:
+    with _store(ctx, db, config_path) as store:
         result = diff(store, before, after)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))

@@ -150,15 +150,16 @@ def _format_suggestions(values: Sequence[str]) -> str:
 
 
 @click.command()
-@click.argument("report_path", metavar="REPORT_JSON", type=click.Path(dir_okay=False))
+@click.argument("report_path", metavar="REPORT_JSON|DRILL_JSON", type=click.Path(dir_okay=False))
 @click.option("--format", "formats", multiple=True, metavar="FORMAT[,FORMAT...]",
               help=f"Formats to write, comma-separated (repeatable): {', '.join(FORMAT_NAMES)}. "
                    "Default: every available format but json.")
 @click.option("-o", "--out", "out_dir", default=None, type=click.Path(file_okay=False),
               help="Directory for the outputs. Default: the directory of REPORT_JSON.")
 def report(report_path: str, formats: tuple[str, ...], out_dir: str | None) -> int:
-    """Re-render a saved report.json (html, sarif, junit, md...) without calling AWS."""
-    from ..runner import rerender
+    """Re-render a saved report.json (html, sarif, junit, md...), or a drill.json (html, md),
+    without calling AWS."""
+    from ..rerender import rerender
 
     names = _formats(formats) if formats else []
     return rerender(Path(report_path), names, Path(out_dir) if out_dir else None)
