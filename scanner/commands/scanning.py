@@ -166,13 +166,16 @@ def report(report_path: str, formats: tuple[str, ...], out_dir: str | None) -> i
 
 
 @click.command()
-@click.option("--out", "out_dir", default="preflight-demo", show_default=True,
+@click.option("-o", "--out", "out_dir", default="preflight-demo", show_default=True,
               type=click.Path(file_okay=False), help="Directory for the demo report.")
+@click.option("--serve", is_flag=True, default=False,
+              help="Keep the fake AWS running after the scan, and print the environment to "
+                   "export and the commands to try against it; Ctrl-C stops it (exit 0).")
 @view_options
-def demo(out_dir: str, quiet: bool, verbosity: int, no_color: bool) -> int:
+def demo(out_dir: str, serve: bool, quiet: bool, verbosity: int, no_color: bool) -> int:
     """Scan a built-in fake estate (moto, in-process): the whole pipeline, no AWS account."""
     from ..demo import run_demo
     from ..output import prepare_output_dir
 
     view = make_view(quiet, verbosity, no_color)
-    return run_demo(prepare_output_dir(Path(out_dir)), view)
+    return run_demo(prepare_output_dir(Path(out_dir)), view, serve=serve)
