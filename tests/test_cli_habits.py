@@ -76,6 +76,10 @@ def test_iac_and_drill_check_their_region_too(tmp_path, capsys):
     assert "did you mean eu-central-1?" in capsys.readouterr().err
     assert main(["drill", "--regions", "ap-southeast-7x", "-o", str(tmp_path)]) == 2
     assert "unknown region 'ap-southeast-7x'" in capsys.readouterr().err
+    config = tmp_path / "preflight.yml"
+    config.write_text("regions: [eu-wset-1]\n")
+    assert main(["drill", "--config", str(config), "-o", str(tmp_path)]) == 2
+    assert f"{config}:1:" in capsys.readouterr().err
 
 
 # -- profile ------------------------------------------------------------------------------------
@@ -313,3 +317,20 @@ def test_report_rerenders_a_drill_and_history_compares_only_like_with_like(aws, 
     assert main(["history", "diff", "1", "2", "--db", db]) == 2
     err = capsys.readouterr().err
     assert "record 1 is a scan and record 2 a drill" in err and "Traceback" not in err
+
+
+def test_after_the_summary_the_most_severe_failures_and_with_verbose_all_of_them(aws, tmp_path,
+                                                                                  capsys):
+    estate.create_table(boto3.Session(), "us-east-1", "orders")  # no PITR (high), no autoscaling (medium)
+    args = ["scan", "-o", str(tmp_path / "out"), "--check", "dynamodb-pitr-enabled",
+            "--check", "dynamodb-autoscaling-registered"]
+    assert main(args) == 1
+    out = capsys.readouterr().out
+    assert "failing resources of the most severe policies (high):" in out
+    assert "FAIL high dynamodb-pitr-enabled  123456789012 us-east-1 aws.dynamodb.table orders" in out
+    assert "FAIL medium" not in out
+    assert "... and 1 more (-v lists every one" in out
+    assert main([*args, "-v"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL high dynamodb-pitr-enabled" in out and "FAIL medium dynamodb-autoscaling-registered" in out
+    assert "more (-v" not in out

@@ -46,6 +46,11 @@ def drill(config_path: str | None, policy_paths: tuple[str, ...], regions: tuple
 
     configure_logging(verbosity)
     drill_regions = use_aws_options(profile, regions, allow_unknown_regions)
+    if not drill_regions and not allow_unknown_regions:
+        from ..config import load_config
+        from ..runner import check_config_regions
+
+        check_config_regions(load_config(config_path))
     document, _ = run_drill(config_path, policy_paths, drill_regions, Path(out_dir),
                             target=target, since=Path(since) if since else None,
                             history=history, waivers=waivers)
