@@ -64,12 +64,21 @@ def guide(endpoint: str, out_dir: Path, config: Path, waivers: Path) -> list[str
         ("the commands in the runbooks, checked against the AWS API models",
          "preflight runbooks lint " + q(str(_builtin_runbooks()))),
     ]
+    if _has_runbooks_check():
+        steps.append(("what the runbooks rely on, checked live", "preflight runbooks check --help"))
     lines = ["", "The fake AWS keeps running. In another terminal:", "",
              "export " + " ".join(f"{k}={q(v)}" for k, v in env.items()), ""]
     for title, command in steps:
         lines += [f"# {title}", command, ""]
     lines.append("Press Ctrl-C here to stop the fake AWS (exit code 0).")
     return lines
+
+
+def _has_runbooks_check() -> bool:
+    """`runbooks check` (the live one) exists in this version: suggest it too."""
+    from ..commands.runbooks import runbooks
+
+    return "check" in runbooks.commands
 
 
 def _builtin_runbooks() -> Path:
