@@ -334,3 +334,15 @@ def test_after_the_summary_the_most_severe_failures_and_with_verbose_all_of_them
     out = capsys.readouterr().out
     assert "FAIL high dynamodb-pitr-enabled" in out and "FAIL medium dynamodb-autoscaling-registered" in out
     assert "more (-v" not in out
+
+
+def test_iam_policy_and_explain_accept_a_config_for_more_policies_than_loaded(tmp_path, capsys,
+                                                                              write_config):
+    config = write_config({"policies": {"s3-versioning-enabled": {"severity": "low"}}})
+    assert main(["iam-policy", "--config", str(config), "--policies", PITR]) == 0
+    captured = capsys.readouterr()
+    assert "dynamodb:DescribeContinuousBackups" in captured.out
+    assert "s3:GetBucketVersioning" not in captured.out
+    assert "note: the config's settings for s3-versioning-enabled are ignored" in captured.err
+    assert main(["explain", "dynamodb-pitr-enabled", "--config", str(config),
+                 "--policies", PITR]) == 0
