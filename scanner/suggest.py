@@ -8,10 +8,15 @@ from collections.abc import Iterable
 # difflib's ratio: 0.6 is its default; ids like "dynamodb-pitr-enabeld" score about 0.95,
 # unrelated ids of the same pack about 0.4.
 CUTOFF = 0.6
+# Names come from files too (a config's policy ids, a waiver's): matching time grows with the
+# product of the lengths, and no real name is this long.
+LONGEST = 200
 
 
 def closest(name: str, known: Iterable[str]) -> str | None:
     """The known name most like ``name``, if one is close enough to be a typo of it."""
+    if len(name) > LONGEST:
+        return None
     best: tuple[float, str] | None = None
     for candidate in sorted(set(known)):  # equally close: the first in order (us-east-1, not -2)
         score = difflib.SequenceMatcher(None, name, candidate).ratio()
