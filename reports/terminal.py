@@ -1,32 +1,56 @@
-"""The compact summary printed after a scan: one row per policy, then the totals."""
+"""The compact summary printed after a scan: one row per policy, the totals, then the
+failing resources of the most severe policies (every one with -v), like Prowler and Checkov."""
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
-from preflight_scanner.models import ScanResult, Status
+from preflight_scanner import colour
+from preflight_scanner.models import Finding, ScanResult, Status
 from tabulate import tabulate
 
 from .text import inert
 
+# Without -v the terminal lists at most this many failing resources: the report has them all.
+FAILING_SHOWN = 10
 
-def render(result: ScanResult) -> str:
+
+@dataclass(frozen=True)
+class View:
+    """How much the terminal shows, and whether in colour (--quiet, --verbose, --no-color)."""
+
+    quiet: bool = False  # only the policies with a failure or an error
+    verbose: bool = False  # every failing resource, not only the most severe ones
+    colour: bool = False
+
+
+def render(result: ScanResult, view: View = View()) -> str:
     counts: dict[str, Counter[Status]] = {p.id: Counter() for p in result.policies}
     for finding in result.findings:
         counts.setdefault(finding.policy_id, Counter())[finding.status] += 1
-    rows = [
-        [inert(p.id), p.severity.value, counts[p.id][Status.PASS], counts[p.id][Status.FAIL],
-         counts[p.id][Status.ERROR], inert(p.runbook)]
-        for p in sorted(result.policies, key=lambda p: (-p.severity.rank, p.id))
-    ]
-    table = tabulate(rows, headers=["policy", "severity", "pass", "fail", "error", "runbook"])
+    paint = view.colour
+
+    def count(policy_id: str, status: Status) -> str:
+        n = counts[policy_id][status]
+        return colour.status(status, str(n), paint and n > 0)
+
+    shown = [p for p in sorted(result.policies, key=lambda p: (-p.severity.rank, p.id))
+             if not view.quiet or counts[p.id][Status.FAIL] or counts[p.id][Status.ERROR]]
+    rows = [[inert(p.id), colour.severity(p.severity, paint), count(p.id, Status.PASS),
+             count(p.id, Status.FAIL), count(p.id, Status.ERROR), inert(p.runbook)]
+            for p in shown]
     total = Counter(f.status for f in result.findings)
     lines = [
-        table,
+        tabulate(rows, headers=["policy", "severity", "pass", "fail", "error", "runbook"],
+                 disable_numparse=True, colalign=("left", "left", "right", "right", "right",
+                                                  "left")),
         "",
         f"{len(result.accounts)} account(s), {len(result.regions)} region(s), "
         f"{len(result.policies)} policies, {result.api_calls} API calls: "
-        f"{total[Status.PASS]} pass, {total[Status.FAIL]} fail, {total[Status.ERROR]} error",
+        f"{colour.status(Status.PASS, f'{total[Status.PASS]} pass', paint)}, "
+        f"{colour.status(Status.FAIL, f'{total[Status.FAIL]} fail', paint)}, "
+        f"{colour.status(Status.ERROR, f'{total[Status.ERROR]} error', paint)}",
     ]
     if result.errors:
         lines.append(f"{len(result.errors)} read error(s): the scan is incomplete, see the report")
@@ -36,6 +60,35 @@ def render(result: ScanResult) -> str:
         for f in sorted(located, key=lambda f: (f.location.path, f.location.line, f.policy_id)):
             lines.append(inert(f"{f.location.describe()}: {f.status.value} {f.policy_id} "
                                f"[{f.severity.value}] {f.resource.name}: {f.message}"))
+    lines.extend(_failing(result, view))
     for note in result.notes:
         lines.append(inert(f"note: {note}"))
     return "\n".join(lines) + "\n"
+
+
+def _failing(result: ScanResult, view: View) -> list[str]:
+    """The failing and error findings of the most severe failing policies (all with -v)."""
+    failing = sorted((f for f in result.findings if f.location is None
+                      and f.status in (Status.FAIL, Status.ERROR)),
+                     key=lambda f: (-f.severity.rank, f.policy_id, f.key))
+    if not failing:
+        return []
+    if view.verbose:
+        shown, heading = failing, "failing resources:"
+    else:
+        worst = failing[0].severity
+        shown = [f for f in failing if f.severity is worst][:FAILING_SHOWN]
+        heading = f"failing resources of the most severe policies ({worst.value}):"
+    lines = ["", heading, *(_failing_line(f, view.colour) for f in shown)]
+    if len(shown) < len(failing):
+        lines.append(f"  ... and {len(failing) - len(shown)} more (-v lists every one; the "
+                     "report has them all)")
+    return lines
+
+
+def _failing_line(f: Finding, paint: bool) -> str:
+    r = f.resource
+    where = inert(f"{r.account_id} {r.region} {r.type} {r.name}")
+    return (f"  {colour.status(f.status, f.status.value.upper(), paint)} "
+            f"{colour.severity(f.severity, paint)} {inert(f.policy_id)}  {where}: "
+            f"{inert(f.message)}")

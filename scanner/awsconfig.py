@@ -20,6 +20,17 @@ class AwsConfigurationError(PreflightError):
     """The credential chain's configuration is wrong (exit code 2)."""
 
 
+# Set by --profile: the message about an unknown profile names the option, not AWS_PROFILE.
+_PROFILE_OPTION = {"given": False}
+
+
+def use_profile(name: str) -> None:
+    """--profile NAME: the same as AWS_PROFILE=NAME, for this process and its workers (the
+    collector's worker processes build their sessions from the environment)."""
+    os.environ["AWS_PROFILE"] = name
+    _PROFILE_OPTION["given"] = True
+
+
 def checked_session() -> boto3.Session:
     """A boto3 session whose profile and config files were read now, before any AWS call.
 
@@ -47,8 +58,9 @@ def configuration_problem(exc: BaseException) -> AwsConfigurationError | None:
     if isinstance(exc, errors.ProfileNotFound):
         return AwsConfigurationError(
             f"the AWS profile {exc.kwargs.get('profile')!r} does not exist "
-            f"({_profile_source()}). Fix: set AWS_PROFILE to a profile of "
-            f"{_config_files()}, or unset it to use the default credential chain")
+            f"({_profile_source()}). Fix: name a profile of "
+            f"{_config_files()} (--profile or AWS_PROFILE), or leave both unset for the "
+            "default credential chain")
     if isinstance(exc, errors.ConfigParseError):
         return AwsConfigurationError(
             f"the AWS config file {exc.kwargs.get('path')!r} cannot be parsed. Fix: correct "
@@ -67,6 +79,8 @@ def configuration_problem(exc: BaseException) -> AwsConfigurationError | None:
 
 
 def _profile_source() -> str:
+    if _PROFILE_OPTION["given"]:
+        return "from --profile"
     return "from AWS_PROFILE" if os.environ.get("AWS_PROFILE") else "named in the configuration"
 
 

@@ -75,7 +75,17 @@ def make_plan(needs: dict[str, set[str]]) -> Plan:
     return {name: tuple(REGISTRY[name].details_for(attrs)) for name, attrs in sorted(needs.items())}
 
 
-Progress = Callable[[int, int], None]
+@dataclass(frozen=True)
+class CollectProgress:
+    """Where a collection stands, in units a person can picture (the progress line)."""
+
+    accounts_done: int
+    accounts: int
+    regions: int
+    calls: int
+
+
+Progress = Callable[[CollectProgress], None]
 
 # Task priorities: lower runs first.
 OPEN, LIST, BATCH, PER_RESOURCE = range(4)
@@ -138,6 +148,7 @@ class Collector:
         self.account_window = account_window or max(2, max_workers // 2)
         self._submitted = 0
         self._finished = 0
+        self._accounts_done = 0
         # Every type whose tags come from the shared tagging listing: one listing per
         # account-region serves them all.
         self._tag_filters = frozenset(d.tagging_filter for details in plan.values()
@@ -177,7 +188,8 @@ class Collector:
                 self._task_ended(task.account)
             self._dispatch()
             if self.progress:
-                self.progress(self._finished, self._submitted)
+                self.progress(CollectProgress(self._accounts_done, len(self.accounts),
+                                              len(self.regions), self.sessions.call_log.total))
 
     def _submit(self, priority: int, service: str, fn: Callable[..., Any], args: tuple[Any, ...],
                 on_success: Callable[[Any], None], on_error: Callable[[BaseException], None],
@@ -204,6 +216,7 @@ class Collector:
         self._live[account.id] -= 1
         if self._live[account.id] == 0:  # nothing of it queued or running: release it
             del self._live[account.id]
+            self._accounts_done += 1
             self.sessions.release(account)
             self._open_next_accounts()
 

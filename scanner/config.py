@@ -7,8 +7,8 @@ policies. Missing file means: the caller's account, in the default region.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from .errors import InputError, Problem
 from .models import Severity
 from .policy.schema import scope_schema
 from .runbooks import RunbookLibrary
+from .suggest import did_you_mean
 from .yamlfile import Pointer, YamlDocument, load_yaml, stray_key_problem
 
 ACCOUNT_ID = r"^[0-9]{12}$"
@@ -71,6 +72,30 @@ class Config:
         if self.document is None:
             return Problem("(built-in defaults)", None, None, message, hint)
         return self.document.problem(pointer, message, hint)
+
+    def restricted_to(self, loaded: Collection[str], known: Collection[str]
+                      ) -> tuple[Config, list[str]]:
+        """This config without the overrides of policies that are not loaded, and a note for
+        each; an id that no policy has at all (``known``) is a typo: InputError with the
+        closest id."""
+        named = [(("policies", pid), pid) for pid in self.policies]
+        named += [(("parameters", env, pid), pid)
+                  for env, per_policy in self.parameters.items() for pid in per_policy]
+        problems = [self.problem(pointer, f"no policy has id {pid!r}{did_you_mean(pid, known)}",
+                                 "`preflight policies` lists the ids")
+                    for pointer, pid in named if pid not in known]
+        if problems:
+            raise InputError(problems)
+        absent = sorted({pid for _, pid in named if pid not in loaded})
+        if not absent:
+            return self, []
+        restricted = replace(
+            self,
+            policies={pid: o for pid, o in self.policies.items() if pid in loaded},
+            parameters={env: {pid: v for pid, v in per_policy.items() if pid in loaded}
+                        for env, per_policy in self.parameters.items()})
+        return restricted, [f"the config's settings for {pid} are ignored: that policy is not "
+                            "loaded in this run" for pid in absent]
 
     def parameters_for(self, policy_id: str, environment: str) -> dict[str, Any]:
         """Overrides for one policy in one environment; the environment's own win over '*'."""

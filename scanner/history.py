@@ -384,8 +384,19 @@ def diff_findings(before: Iterable[StoredFinding], after: Iterable[StoredFinding
     return out, unchanged
 
 
+class MixedKinds(PreflightError):
+    """A scan compared with a drill (exit 2): their policy sets differ by design."""
+
+
 def diff(store: HistoryStore, before_id: int, after_id: int) -> HistoryDiff:
     before, after = store.get(before_id), store.get(after_id)
+    if before.kind != after.kind:
+        # A drill evaluates only the disaster-recovery policies: against a scan, every other
+        # finding would read as added or removed, a difference of tools, not of the estate.
+        raise MixedKinds(f"record {before_id} is a {before.kind} and record {after_id} a "
+                         f"{after.kind}: they check different policy sets, so their difference "
+                         "would not be a change in your estate. Compare two scans or two drills "
+                         "(`preflight history list` shows each record's kind)")
     parts, unchanged = diff_findings(store.findings(before_id), store.findings(after_id))
     return HistoryDiff(before, after, *(tuple(parts[kind]) for kind in CHANGE_KINDS),
                        unchanged=unchanged)

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from .collect import Collector, Inventory, Progress, make_plan
+from .collect import Collector, CollectProgress, Inventory, Progress, make_plan
 from .models import Account
 
 # Below this many accounts per process, starting a process (about 0.7 s of imports) costs
@@ -70,11 +70,13 @@ def collect_in_processes(accounts: Sequence[Account], regions: Sequence[str],
     pool = context.Pool(len(shares), initializer=_ignore_interrupts)
     try:
         pending = [pool.apply_async(collect_share, (share,)) for share in shares]
-        results = []
-        for done, job in enumerate(pending, start=1):
+        results: list[Collected] = []
+        for job in pending:
             results.append(job.get())
-            if progress:
-                progress(done, len(pending))
+            if progress:  # a share at a time: its accounts are done together
+                progress(CollectProgress(sum(len(s.accounts) for s in shares[:len(results)]),
+                                         len(accounts), len(regions),
+                                         sum(r.calls.total() for r in results)))
         pool.close()
     except BaseException:
         pool.terminate()  # an interrupt (or a worker's crash): stop every process now

@@ -14,20 +14,39 @@ from preflight_scanner.reports.text import inert
 
 from .config import load_config
 from .models import ScanResult, Severity, Status
-from .output import Content, prepare_destination, prepare_output_dir, publish, publish_to
+from .output import Content, prepare_destination, publish, publish_to
 from .redact import redact
 from .shard import Shard
+from .waivers import unknown_policy_names
 
 if TYPE_CHECKING:
+    from preflight_scanner.reports.terminal import View
+
+    from .collect import CollectProgress
+    from .config import Config
+    from .policy.model import Policy
     from .s3dest import S3Location
+    from .selection import Selection
     from .waivers import WaiverFile
 
 
-def _progress(done: int, submitted: int) -> None:
-    click.echo(f"\rcollecting: {done}/{submitted} tasks", nl=False, err=True)
+def _progress(state: CollectProgress) -> None:
+    """One line on stderr, rewritten in place: accounts done (each in every region) and
+    the calls made so far, the unit a scan's cost and duration grow with."""
+    regions = f"{state.regions} region{'s' if state.regions != 1 else ''}"
+    click.echo(f"\rcollecting: {state.accounts_done}/{state.accounts} accounts done "
+               f"({regions} each), {state.calls} API calls \x1b[K", nl=False, err=True)
 
 
-def configure_logging(verbose: bool = False) -> None:
+# -vv: also each request botocore sends (operation, endpoint, parameters), through the same
+# redacting formatter. Not botocore.parsers: it logs response bodies, and an AssumeRole
+# answer's credentials are registered for redaction only after it is parsed.
+REQUEST_LOGGER = "botocore.endpoint"
+LOG_LEVELS = {0: logging.ERROR, 1: logging.INFO}
+
+
+def configure_logging(verbosity: int = 0) -> None:
+    """Logging to stderr, once per run, by the command: -v INFO, -vv DEBUG and requests."""
     from preflight_scanner.reports.text import InertFormatter
 
     class SafeFormatter(InertFormatter):
@@ -37,11 +56,19 @@ def configure_logging(verbose: bool = False) -> None:
             return redact(super().format(record))
 
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(SafeFormatter("preflight: %(levelname)s %(message)s"))
+    handler.setFormatter(SafeFormatter("preflight: %(levelname)s %(name)s: %(message)s"
+                                       if verbosity > 1 else
+                                       "preflight: %(levelname)s %(message)s"))
     root = logging.getLogger("preflight")
     root.handlers[:] = [handler]
-    root.setLevel(logging.INFO if verbose else logging.ERROR)
+    root.setLevel(LOG_LEVELS.get(int(verbosity), logging.DEBUG))
     root.propagate = False
+    requests = logging.getLogger(REQUEST_LOGGER)
+    verbose_requests = verbosity > 1
+    # Reset as well as set: an embedding program (or a test) runs several commands.
+    requests.handlers[:] = [handler] if verbose_requests else []
+    requests.setLevel(logging.DEBUG if verbose_requests else logging.NOTSET)
+    requests.propagate = not verbose_requests
 
 
 def render_reports(result: ScanResult, formats: Sequence[str]) -> dict[str, Content]:
@@ -77,31 +104,33 @@ class CiOptions:
     shard: Shard | None = None
     history: str | None = None  # record the scan in this SQLite store (default: config's)
     processes: int | None = None  # worker processes (default: config's, else automatic)
+    allow_unknown_regions: bool = False  # the config's regions unchecked (--allow-unknown-regions)
 
 
 def scan_and_report(config_path: str | None, policy_paths: Sequence[str], regions: Sequence[str],
                     out_dir: Path | S3Location, fail_on: Severity, max_workers: int | None,
                     formats: Sequence[str] = ("json",), *, gate: Gate | None = None,
-                    ci: CiOptions | None = None) -> int:
+                    ci: CiOptions | None = None, view: View | None = None,
+                    selection: Selection | None = None) -> int:
     import dataclasses
 
     from preflight_scanner.reports import load_renderers, parse_formats
 
-    from .policy import load_policies
     from .scan import run_scan
 
-    configure_logging()
     gate = dataclasses.replace(gate or Gate(), fail_on=fail_on)
     ci = ci or CiOptions()
     formats = parse_formats(formats, always=["json"])  # json first, always
     load_renderers(formats)  # a missing renderer fails here, before any AWS call
     config = load_config(config_path)
+    if not ci.allow_unknown_regions and not regions:
+        check_config_regions(config)
     if max_workers:
         config = dataclasses.replace(config, max_workers=max_workers)
     if ci.processes:
         config = dataclasses.replace(config, processes=ci.processes)
-    policies = load_policies(list(policy_paths) or None, runbooks=config.runbooks())
     waivers = _load_waivers(ci.waivers)
+    config, policies = prepare_policies(config, policy_paths, selection)
     baseline = _load_baseline(ci.baseline)  # both checked before any AWS call
     prepare_destination(out_dir)  # and so is the directory (or bucket) the results go to
     history_db = ci.history or config.history
@@ -119,7 +148,42 @@ def scan_and_report(config_path: str | None, policy_paths: Sequence[str], region
         from .history import record
 
         record(result, history_db)
-    return finish(result, out_dir, formats, gate, baseline)
+    return finish(result, out_dir, formats, gate, baseline, view)
+
+
+def prepare_policies(config: Config, policy_paths: Sequence[str],
+                     selection: Selection | None = None) -> tuple[Config, list[Policy]]:
+    """Load the policies, apply the config's overrides to the loaded ones (a note for each
+    policy left out; an id no policy has is an error) and apply the selection."""
+    from .policy import load_policies
+    from .scan import configure_policies
+    from .selection import Selection, known_policy_ids, select
+
+    loaded = load_policies(list(policy_paths) or None, runbooks=config.runbooks())
+    ids = {p.id for p in loaded}
+    named = {*config.policies, *(pid for per in config.parameters.values() for pid in per)}
+    known = ids if named <= ids else known_policy_ids(loaded)
+    config, notes = config.restricted_to(ids, known)
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    selected = select(configure_policies(loaded, config), selection or Selection())
+    # The scan applies the overrides again, to what it is given: only the selected ones'.
+    config, _ = config.restricted_to({p.id for p in selected}, known)
+    return config, selected
+
+
+def check_config_regions(config: Config) -> None:
+    """The config's regions, checked like --regions: a typo is exit 2 at its line."""
+    from .errors import InputError
+    from .regions import ESCAPE_OPTION, unknown_region_problems
+
+    problems = [config.problem(("regions", index), message,
+                               f"fix the name, or pass {ESCAPE_OPTION} for a region newer "
+                               "than this installation's botocore")
+                for index, region in enumerate(config.regions)
+                for message in unknown_region_problems([region])]
+    if problems:
+        raise InputError(problems)
 
 
 def _load_waivers(path: str | None) -> WaiverFile | None:
@@ -137,7 +201,7 @@ def _load_baseline(path: str | None) -> tuple[str, ScanResult] | None:
 
 
 def finish(result: ScanResult, out_dir: Path | S3Location, formats: Sequence[str], gate: Gate,
-           baseline: tuple[str, ScanResult] | None) -> int:
+           baseline: tuple[str, ScanResult] | None, view: View | None = None) -> int:
     """Compare with the baseline, write every format, print the summary, apply the gate."""
     from preflight_scanner.reports import terminal
 
@@ -150,7 +214,7 @@ def finish(result: ScanResult, out_dir: Path | S3Location, formats: Sequence[str
         click.echo("preflight: --fail-on-new without --baseline: every failure counts as new",
                    err=True)
     paths = publish_to(out_dir, render_reports(result, formats))
-    click.echo(terminal.render(result), nl=False)
+    click.echo(terminal.render(result, view or terminal.View()), nl=False)
     for line in ci_summary(result):
         click.echo(inert(line))
     for path in paths:
@@ -169,8 +233,15 @@ def ci_summary(result: ScanResult) -> list[str]:
         for w in result.waivers.in_state("expired"):
             lines.append(f"waiver {w.id} expired on {w.expires} ({w.owner}): {w.matched} "
                          f"finding(s) count again; renew or remove it ({w.source})")
-        for w in result.waivers.in_state("unused"):
-            lines.append(f"waiver {w.id} matched nothing: remove it ({w.source})")
+        unused = result.waivers.in_state("unused")
+        known = _known_ids(result) if unused else set()
+        for w in unused:
+            unknown = unknown_policy_names(w.policies, known)
+            if unknown:
+                lines.append(f"waiver {w.id} names {', '.join(unknown)}, which no policy has: "
+                             f"correct or remove it ({w.source})")
+            else:
+                lines.append(f"waiver {w.id} matched nothing: remove it ({w.source})")
     if result.baseline is not None:
         b = result.baseline
         lines.append(f"against the baseline from {b.started_at}: {b.new} new, {b.unchanged} "
@@ -178,17 +249,24 @@ def ci_summary(result: ScanResult) -> list[str]:
     return lines
 
 
+def _known_ids(result: ScanResult) -> set[str]:
+    """The ids a waiver may name: the scan's policies and the built-in pack's."""
+    from .policy import load_policies
+
+    return {p.id for p in result.policies} | {p.id for p in load_policies(None)}
+
+
 MAX_PROBLEMS = 20
 
 
-def load_saved_report(path: Path) -> ScanResult:
+def load_saved_report(path: Path, document: object = None) -> ScanResult:
     """A report.json read back into a ScanResult: checked against the report schema first,
-    and every problem raised as an InputError naming the file (never a traceback)."""
+    and every problem raised as an InputError naming the file (never a traceback).
+    ``document``: the file's JSON when the caller has parsed it already."""
     from jsonschema import Draft202012Validator
     from preflight_scanner.reports.json_report import READABLE_VERSIONS, from_document, schema
 
     from .errors import InputError, Problem
-    from .yamlfile import parse_json
 
     hint = "pass a report.json written by `preflight scan` (`preflight schema report` prints its schema)"
 
@@ -196,7 +274,8 @@ def load_saved_report(path: Path) -> ScanResult:
              with_hint: bool = True) -> InputError:
         return InputError([Problem(str(path), line, column, message, hint if with_hint else "")])
 
-    document = parse_json(str(path), _read_report_text(path, fail))
+    if document is None:
+        document = read_saved_json(path, hint)
     version = document.get("schema_version") if isinstance(document, dict) else None
     if version is not None and version not in READABLE_VERSIONS:
         raise fail(f"schema_version {version!r} is not one this Preflight reads "
@@ -218,6 +297,18 @@ def load_saved_report(path: Path) -> ScanResult:
         return from_document(document)
     except (KeyError, TypeError, ValueError) as exc:
         raise fail(f"cannot rebuild the scan result: {exc!r}") from None
+
+
+def read_saved_json(path: Path, hint: str) -> object:
+    """A saved report's JSON (bounded: size, depth, numbers); InputError naming the file."""
+    from .errors import InputError, Problem
+    from .yamlfile import parse_json
+
+    def fail(message: str, line: int | None = None, column: int | None = None,
+             with_hint: bool = True) -> InputError:
+        return InputError([Problem(str(path), line, column, message, hint if with_hint else "")])
+
+    return parse_json(str(path), _read_report_text(path, fail))
 
 
 # A report of a very large estate is tens of MB; past this, reading it is the problem.
@@ -248,22 +339,3 @@ def _pointer(path: Iterable[object]) -> str:
 
 def _clip(message: str, limit: int = 300) -> str:
     return message if len(message) <= limit else message[: limit - 3] + "..."
-
-
-def rerender(report_path: Path, formats: Sequence[str], out_dir: Path | None) -> int:
-    """`preflight report`: re-render a saved report.json in other formats; no AWS call."""
-    from preflight_scanner.reports import available, load_renderers, parse_formats
-
-    from .exitcodes import EXIT_OK
-
-    names = parse_formats(formats) if formats else [n for n in available() if n != "json"]
-    load_renderers(names)
-    result = load_saved_report(report_path)
-    target = out_dir if out_dir is not None else report_path.parent
-    prepare_output_dir(target)
-    if "json" in names and (target / "report.json").resolve() == report_path.resolve():
-        names = [n for n in names if n != "json"]
-        click.echo(f"report: {report_path} (the input; left as it is)")
-    for path in write_reports(result, target, names):
-        click.echo(f"report: {path}")
-    return EXIT_OK

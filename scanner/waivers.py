@@ -24,7 +24,7 @@ import functools
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from fnmatch import fnmatchcase
@@ -37,6 +37,7 @@ from preflight_scanner.reports import packaged_schema
 
 from .errors import InputError, Problem
 from .models import AppliedWaiver, Finding, Status, WaiverOutcome, WaiverReport
+from .suggest import did_you_mean
 from .yamlfile import Pointer, YamlDocument, load_yaml, stray_key_problem
 
 DEFAULT_MAX_DAYS = 90
@@ -151,10 +152,11 @@ class WaiverFile:
             raise InputError(problems)
         return WaiverMatcher(self, today, limit)
 
-    def _waiver_problem(self, index: int, waiver: Waiver, message: str, hint: str) -> Problem:
+    def _waiver_problem(self, index: int, waiver: Waiver, message: str, hint: str,
+                        key: str = "expires") -> Problem:
         if waiver.written_at is not None:
             return Problem(waiver.written_at[0], waiver.written_at[1], None, message, hint)
-        return self._problem(("waivers", index, "expires"), message, hint)
+        return self._problem(("waivers", index, key), message, hint)
 
     def _problem(self, pointer: Pointer, message: str, hint: str = "") -> Problem:
         if self.document is None:
@@ -322,3 +324,10 @@ def policies_needing_tags(file: WaiverFile | None, policy_ids: Sequence[str]) ->
     if file is None:
         return set()
     return {pid for pid in policy_ids for w in file.waivers if w.tags and w.names_policy(pid)}
+
+
+def unknown_policy_names(names: Sequence[str], known: Collection[str]) -> list[str]:
+    """Each policy id or glob of a waiver that no policy has, with the closest id: a typo
+    reads as such, not as a waiver that merely "matched nothing"."""
+    return [f"{name!r}{did_you_mean(name, known)}" for name in names
+            if not any(fnmatchcase(k, name) for k in known)]

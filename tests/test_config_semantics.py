@@ -7,7 +7,7 @@ from preflight_scanner.cli import main
 
 
 @pytest.mark.parametrize(("config_text", "line", "expected"), [
-    ("policies:\n  no-such-policy: {enabled: false}\n", 2, "no loaded policy has id 'no-such-policy'"),
+    ("policies:\n  no-such-policy: {enabled: false}\n", 2, "no policy has id 'no-such-policy'"),
     ("parameters:\n  prod:\n    lambda-timeout-bounds: {max_secs: 29}\n", 3,
      "lambda-timeout-bounds has no parameter 'max_secs'"),
     ("parameters:\n  prod:\n    lambda-timeout-bounds:\n      max_seconds: '29'\n", 4,

@@ -20,6 +20,8 @@ def test_demo_writes_a_valid_report_that_exercises_every_policy(aws, tmp_path, c
     assert main(["demo", "--out", str(out)]) == 0
     captured = capsys.readouterr()
     assert "report: " in captured.out and str(out / "report.json") in captured.out
+    # What it says is what it returns; the scan's own gate is reported beside it.
+    assert "exit code 0 (the scan's gate says 1: the estate fails on purpose)" in captured.err
     report = json.loads((out / "report.json").read_text())
     Draft202012Validator(schema()).validate(report)
     statuses = defaultdict(set)

@@ -277,11 +277,15 @@ def test_history_cli_lists_and_diffs(tmp_path, capsys, write_config):
     assert [line[:3] for line in lines] == [[str(a), "scan", "2026-01-05T10:00:00+00:00"],
                                              [str(b), "drill", "2026-04-05T10:00:00+00:00"]]
     assert lines[1][-2:] == ["100.0%", "(1/1)"]
-    assert main(["history", "--db", str(db), "diff", str(a), str(b)]) == 0
+    # A scan against a drill would list their different policy sets as changes: refused.
+    assert main(["history", "--db", str(db), "diff", str(a), str(b)]) == 2
+    assert f"record {a} is a scan and record {b} a drill" in capsys.readouterr().err
+    c = history.record(make_result("2026-04-06T10:00:00+00:00", {"orders": Status.PASS}), db)
+    assert main(["history", "--db", str(db), "diff", str(a), str(c)]) == 0
     out = capsys.readouterr().out
     assert "1 fixed, 0 regressed" in out and "orders" in out and "fail -> pass" in out
     assert main(["history", "--db", str(db), "list", "--json"]) == 0
-    assert [r["id"] for r in json.loads(capsys.readouterr().out)] == [a, b]
+    assert [r["id"] for r in json.loads(capsys.readouterr().out)] == [a, b, c]
     # The path can come from the config's history: key (relative to the config file).
     config = write_config({"regions": ["us-east-1"]})
     config.write_text(config.read_text() + "history: h.db\n")

@@ -6,8 +6,9 @@ from .drill import drill, history
 from .export import export, notify
 from .iac import iac
 from .iam import iam_policy
+from .init import init
 from .runbooks import runbooks
 from .scanning import demo, report, scan
 
-COMMANDS = (scan, report, demo, validate, list_policies, explain, runbook, resources, schema, merge,
+COMMANDS = (init, scan, report, demo, validate, list_policies, explain, runbook, resources, schema, merge,
             drill, history, iam_policy, iac, export, notify, runbooks)

@@ -4,6 +4,7 @@ runbook. None of them touches AWS."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -35,15 +36,16 @@ def explain(policy_id: str, policy_paths: tuple[str, ...], config_path: str | No
     """Explain a policy: what it checks, why, its parameters, mappings and fix."""
     from ..config import load_config
     from ..explain import explain as render
-    from ..policy import load_policies
-    from ..scan import configure_policies
+    from ..runner import prepare_policies
+    from ..suggest import did_you_mean
 
     config = load_config(config_path)
     runbooks = config.runbooks()
-    loaded = configure_policies(load_policies(list(policy_paths) or None, runbooks), config)
+    _, loaded = prepare_policies(config, policy_paths)
     policy = next((p for p in loaded if p.id == policy_id), None)
     if policy is None:
-        raise click.BadParameter(f"no loaded policy has id {policy_id!r} "
+        raise click.BadParameter(f"no loaded policy has id {policy_id!r}"
+                                 f"{did_you_mean(policy_id, [p.id for p in loaded])} "
                                  "(see `preflight policies`)", param_hint="POLICY_ID")
     click.echo(render(policy, runbooks), nl=False)
     return EXIT_OK
@@ -70,16 +72,39 @@ def runbook(ref: str, config_path: str | None) -> int:
 @click.command(name="policies")
 @click.option("--policies", "policy_paths", multiple=True, type=click.Path(),
               help="Policy file or directory (repeatable). Default: the built-in pack.")
-def list_policies(policy_paths: tuple[str, ...]) -> int:
-    """List the loaded policies."""
+@click.option("--category", "categories", multiple=True, metavar="NAME",
+              help="Only the policies of this category (repeatable).")
+@click.option("--framework", "frameworks", multiple=True, metavar="NAME",
+              help="Only the policies mapped to this framework (repeatable), e.g. aws-fsbp.")
+@click.option("--format", "output", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="A table for people, or JSON for scripts.")
+def list_policies(policy_paths: tuple[str, ...], categories: tuple[str, ...],
+                  frameworks: tuple[str, ...], output: str) -> int:
+    """List the loaded policies: severity, resource types, categories, frameworks, scope."""
     from tabulate import tabulate
 
     from ..policy import load_policies
+    from ..selection import Selection, select
 
-    rows = [[p.id, p.severity.value, ", ".join(p.resources), _scope_text(p.scope.to_dict()),
-             p.runbook] for p in load_policies(list(policy_paths))]
-    click.echo(tabulate(rows, headers=["id", "severity", "resource", "scope", "runbook"]))
+    policies = select(load_policies(list(policy_paths)),
+                      Selection(categories=categories, frameworks=frameworks))
+    if output == "json":
+        click.echo(json.dumps([_policy_entry(p) for p in policies], indent=2))
+        return EXIT_OK
+    rows = [[p.id, p.severity.value, ", ".join(p.resources), ", ".join(p.categories),
+             ", ".join(p.frameworks), _scope_text(p.scope.to_dict()), p.runbook]
+            for p in policies]
+    click.echo(tabulate(rows, headers=["id", "severity", "resource", "categories", "frameworks",
+                                       "scope", "runbook"]))
     return EXIT_OK
+
+
+def _policy_entry(policy: Any) -> dict[str, Any]:
+    return {"id": policy.id, "title": policy.title, "severity": policy.severity.value,
+            "resources": list(policy.resources), "categories": list(policy.categories),
+            "frameworks": {name: list(ids) for name, ids in policy.frameworks.items()},
+            "scope": policy.scope.to_dict(), "runbook": policy.runbook,
+            "parameters": {name: p.default for name, p in policy.parameters.items()}}
 
 
 def _scope_text(scope: dict[str, Any]) -> str:
@@ -108,21 +133,41 @@ def resources() -> int:
     return EXIT_OK
 
 
+def _policy_schema() -> dict[str, Any]:
+    from ..policy import policy_schema
+
+    return policy_schema()
+
+
+def _config_schema() -> dict[str, Any]:
+    from ..config import config_schema
+
+    return config_schema()
+
+
+def _packaged(filename: str) -> Callable[[], dict[str, Any]]:
+    def load() -> dict[str, Any]:
+        from preflight_scanner.reports import packaged_schema
+
+        return packaged_schema(filename)
+
+    return load
+
+
+# Every published schema, by name. The policy and config schemas are generated from the code
+# that validates; the others are files in reports/schemas/, one line each.
+SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
+    "policy": _policy_schema,
+    "config": _config_schema,
+    "report": _packaged("report.schema.json"),
+    "drill": _packaged("drill.schema.json"),
+    "waivers": _packaged("waivers.schema.json"),
+}
+
+
 @click.command()
-@click.argument("which", type=click.Choice(["policy", "config", "report"]), default="policy")
+@click.argument("which", type=click.Choice(list(SCHEMAS)), default="policy")
 def schema(which: str) -> int:
-    """Print a JSON Schema: policy (default), config or report."""
-    if which == "policy":
-        from ..policy import policy_schema
-
-        document = policy_schema()
-    elif which == "config":
-        from ..config import config_schema
-
-        document = config_schema()
-    else:
-        from preflight_scanner.reports.json_report import schema as report_schema
-
-        document = report_schema()
-    click.echo(json.dumps(document, indent=2))
+    """Print a published JSON Schema (default: policy)."""
+    click.echo(json.dumps(SCHEMAS[which](), indent=2))
     return EXIT_OK

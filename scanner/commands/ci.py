@@ -7,14 +7,14 @@ from pathlib import Path
 import click
 
 from ..models import ScanResult, Severity
-from .options import SEVERITIES
+from .options import SEVERITIES, make_view, view_options
 from .scanning import FORMAT_NAMES, _formats, gate_options
 
 
 @click.command()
 @click.argument("reports", nargs=-1, required=True, metavar="REPORT_JSON|S3_PREFIX...",
                 type=click.Path(dir_okay=False))
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False),
               metavar="DIR|S3_URI",
               help="Directory (or s3://bucket/prefix) for the merged report.json and the "
                    "--format ones.")
@@ -24,8 +24,10 @@ from .scanning import FORMAT_NAMES, _formats, gate_options
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True,
               help="Exit 1 when a failure at or above this severity exists.")
 @gate_options
+@view_options
 def merge(reports: tuple[str, ...], out_dir: str, formats: tuple[str, ...], fail_on: str,
-          baseline: str | None, fail_on_new: bool, fail_on_error: bool) -> int:
+          baseline: str | None, fail_on_new: bool, fail_on_error: bool, quiet: bool,
+          verbosity: int, no_color: bool) -> int:
     """Merge shard results (scan --shard K/N) into one report; exit with the gate's code.
 
     An S3 prefix (s3://bucket/run-42/) stands for every report.json under it. Results of
@@ -33,10 +35,10 @@ def merge(reports: tuple[str, ...], out_dir: str, formats: tuple[str, ...], fail
     shard missing are rejected (exit 2)."""
     from ..merge import load_results, merge_results
     from ..output import parse_destination, prepare_destination
-    from ..runner import Gate, _load_baseline, configure_logging, finish
+    from ..runner import Gate, _load_baseline, finish
     from ..s3dest import is_s3, load_s3_results, parse_s3
 
-    configure_logging()
+    view = make_view(quiet, verbosity, no_color)
     names = _formats(formats, always=["json"])
     inputs: list[tuple[Path | str, ScanResult]] = []
     for source in reports:
@@ -49,4 +51,4 @@ def merge(reports: tuple[str, ...], out_dir: str, formats: tuple[str, ...], fail
     prepare_destination(destination)
     result = merge_results(inputs)
     return finish(result, destination, names, Gate(Severity(fail_on), fail_on_new, fail_on_error),
-                  base)
+                  base, view)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..exitcodes import EXIT_OK
-from .options import split
+from .options import aws_options, use_aws_options
 
 
 @click.command()
@@ -18,8 +18,8 @@ from .options import split
 @click.option("--policies", "policy_paths", multiple=True, type=click.Path(),
               help="Policy file or directory (repeatable). Default: the built-in pack. Those "
                    "with the disaster-recovery category, or named by a step, are used.")
-@click.option("--regions", multiple=True, help="Regions to scan, comma-separated (repeatable).")
-@click.option("--out", "out_dir", default="preflight-drill", show_default=True,
+@aws_options
+@click.option("-o", "--out", "out_dir", default="preflight-drill", show_default=True,
               type=click.Path(file_okay=False),
               help="Directory for drill.json, drill.html and drill.md.")
 @click.option("--target", type=click.FloatRange(0, 100), default=None,
@@ -32,49 +32,73 @@ from .options import split
 @click.option("--waivers", "waivers", type=click.Path(dir_okay=False), default=None,
               help="Waivers file: waived checks leave the score and are listed with their "
                    "reasons.")
+@click.option("-v", "--verbose", "verbosity", count=True,
+              help="Log progress to stderr; -vv also each AWS request (credentials redacted).")
 def drill(config_path: str | None, policy_paths: tuple[str, ...], regions: tuple[str, ...],
           out_dir: str, target: float | None, since: str | None, history: str | None,
-          waivers: str | None) -> int:
+          waivers: str | None, profile: str | None, allow_unknown_regions: bool,
+          verbosity: int) -> int:
     """Disaster-recovery drill readiness: per runbook step, recovery points, score, drift,
     and the checklist with its commands filled in."""
     from ..drill.run import drill as run_drill
     from ..drill.run import exit_code
     from ..runner import configure_logging
 
-    configure_logging()
-    document, _ = run_drill(config_path, policy_paths, split(regions), Path(out_dir),
+    configure_logging(verbosity)
+    drill_regions = use_aws_options(profile, regions, allow_unknown_regions)
+    if not drill_regions and not allow_unknown_regions:
+        from ..config import load_config
+        from ..runner import check_config_regions
+
+        check_config_regions(load_config(config_path))
+    document, _ = run_drill(config_path, policy_paths, drill_regions, Path(out_dir),
                             target=target, since=Path(since) if since else None,
                             history=history, waivers=waivers)
     return exit_code(document)
 
 
+def _store_options(command):
+    """--db and --config, accepted on `history` and on each of its subcommands alike
+    (`preflight history --db F list` and `preflight history list --db F`)."""
+    for option in reversed((
+        click.option("--db", "db", type=click.Path(dir_okay=False), default=None,
+                     help="History store (default: the config's history: key, else "
+                          "preflight.db)."),
+        click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                     help="preflight.yml, for its history: key."),
+    )):
+        command = option(command)
+    return command
+
+
 @click.group()
-@click.option("--db", "db", type=click.Path(dir_okay=False), default=None,
-              help="History store (default: the config's history: key, else preflight.db).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False),
-              help="preflight.yml, for its history: key.")
+@_store_options
 @click.pass_context
 def history(ctx: click.Context, db: str | None, config_path: str | None) -> None:
     """Recorded scans and drills: list them, compare two."""
     ctx.obj = {"db": db, "config": config_path}
 
 
-def _store(ctx: click.Context):
+def _store(ctx: click.Context, db: str | None, config_path: str | None):
     from ..drill.settings import load_drill_settings
     from ..history import HistoryStore
 
-    path = ctx.obj["db"] or load_drill_settings(ctx.obj["config"]).history or "preflight.db"
+    parent = ctx.obj or {}
+    db = db or parent.get("db")  # the subcommand's own option wins over the group's
+    config_path = config_path or parent.get("config")
+    path = db or load_drill_settings(config_path).history or "preflight.db"
     return HistoryStore(path, create=False)
 
 
 @history.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@_store_options
 @click.pass_context
-def list_scans(ctx: click.Context, as_json: bool) -> int:
+def list_scans(ctx: click.Context, as_json: bool, db: str | None, config_path: str | None) -> int:
     """List the recorded scans and drills, oldest first."""
     from tabulate import tabulate
 
-    with _store(ctx) as store:
+    with _store(ctx, db, config_path) as store:
         records = store.scans()
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in records], indent=2))
@@ -96,12 +120,15 @@ def list_scans(ctx: click.Context, as_json: bool) -> int:
 @click.argument("before", type=int)
 @click.argument("after", type=int)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@_store_options
 @click.pass_context
-def diff_scans(ctx: click.Context, before: int, after: int, as_json: bool) -> int:
-    """Compare two recorded scans: what was fixed, what regressed, what is new or gone."""
+def diff_scans(ctx: click.Context, before: int, after: int, as_json: bool, db: str | None,
+               config_path: str | None) -> int:
+    """Compare two recorded scans (or two drills): what was fixed, what regressed, what is
+    new or gone. A scan and a drill are not compared: their policy sets differ."""
     from ..history import CHANGE_KINDS, diff
 
-    with _store(ctx) as store:
+    with _store(ctx, db, config_path) as store:
         result = diff(store, before, after)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..models import Severity
-from .options import SEVERITIES
+from .options import SEVERITIES, make_view, view_options
 from .scanning import FORMAT_NAMES, _formats
 
 # cfn-lint (and the ~150 MB it pulls in) is the `iac` extra: live scans, drills and runbook
@@ -45,7 +45,7 @@ def require_iac_extra() -> None:
               help="preflight.yml: environments, parameters, policy overrides.")
 @click.option("--policies", "policy_paths", multiple=True, type=click.Path(),
               help="Policy file or directory (repeatable). Default: the built-in pack.")
-@click.option("--out", "out_dir", default="preflight-iac", show_default=True,
+@click.option("-o", "--out", "out_dir", default="preflight-iac", show_default=True,
               type=click.Path(file_okay=False), help="Directory for report.json.")
 @click.option("--format", "formats", multiple=True, metavar="FORMAT[,FORMAT...]",
               help="Report formats besides report.json, comma-separated (repeatable): "
@@ -60,33 +60,33 @@ def require_iac_extra() -> None:
 @click.option("--max-waiver-days", type=click.IntRange(1, 3650), default=None,
               help="How far ahead any waiver (in the file or in a template) may expire "
                    "(default 90).")
+@click.option("--allow-unknown-regions", is_flag=True, default=False,
+              help="Accept a --region this installation's botocore does not list yet.")
+@view_options
 def iac(paths: tuple[str, ...], environment: str | None, parameters: tuple[str, ...],
         parameter_files: tuple[str, ...], source_dirs: tuple[str, ...], region: str,
         account_id: str, config_path: str | None, policy_paths: tuple[str, ...], out_dir: str,
         formats: tuple[str, ...], fail_on: str, fail_on_error: bool,
-        waivers_path: str | None, max_waiver_days: int | None) -> int:
+        waivers_path: str | None, max_waiver_days: int | None, allow_unknown_regions: bool,
+        quiet: bool, verbosity: int, no_color: bool) -> int:
     """Check CloudFormation templates, CDK output (cdk.out) and Terraform plans
     (terraform show -json) before they deploy; findings point at file:line."""
     require_iac_extra()
     from ..config import load_config
     from ..iac.run import parse_parameters, run_iac
     from ..output import prepare_output_dir
-    from ..policy import load_policies
-    from ..runner import Gate, configure_logging, finish
+    from ..regions import checked
+    from ..runner import Gate, _load_waivers, finish, prepare_policies
 
-    configure_logging()
+    view = make_view(quiet, verbosity, no_color)
+    checked([region], allow_unknown_regions, "--region")
     names = _formats(formats, always=["json"])
-    config = load_config(config_path)
-    policies = load_policies(list(policy_paths) or None, runbooks=config.runbooks())
-    waivers = None
-    if waivers_path:
-        from ..waivers import load_waivers
-
-        waivers = load_waivers(waivers_path)
+    waivers = _load_waivers(waivers_path)
+    config, policies = prepare_policies(load_config(config_path), policy_paths)
     prepare_output_dir(Path(out_dir))  # before the templates are read: results need a place
     result = run_iac(paths, config, policies, environment=environment,
                      parameters=parse_parameters(parameters, parameter_files), region=region,
                      account_id=account_id, source_dirs=source_dirs, waivers=waivers,
                      max_waiver_days=max_waiver_days)
     return finish(result, Path(out_dir), names,
-                  Gate(Severity(fail_on), False, fail_on_error), None)
+                  Gate(Severity(fail_on), False, fail_on_error), None, view)

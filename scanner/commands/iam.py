@@ -28,9 +28,8 @@ def iam_policy(policy_paths: tuple[str, ...], config_path: str | None, partition
     """
     from ..config import load_config
     from ..iam import iam_policy as build
-    from ..policy import load_policies
+    from ..runner import prepare_policies
 
-    config = load_config(config_path)
-    policies = load_policies(list(policy_paths) or None, runbooks=config.runbooks())
+    config, policies = prepare_policies(load_config(config_path), policy_paths)
     click.echo(json.dumps(build(policies, config, partition), indent=2))
     return EXIT_OK

@@ -9,9 +9,38 @@ import click
 from preflight_scanner.reports import FORMATS
 
 from ..models import Severity
-from .options import SEVERITIES, split
+from .options import SEVERITIES, aws_options, make_view, use_aws_options, view_options
 
 FORMAT_NAMES = tuple(FORMATS)
+
+
+def selection_options(command):
+    """--check, --exclude-check, --severity, --category, --framework."""
+    for option in reversed((
+        click.option("--check", "checks", multiple=True, metavar="POLICY_ID",
+                     help="Evaluate only this policy (repeatable)."),
+        click.option("--exclude-check", "excluded", multiple=True, metavar="POLICY_ID",
+                     help="Do not evaluate this policy (repeatable)."),
+        click.option("--severity", "min_severity", type=click.Choice(SEVERITIES), default=None,
+                     help="Evaluate only the policies at or above this severity."),
+        click.option("--category", "categories", multiple=True, metavar="NAME",
+                     help="Evaluate only the policies of this category (repeatable), e.g. "
+                          "disaster-recovery."),
+        click.option("--framework", "frameworks", multiple=True, metavar="NAME",
+                     help="Evaluate only the policies mapped to this framework (repeatable), "
+                          "e.g. aws-fsbp."),
+    )):
+        command = option(command)
+    return command
+
+
+def make_selection(checks: Sequence[str], excluded: Sequence[str], min_severity: str | None,
+                   categories: Sequence[str], frameworks: Sequence[str]):
+    from ..selection import Selection
+
+    return Selection(tuple(checks), tuple(excluded),
+                     Severity(min_severity) if min_severity else None,
+                     tuple(categories), tuple(frameworks))
 
 
 def gate_options(command):
@@ -34,8 +63,8 @@ def gate_options(command):
               help="preflight.yml: accounts, regions, environments, parameters.")
 @click.option("--policies", "policy_paths", multiple=True, type=click.Path(),
               help="Policy file or directory (repeatable). Default: the built-in pack.")
-@click.option("--regions", multiple=True, help="Regions to scan, comma-separated (repeatable).")
-@click.option("--out", "out_dir", default="preflight-report", show_default=True, metavar="DIR|S3_URI",
+@aws_options
+@click.option("-o", "--out", "out_dir", default="preflight-report", show_default=True, metavar="DIR|S3_URI",
               type=click.Path(file_okay=False),
               help="Directory for report.json and the --format ones, or an S3 prefix "
                    "(s3://bucket/run-42/shard-3) for shards on machines without a shared disk.")
@@ -63,26 +92,36 @@ def gate_options(command):
 @click.option("--history", "history_db", type=click.Path(dir_okay=False), default=None,
               help="Record this scan in a history store (SQLite); default: the config's "
                    "history: key.")
+@selection_options
+@view_options
 def scan(config_path: str | None, policy_paths: tuple[str, ...], regions: tuple[str, ...],
          out_dir: str, fail_on: str, max_workers: int | None, formats: tuple[str, ...],
          baseline: str | None, fail_on_new: bool, fail_on_error: bool,
          waivers_path: str | None, max_waiver_days: int | None, shard_spec: str | None,
-         history_db: str | None, processes: int | None) -> int:
+         history_db: str | None, processes: int | None, profile: str | None,
+         allow_unknown_regions: bool, checks: tuple[str, ...], excluded: tuple[str, ...],
+         min_severity: str | None, categories: tuple[str, ...], frameworks: tuple[str, ...],
+         quiet: bool, verbosity: int, no_color: bool) -> int:
     """Scan the configured accounts and regions; write DIR/report.json (and --format ones)."""
     from ..output import parse_destination
     from ..runner import CiOptions, Gate, scan_and_report
     from ..shard import parse_shard
 
+    view = make_view(quiet, verbosity, no_color)
+    scan_regions = use_aws_options(profile, regions, allow_unknown_regions)
     names = _formats(formats, always=["json"])
     try:
         shard = parse_shard(shard_spec) if shard_spec is not None else None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="'--shard'") from None
-    return scan_and_report(config_path, policy_paths, split(regions), parse_destination(out_dir),
+    return scan_and_report(config_path, policy_paths, scan_regions, parse_destination(out_dir),
                            Severity(fail_on), max_workers, names,
                            gate=Gate(Severity(fail_on), fail_on_new, fail_on_error),
                            ci=CiOptions(waivers_path, max_waiver_days, baseline, shard,
-                                        history_db, processes))
+                                        history_db, processes, allow_unknown_regions),
+                           view=view,
+                           selection=make_selection(checks, excluded, min_severity, categories,
+                                                    frameworks))
 
 
 def _formats(values: Sequence[str], always: Sequence[str] = ()) -> list[str]:
@@ -94,31 +133,49 @@ def _formats(values: Sequence[str], always: Sequence[str] = ()) -> list[str]:
         names = parse_formats(values, always=always)
         load_renderers(names)
     except FormatError as exc:
-        raise click.BadParameter(str(exc), param_hint="'--format'") from None
+        raise click.BadParameter(str(exc) + _format_suggestions(values),
+                                 param_hint="'--format'") from None
     return names
 
 
+def _format_suggestions(values: Sequence[str]) -> str:
+    from preflight_scanner.reports import FORMATS
+
+    from ..suggest import closest
+
+    names = [part.strip().lower() for value in values for part in value.split(",")]
+    hints = [f"{match} for {name!r}" for name in names
+             if name and name not in FORMATS and (match := closest(name, FORMATS))]
+    return f" (did you mean {', '.join(hints)}?)" if hints else ""
+
+
 @click.command()
-@click.argument("report_path", metavar="REPORT_JSON", type=click.Path(dir_okay=False))
+@click.argument("report_path", metavar="REPORT_JSON|DRILL_JSON", type=click.Path(dir_okay=False))
 @click.option("--format", "formats", multiple=True, metavar="FORMAT[,FORMAT...]",
               help=f"Formats to write, comma-separated (repeatable): {', '.join(FORMAT_NAMES)}. "
                    "Default: every available format but json.")
-@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
+@click.option("-o", "--out", "out_dir", default=None, type=click.Path(file_okay=False),
               help="Directory for the outputs. Default: the directory of REPORT_JSON.")
 def report(report_path: str, formats: tuple[str, ...], out_dir: str | None) -> int:
-    """Re-render a saved report.json (html, sarif, junit, md...) without calling AWS."""
-    from ..runner import rerender
+    """Re-render a saved report.json (html, sarif, junit, md...), or a drill.json (html, md),
+    without calling AWS."""
+    from ..rerender import rerender
 
     names = _formats(formats) if formats else []
     return rerender(Path(report_path), names, Path(out_dir) if out_dir else None)
 
 
 @click.command()
-@click.option("--out", "out_dir", default="preflight-demo", show_default=True,
+@click.option("-o", "--out", "out_dir", default="preflight-demo", show_default=True,
               type=click.Path(file_okay=False), help="Directory for the demo report.")
-def demo(out_dir: str) -> int:
+@click.option("--serve", is_flag=True, default=False,
+              help="Keep the fake AWS running after the scan, and print the environment to "
+                   "export and the commands to try against it; Ctrl-C stops it (exit 0).")
+@view_options
+def demo(out_dir: str, serve: bool, quiet: bool, verbosity: int, no_color: bool) -> int:
     """Scan a built-in fake estate (moto, in-process): the whole pipeline, no AWS account."""
     from ..demo import run_demo
     from ..output import prepare_output_dir
 
-    return run_demo(prepare_output_dir(Path(out_dir)))
+    view = make_view(quiet, verbosity, no_color)
+    return run_demo(prepare_output_dir(Path(out_dir)), view, serve=serve)

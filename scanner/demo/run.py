@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import yaml
@@ -13,6 +13,9 @@ import yaml
 from . import estate
 from .estate import Stage
 from .server import moto_server, pointed_at
+
+if TYPE_CHECKING:
+    from preflight_scanner.reports.terminal import View
 
 REGIONS = ("us-east-1", "eu-west-1")
 
@@ -127,10 +130,16 @@ def _seed_staging(session: Any) -> None:
                                 primary="staging.d3ghi.amplifyapp.com", secondary=None)
 
 
-def run_demo(out_dir: Path) -> int:
+def run_demo(out_dir: Path, view: View | None = None, serve: bool = False) -> int:
+    """Seed, scan, report; with ``serve``, keep the fake AWS up until Ctrl-C.
+
+    The demo exits 0 when its scan worked: the estate's failures are there on purpose, so
+    the scan's own gate (1) is reported, not returned. What it prints is what it returns.
+    """
     from preflight_scanner.reports import available
 
     from ..config import load_config
+    from ..exitcodes import EXIT_FAILURES, EXIT_OK
     from ..runner import scan_and_report
 
     started = time.monotonic()
@@ -142,11 +151,28 @@ def run_demo(out_dir: Path) -> int:
         config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
         load_config(config_path)  # the demo's config must itself be valid
         click.echo(f"seeded a demo estate; config: {config_path}", err=True)
-        code = scan_and_report(str(config_path), [], [], out_dir, _fail_on_low(), None,
-                               formats=available())
-    click.echo(f"demo finished in {time.monotonic() - started:.1f}s "
-               f"(exit code {code}: the estate has failures on purpose)", err=True)
-    return 0 if code in (0, 1) else code
+        gate = scan_and_report(str(config_path), [], [], out_dir, _fail_on_low(), None,
+                               formats=available(), view=view)
+        code = EXIT_OK if gate in (EXIT_OK, EXIT_FAILURES) else gate
+        click.echo(f"demo finished in {time.monotonic() - started:.1f}s: exit code {code}"
+                   + (f" (the scan's gate says {gate}: the estate fails on purpose)"
+                      if gate != code else ""), err=True)
+        if serve and code == EXIT_OK:
+            from .explore import guide, serve_until_stopped, write_sample_waivers
+
+            waivers = write_sample_waivers(out_dir)
+            for line in guide(endpoint, out_dir.resolve(), config_path.resolve(),
+                              waivers.resolve()):
+                click.echo(line)
+            serve_until_stopped()
+    if serve:
+        # Ctrl-C must end the process promptly. The fake estate left about 10^5 objects in
+        # cycles; the interpreter's final collection of them took seconds, to free memory
+        # the exiting process gives back anyway. Frozen objects are not collected.
+        import gc
+
+        gc.freeze()
+    return code
 
 
 def _fail_on_low():
