@@ -285,6 +285,7 @@ def test_policies_lists_by_category_and_framework_as_a_table_or_json(capsys):
 @pytest.mark.parametrize(("name", "title"), [
     ("policy", "Preflight policy"), ("config", "Preflight configuration"),
     ("report", "scan report"), ("drill", "drill.json"), ("waivers", "waivers"),
+    ("runbooks", "runbooks.json"), ("policy-tests", "policy test cases"),
 ])
 def test_every_published_schema_is_printed_by_name(capsys, name, title):
     assert main(["schema", name]) == 0

@@ -162,7 +162,15 @@ SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
     "report": _packaged("report.schema.json"),
     "drill": _packaged("drill.schema.json"),
     "waivers": _packaged("waivers.schema.json"),
+    "runbooks": _packaged("runbooks.schema.json"),
+    "policy-tests": lambda: _policy_test_schema(),
 }
+
+
+def _policy_test_schema() -> dict[str, Any]:
+    from ..policytest.schema import case_file_schema
+
+    return case_file_schema()
 
 
 @click.command()
