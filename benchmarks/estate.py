@@ -183,7 +183,7 @@ class EstateSpec:
 
 def _place(size: Size, account: str, region: str, a: int, r: int) -> RegionEstate:
     place = RegionEstate(account, region)
-    suffix = f"{account[-4:]}-{region}"
+    suffix = f"{account}-{region}"  # bucket names are global: the whole account id
     for k in range(size.tables):
         place.tables.append(Table(
             f"table-{k:03d}", on_demand=k % 4 == 0, pitr=k % 3 != 0,
