@@ -237,12 +237,10 @@ def seed(size: Size, endpoint: str, workers: int = 6) -> EstateSpec:
         places.setdefault(p.account, []).append(p)
 
     def open_account(account_id: str) -> list[tuple[Any, RegionEstate, str | None]]:
-        session = _session(account_id, sts)
+        session = _AccountClients(account_id, sts)
         role = None
         if size.functions:
-            with _CLIENTS:
-                iam = session.client("iam", endpoint_url=endpoint)
-            role = iam.create_role(
+            role = session.client("iam", endpoint_url=endpoint).create_role(
                 RoleName="bench-fn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
         return [(session, p, role) for p in places[account_id]]
 
@@ -255,20 +253,34 @@ def seed(size: Size, endpoint: str, workers: int = 6) -> EstateSpec:
     return spec
 
 
-def _session(account_id: str, sts: Any) -> Any:
-    import boto3
+class _AccountClients:
+    """Clients for one account, all from one boto3 session (service models load once, not
+    once per account: with a session per account, seeding 200 accounts spent minutes
+    of CPU loading models) with the account's assumed-role keys."""
 
-    if account_id == MANAGEMENT_ACCOUNT:
-        return boto3.Session(region_name="us-east-1")
-    creds = sts.assume_role(
-        RoleArn=f"arn:aws:iam::{account_id}:role/{MEMBER_ROLE}", RoleSessionName="seed"
-    )["Credentials"]
-    return boto3.Session(aws_access_key_id=creds["AccessKeyId"],
-                         aws_secret_access_key=creds["SecretAccessKey"],
-                         aws_session_token=creds["SessionToken"], region_name="us-east-1")
+    base: Any = None
+
+    def __init__(self, account_id: str, sts: Any) -> None:
+        import boto3
+
+        with _CLIENTS:
+            if _AccountClients.base is None:
+                _AccountClients.base = boto3.Session(region_name="us-east-1")
+        self.keys: dict[str, str] = {}
+        if account_id != MANAGEMENT_ACCOUNT:
+            creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account_id}:role/{MEMBER_ROLE}",
+                                    RoleSessionName="seed")["Credentials"]
+            self.keys = {"aws_access_key_id": creds["AccessKeyId"],
+                         "aws_secret_access_key": creds["SecretAccessKey"],
+                         "aws_session_token": creds["SessionToken"]}
+
+    def client(self, service: str, **kwargs: Any) -> Any:
+        kwargs.setdefault("region_name", "us-east-1")
+        with _CLIENTS:
+            return self.base.client(service, **kwargs, **self.keys)
 
 
-# Creating clients from one session is not thread-safe; places of an account share one.
+# Creating clients from one session is not thread-safe.
 _CLIENTS = threading.Lock()
 
 
@@ -282,15 +294,14 @@ def _zip() -> bytes:
 _ZIP = _zip()
 
 
-def _seed_place(session: Any, endpoint: str, p: RegionEstate, role_arn: str | None) -> None:
+def _seed_place(session: _AccountClients, endpoint: str, p: RegionEstate, role_arn: str | None) -> None:
     import botocore.config
 
     config = botocore.config.Config(retries={"mode": "standard", "max_attempts": 10})
 
     def client(service: str) -> Any:
-        with _CLIENTS:
-            return session.client(service, region_name=p.region, endpoint_url=endpoint,
-                                  config=config)
+        return session.client(service, region_name=p.region, endpoint_url=endpoint,
+                               config=config)
 
     ddb, scaling = client("dynamodb"), client("application-autoscaling")
     for t in p.tables:
