@@ -2,11 +2,15 @@
 
     python benchmarks/yardstick.py --config preflight.yml --plan '{"aws.dynamodb.table": [...]}'
 
-One process, one thread pool (``--workers``), one boto3 session per account and a client per
-account, region and service created on first use and kept, as a script written straight on
-boto3 would. It makes the calls ``benchmarks/minimum.py`` counts for the plan (the same
-listings, the same page sizes, one detail call per resource, one batch call per
-account-region, a dataset two types share fetched once) and nothing else: it does not
+One process, one thread pool (``--workers``), and a client per account, region and service
+created on first use and kept, as a script written straight on boto3 would; every client
+comes from one boto3 session with the account's assumed-role keys, so the service models
+load once (a session per account costs about four times as much per client:
+benchmarks/client_cost.py), which makes this the stricter yardstick.
+
+It makes the calls ``benchmarks/minimum.py`` counts for the plan (the same listings, the
+same page sizes, one detail call per resource, one batch call per account-region, a
+dataset two types share fetched once) and nothing else: it does not
 evaluate, it keeps only what a policy would read, and it writes no report. run.py runs it in
 the same run as Preflight, against the same proxy, and checks its calls equal the minimum:
 so Preflight's wall time, CPU and memory are measured against the least a boto3 client
@@ -58,7 +62,7 @@ class Scanner:
         self.workers = workers
         self.client_config = botocore.config.Config(
             retries={"mode": "standard", "max_attempts": 5}, max_pool_connections=workers)
-        self.sessions: dict[str, Any] = {}
+        self.keys: dict[str, dict[str, str]] = {}  # account -> its assumed-role keys
         self.clients: dict[tuple[str, str, str], Any] = {}
         self.lock = threading.Lock()  # boto3 sessions are not thread-safe for creating clients
         self.found: Counter[str] = Counter()
@@ -73,32 +77,31 @@ class Scanner:
             with self.lock:
                 client = self.clients.get(key)
                 if client is None:
-                    client = self.clients[key] = self.sessions[account].client(
-                        service, region_name=region, config=self.client_config)
+                    client = self.clients[key] = self.home.client(
+                        service, region_name=region, config=self.client_config,
+                        **self.keys[account])
         return client
 
     # -- the scan ------------------------------------------------------------------------
 
     def run(self) -> None:
         regions = self.config["regions"]
-        home = self.boto3.Session(region_name=regions[0])
+        home = self.home = self.boto3.Session(region_name=regions[0])
         with self.lock:
             sts = home.client("sts", config=self.client_config)
         caller = sts.get_caller_identity()["Account"]
         accounts = [a["Id"] for page in home.client("organizations", config=self.client_config)
                     .get_paginator("list_accounts").paginate() for a in page["Accounts"]]
-        self.sessions[caller] = home
+        self.keys[caller] = {}
         role = self.config["role_name"]
 
         def open_account(account: str) -> list[Callable[[], Any]]:
             if account != caller:
                 creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{role}",
                                         RoleSessionName="yardstick")["Credentials"]
-                with self.lock:
-                    self.sessions[account] = self.boto3.Session(
-                        aws_access_key_id=creds["AccessKeyId"],
-                        aws_secret_access_key=creds["SecretAccessKey"],
-                        aws_session_token=creds["SessionToken"])
+                self.keys[account] = {"aws_access_key_id": creds["AccessKeyId"],
+                                      "aws_secret_access_key": creds["SecretAccessKey"],
+                                      "aws_session_token": creds["SessionToken"]}
             return [lambda r=r: self.region(account, r) for r in regions]
 
         self.drain([lambda a=a: open_account(a) for a in accounts])
