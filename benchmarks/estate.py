@@ -14,6 +14,7 @@ packing is the same on moto (fewer than 100 tags a page) and predictable.
 from __future__ import annotations
 
 import io
+import threading
 import zipfile
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -60,6 +61,13 @@ SIZES = {
                    stages_per_api=2, pools=2),  # 75 per account-region, 900
     "large": Size(10, 4, tables=70, buckets=50, functions=70, rest_apis=15, http_apis=12,
                   stages_per_api=2, pools=2),  # 246 per account-region, 9,840
+    # accounts-heavy: a few resources of every type in each account-region (no user pools:
+    # moto's CreateUserPool costs ~100 ms; ListUserPools is still made everywhere)
+    "accounts": Size(200, 2, tables=2, buckets=1, functions=1, rest_apis=1, http_apis=1,
+                     stages_per_api=1, pools=0),  # 6 per account-region, 2,400
+    # one resource type (a table per account-region), for memory against account count
+    "one-type": Size(1000, 2, tables=1, buckets=0, functions=0, rest_apis=0, http_apis=0,
+                     stages_per_api=0, pools=0),
 }
 
 
@@ -175,7 +183,7 @@ class EstateSpec:
 
 def _place(size: Size, account: str, region: str, a: int, r: int) -> RegionEstate:
     place = RegionEstate(account, region)
-    suffix = f"{account[-4:]}-{region}"
+    suffix = f"{account}-{region}"  # bucket names are global: the whole account id
     for k in range(size.tables):
         place.tables.append(Table(
             f"table-{k:03d}", on_demand=k % 4 == 0, pitr=k % 3 != 0,
@@ -210,7 +218,10 @@ def _place(size: Size, account: str, region: str, a: int, r: int) -> RegionEstat
 
 
 def seed(size: Size, endpoint: str, workers: int = 6) -> EstateSpec:
-    """Create the organisation and the estate on ``endpoint``; return the spec with real ids."""
+    """Create the organisation and the estate on ``endpoint``; return the spec with real ids.
+
+    Accounts are opened concurrently (AssumeRole and the function role on the same pool as
+    the resources): at 1,000 accounts the serial opening alone took longer than the rest."""
     import boto3
 
     org = boto3.client("organizations", region_name="us-east-1", endpoint_url=endpoint)
@@ -220,31 +231,57 @@ def seed(size: Size, endpoint: str, workers: int = 6) -> EstateSpec:
         status = org.create_account(AccountName=f"member-{i:02d}", Email=f"m{i}@example.com")
         members.append(status["CreateAccountStatus"]["AccountId"])
     spec = EstateSpec.build(size, members)
-    sessions = {account_id: _session(account_id, endpoint) for account_id, _, _ in spec.accounts}
-    roles = {}
-    for account_id, session in sessions.items():
-        iam = session.client("iam", endpoint_url=endpoint)
-        roles[account_id] = iam.create_role(RoleName="bench-fn", AssumeRolePolicyDocument="{}")[
-            "Role"]["Arn"]
+    sts = boto3.client("sts", region_name="us-east-1", endpoint_url=endpoint)
+    places: dict[str, list[RegionEstate]] = {}
+    for p in spec.places:
+        places.setdefault(p.account, []).append(p)
+
+    def open_account(account_id: str) -> list[tuple[Any, RegionEstate, str | None]]:
+        session = _AccountClients(account_id, sts)
+        role = None
+        if size.functions:
+            role = session.client("iam", endpoint_url=endpoint).create_role(
+                RoleName="bench-fn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        return [(session, p, role) for p in places[account_id]]
+
     with ThreadPoolExecutor(workers) as pool:
-        futures = [pool.submit(_seed_place, sessions[p.account], endpoint, p, roles[p.account])
-                   for p in spec.places]
+        opened = pool.map(open_account, [a for a, _, _ in spec.accounts])
+        futures = [pool.submit(_seed_place, session, endpoint, p, role)
+                   for jobs in opened for session, p, role in jobs]
         for future in futures:
             future.result()
     return spec
 
 
-def _session(account_id: str, endpoint: str):
-    import boto3
+class _AccountClients:
+    """Clients for one account, all from one boto3 session (service models load once, not
+    once per account: with a session per account, seeding 200 accounts spent minutes
+    of CPU loading models) with the account's assumed-role keys."""
 
-    if account_id == MANAGEMENT_ACCOUNT:
-        return boto3.Session(region_name="us-east-1")
-    creds = boto3.client("sts", region_name="us-east-1", endpoint_url=endpoint).assume_role(
-        RoleArn=f"arn:aws:iam::{account_id}:role/{MEMBER_ROLE}", RoleSessionName="seed"
-    )["Credentials"]
-    return boto3.Session(aws_access_key_id=creds["AccessKeyId"],
-                         aws_secret_access_key=creds["SecretAccessKey"],
-                         aws_session_token=creds["SessionToken"], region_name="us-east-1")
+    base: Any = None
+
+    def __init__(self, account_id: str, sts: Any) -> None:
+        import boto3
+
+        with _CLIENTS:
+            if _AccountClients.base is None:
+                _AccountClients.base = boto3.Session(region_name="us-east-1")
+        self.keys: dict[str, str] = {}
+        if account_id != MANAGEMENT_ACCOUNT:
+            creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account_id}:role/{MEMBER_ROLE}",
+                                    RoleSessionName="seed")["Credentials"]
+            self.keys = {"aws_access_key_id": creds["AccessKeyId"],
+                         "aws_secret_access_key": creds["SecretAccessKey"],
+                         "aws_session_token": creds["SessionToken"]}
+
+    def client(self, service: str, **kwargs: Any) -> Any:
+        kwargs.setdefault("region_name", "us-east-1")
+        with _CLIENTS:
+            return self.base.client(service, **kwargs, **self.keys)
+
+
+# Creating clients from one session is not thread-safe.
+_CLIENTS = threading.Lock()
 
 
 def _zip() -> bytes:
@@ -257,13 +294,14 @@ def _zip() -> bytes:
 _ZIP = _zip()
 
 
-def _seed_place(session: Any, endpoint: str, p: RegionEstate, role_arn: str) -> None:
+def _seed_place(session: _AccountClients, endpoint: str, p: RegionEstate, role_arn: str | None) -> None:
     import botocore.config
 
     config = botocore.config.Config(retries={"mode": "standard", "max_attempts": 10})
 
     def client(service: str) -> Any:
-        return session.client(service, region_name=p.region, endpoint_url=endpoint, config=config)
+        return session.client(service, region_name=p.region, endpoint_url=endpoint,
+                               config=config)
 
     ddb, scaling = client("dynamodb"), client("application-autoscaling")
     for t in p.tables:

@@ -42,26 +42,27 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
-import re
+import io
+import secrets
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment
 from markupsafe import Markup
-from preflight_scanner.models import Change, Finding, PolicySummary, ScanResult, Severity, Status
+from preflight_scanner.models import PolicySummary, ScanResult, Severity, Status
 
+from .html_data import MARK, TOKEN, Encoder, templatize
 from .markdown_html import Embedding, page_anchors, render_section, safe_href
 from .templates_env import asset, html_environment
 
-__all__ = ["render"]
+if TYPE_CHECKING:
+    from preflight_scanner.output import Sink
 
-MARK = "\ue000"
-STATUS_CODE = {Status.FAIL: 0, Status.ERROR: 1, Status.PASS: 2, Status.WAIVED: 3}
-CHANGE_CODE = {Change.NEW: 1, Change.UNCHANGED: 2}
+__all__ = ["render", "write"]
+
 SEVERITIES = [s.value for s in sorted(Severity, key=lambda s: -s.rank)]
 # How many read errors and error groups the page lists before pointing at the filter.
 ERROR_ROWS = 500
@@ -69,20 +70,36 @@ ERROR_ROWS = 500
 
 def render(result: ScanResult) -> str:
     """The whole report page as a string."""
+    buffer = io.StringIO()
+    write(result, buffer)
+    return buffer.getvalue()
+
+
+def write(result: ScanResult, sink: Sink) -> None:
+    """The page to ``sink``, its findings data block streamed (``reports/html_data.py``).
+
+    The page around the block is rendered with a one-time placeholder where the block goes
+    (the rest of the page is small: error lists are capped at ERROR_ROWS), then written in
+    two halves around the streamed block: the template stays as it is."""
     located = any(f.location is not None for f in result.findings)
     script = asset("report.js")
     style = asset("report.css")
     if "</" in script or "</" in style:  # pragma: no cover - guards our own assets
         raise ValueError("report assets must not contain '</'")
-    data = _Encoder(result).document()
-    return _environment().get_template("report.html.j2").render(
+    placeholder = f"preflight-data-{secrets.token_hex(16)}"
+    page = _environment().get_template("report.html.j2").render(
         **_context(result),
         located=located,
-        data_json=Markup(_script_json(data)),
+        data_json=Markup(placeholder),
         script=Markup(script),
         style=Markup(style),
         csp=_csp(script, style),
     )
+    head, tail = page.split(placeholder)  # exactly once: the token is random and new
+    del page
+    sink.write(head)
+    Encoder(result, _policies(result), _accounts(result), _environments(result)).write(sink)
+    sink.write(tail)
 
 
 # -- assets and environment ---------------------------------------------------------------
@@ -104,133 +121,6 @@ def _csp(script: str, style: str) -> str:
             f"script-src 'sha256-{digest(script)}'; "
             f"style-src 'sha256-{digest(style)}'; "
             "img-src data:; base-uri 'none'; form-action 'none'")
-
-
-def _script_json(data: Any) -> str:
-    """JSON that cannot end or confuse the <script> element it sits in."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
-
-
-# -- the data the script renders ----------------------------------------------------------
-
-class _Table:
-    """Values interned by first appearance: value -> index."""
-
-    def __init__(self) -> None:
-        self.index: dict[Any, int] = {}
-        self.values: list[Any] = []
-
-    def add(self, value: Any) -> int:
-        found = self.index.get(value)
-        if found is None:
-            found = self.index[value] = len(self.values)
-            self.values.append(value)
-        return found
-
-
-def _templatize(text: str, fields: dict[str, str]) -> str:
-    """``text`` with the finding's own name, id, region and account id replaced by tokens.
-
-    The caller checks the result expands back to ``text`` (a value overlapping a token
-    could make it wrong, and then the text is stored as is)."""
-    template = text.replace(MARK, MARK + MARK)
-    for key, value in sorted(fields.items(), key=lambda kv: -len(kv[1])):
-        if len(value) >= 3 and MARK not in value:
-            template = template.replace(value, MARK + key)
-    return template
-
-
-_TOKEN = re.compile(MARK + "(.)", re.DOTALL)
-
-
-def _expand(template: str, fields: dict[str, str]) -> str:
-    return _TOKEN.sub(lambda m: MARK if m.group(1) == MARK else fields.get(m.group(1), ""), template)
-
-
-@dataclass
-class _Encoder:
-    result: ScanResult
-    strings: _Table = field(default_factory=_Table)
-    details: _Table = field(default_factory=_Table)
-    commands: _Table = field(default_factory=_Table)
-    waivers: _Table = field(default_factory=_Table)
-
-    def document(self) -> dict[str, Any]:
-        result = self.result
-        ordered = _policies(result)
-        policies = [p.id for p in ordered]
-        policy_index = {pid: i for i, pid in enumerate(policies)}
-        accounts = _accounts(result)
-        account_index = {a["id"]: i for i, a in enumerate(accounts)}
-        regions = _Table()
-        for region in result.regions:
-            regions.add(region)
-        environments = _Table()
-        for env in _environments(result):
-            environments.add(env)
-        types = _Table()
-        self.commands.add(())
-        rows = []
-        for f in result.findings:
-            r = f.resource
-            fields = {"n": r.name, "i": r.id, "r": r.region, "a": r.account_id}
-            rows.append([
-                policy_index[f.policy_id],
-                STATUS_CODE[f.status],
-                account_index[r.account_id],
-                regions.add(r.region),
-                environments.add(r.environment),
-                types.add(r.type),
-                r.id,
-                0 if r.name == r.id else r.name,
-                -1 if r.arn is None else self._string(r.arn, fields),
-                self._detail(f, fields),
-                self.commands.add(tuple(self._string(c, fields) for c in f.remediation)),
-            ])
-            rows[-1].extend(self._optional(f))
-        return {
-            "policies": policies,
-            "severities": [p.severity.value for p in ordered],
-            "accounts": [[a["id"], a["name"]] for a in accounts],
-            "regions": regions.values,
-            "environments": environments.values,
-            "types": types.values,
-            "strings": self.strings.values,
-            "details": [list(d) for d in self.details.values],
-            "commands": [list(c) for c in self.commands.values],
-            "waivers": [list(w) for w in self.waivers.values],
-            "findings": rows,
-        }
-
-    def _optional(self, f: Finding) -> list[Any]:
-        """The row's optional tail: waiver, change, then location and property, each
-        present when it or a later field is set."""
-        waiver = -1 if f.waiver is None else self.waivers.add((
-            f.waiver.id, f.waiver.reason, f.waiver.owner, f.waiver.expires,
-            f.waiver.status.value, f.waiver.source))
-        change = CHANGE_CODE.get(f.change, 0) if f.change is not None else 0
-        if f.location is not None:
-            prop = [f.location.property] if f.location.property else []
-            return [waiver, change, f.location.describe(), *prop]
-        if change:
-            return [waiver, change]
-        return [waiver] if waiver >= 0 else []
-
-    def _string(self, text: str, fields: dict[str, str]) -> int:
-        template = _templatize(text, fields)
-        if _expand(template, fields) != text:  # pragma: no cover - defensive
-            template = text.replace(MARK, MARK + MARK)
-        return self.strings.add(template)
-
-    def _detail(self, finding: Finding, fields: dict[str, str]) -> int:
-        evidence = finding.evidence or {}
-        pairs = json.dumps([[k, v] for k, v in evidence.items()], ensure_ascii=False,
-                           separators=(",", ":"), default=str)
-        decisive = tuple(self.strings.add(k) for k in finding.decisive_keys if k in evidence)
-        return self.details.add((self._string(finding.message, fields),
-                                 self._string(pairs, fields), decisive))
 
 
 # -- what the template renders -------------------------------------------------------------
@@ -342,7 +232,7 @@ def _error_groups(result: ScanResult) -> list[dict[str, Any]]:
         if f.status is not Status.ERROR:
             continue
         r = f.resource
-        reason = _TOKEN.sub(lambda m: _PLACEHOLDERS.get(m.group(1), ""), _templatize(
+        reason = TOKEN.sub(lambda m: _PLACEHOLDERS.get(m.group(1), ""), templatize(
             f.message, {"n": r.name, "i": r.id, "r": r.region, "a": r.account_id}))
         group = groups.setdefault(reason, {"reason": reason, "count": 0, "policies": {},
                                            "examples": []})

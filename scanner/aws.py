@@ -92,6 +92,10 @@ class Sessions:
         self._credentials: dict[str, dict[str, str]] = {}
         self._assuming: dict[str, _Once] = {}
         self._clients: dict[tuple[str, str, str], Any] = {}
+        # botocore builds a new paginator class on every get_paginator (about 0.1 ms, a
+        # tenth of a listing call's CPU); a paginator holds no state between paginate()
+        # calls, so one per client and operation serves every worker. None: no paginator.
+        self._paginators: dict[tuple[str, str, str, str], Any] = {}
         self.peak_clients = 0  # the most clients alive at once: what memory grows with
         self._config = botocore.config.Config(
             # adaptive: exponential backoff plus client-side rate limiting once throttled.
@@ -125,6 +129,18 @@ class Sessions:
                 self.peak_clients = max(self.peak_clients, len(self._clients))
             return cached
 
+    def paginator(self, account: Account | None, service: str, region: str,
+                  operation: str) -> Any:
+        """The client's paginator for ``operation`` (None when it has none), built once."""
+        key = (account.id if account else "", region, service, operation)
+        if key in self._paginators:  # a dict read is atomic: no lock on the hot path
+            return self._paginators[key]
+        client = self.client(account, service, region)
+        paginator = client.get_paginator(operation) if client.can_paginate(operation) else None
+        with self._lock:  # release() iterates the dict under this lock
+            self._paginators[key] = paginator  # a race builds it twice, harmlessly
+        return paginator
+
     def release(self, account: Account) -> None:
         """Forget an account's clients and credentials once its collection is over.
 
@@ -134,6 +150,8 @@ class Sessions:
         with self._lock:
             for key in [k for k in self._clients if k[0] == account.id]:
                 del self._clients[key]
+            for pkey in [k for k in self._paginators if k[0] == account.id]:
+                del self._paginators[pkey]
             self._credentials.pop(account.id, None)
             self._assuming.pop(account.id, None)
 
@@ -194,11 +212,11 @@ class RegionContext:
 
     def paginate(self, service: str, operation: str, key: str, **params: Any) -> list[Any]:
         """Every item of a listing, or an exception: never a partial list."""
-        client = self.client(service)
-        if not client.can_paginate(operation):
-            return list(getattr(client, operation)(**params).get(key, []))
+        paginator = self.sessions.paginator(self.account, service, self.region, operation)
+        if paginator is None:
+            return list(getattr(self.client(service), operation)(**params).get(key, []))
         items: list[Any] = []
-        for page in client.get_paginator(operation).paginate(**params):
+        for page in paginator.paginate(**params):
             items.extend(page.get(key, []))
         return items
 
