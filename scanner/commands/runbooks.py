@@ -101,7 +101,7 @@ def check(paths: tuple[str, ...], config_path: str | None, regions: tuple[str, .
         from ..waivers import load_waivers
 
         matcher = load_waivers(waivers_path).matcher(datetime.now(UTC).date(), max_waiver_days)
-    prepare(paths)  # bad runbooks are exit 2 before the output directory or any AWS call
+    prepare(paths, config)  # bad runbooks are exit 2 before the output directory or any AWS call
     out = prepare_output_dir(Path(out_dir))
     result = check_runbooks(paths, config, regions=split(regions), waivers=matcher)
     files = {"runbooks.json": runbooks_json.render(result)}

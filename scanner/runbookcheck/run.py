@@ -8,9 +8,11 @@ preconditions a policy already states.
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -19,7 +21,7 @@ from .. import __version__
 from ..accounts import resolve_accounts
 from ..aws import Sessions
 from ..awsconfig import configuration_problem
-from ..config import Config
+from ..config import Config, RunbookSettings
 from ..evaluate import EvaluationContext
 from ..evaluate import evaluate as evaluate_policies
 from ..models import Account, Finding, Resource, ResourceRef, Severity, Status
@@ -63,24 +65,38 @@ class Prepared:
     scope: Scope
 
 
-def prepare(paths: Sequence[str]) -> list[Prepared]:
+def prepare(paths: Sequence[str], config: Config | None = None) -> list[Prepared]:
     """Read and plan every runbook before any AWS call: bad input is exit 2 up front."""
     out = []
     for path in find_files(paths):
         runbook = parse_file(path, read_markdown(path))
         plans = tuple(plan(step) for step in runbook.steps)
-        scope = runbook.front.scope
-        out.append(Prepared(runbook, plans, bind(runbook, list(plans)), Scope(
+        settings = settings_for(path, config.runbook_settings if config else ())
+        # Per key, as for bindings: a later config entry over an earlier one, front matter
+        # over the config.
+        scope: dict[str, Sequence[str]] = {}
+        for entry in settings:
+            scope.update(entry.scope)
+        scope.update(runbook.front.scope)
+        out.append(Prepared(runbook, plans, bind(runbook, list(plans), settings), Scope(
             environments=frozenset(scope["environments"]) if "environments" in scope else None,
             accounts=frozenset(scope["accounts"]) if "accounts" in scope else None,
             regions=frozenset(scope["regions"]) if "regions" in scope else None)))
     return out
 
 
+def settings_for(path: Path, settings: Sequence[RunbookSettings]) -> list[RunbookSettings]:
+    """The config entries whose glob matches the runbook's file name (or, for a glob with a
+    /, its path as given)."""
+    return [entry for entry in settings
+            if fnmatch.fnmatchcase(path.name, entry.pattern)
+            or ("/" in entry.pattern and fnmatch.fnmatchcase(path.as_posix(), entry.pattern))]
+
+
 def check_runbooks(paths: Sequence[str], config: Config, *, regions: Sequence[str] = (),
                    sessions: Sessions | None = None, clock: Callable[[], datetime] = utcnow,
                    waivers: WaiverMatcher | None = None) -> CheckResult:
-    prepared = prepare(paths)
+    prepared = prepare(paths, config)
     started = clock()
     policies = _step_policies(config)
     sessions = sessions or Sessions(max_workers=config.max_workers)
@@ -127,7 +143,7 @@ def required_calls(paths: Sequence[str], config: Config) -> set[str]:
     from ..collect import make_plan
     from ..resources import REGISTRY
 
-    prepared = prepare(paths)
+    prepared = prepare(paths, config)
     used, kinds = _policies_and_kinds(prepared, _step_policies(config))
     calls = {call for type_name, details in make_plan(k.collector_needs(kinds, used)).items()
              for call in (*REGISTRY[type_name].list_calls, *(c for d in details for c in d.calls))}
