@@ -166,7 +166,7 @@ def test_front_matter_binds_and_scopes_and_a_waiver_accepts_a_step(aws, tmp_path
 
 
 def test_the_config_binds_and_scopes_by_file_name_and_front_matter_wins(aws, tmp_path,
-                                                                         write_config):
+                                                                         write_config, capsys):
     """runbooks: check: in preflight.yml states what front matter would, for the runbooks
     whose file name matches; a later entry wins over an earlier one, front matter over both."""
     prod, staging = seed()
@@ -181,7 +181,8 @@ def test_the_config_binds_and_scopes_by_file_name_and_front_matter_wins(aws, tmp
         "*.md": {"bindings": {"SERVICE": "missing"},
                  "scope": {"environments": ["prod", "staging"]}},
         "contain*.md": {"bindings": {"SERVICE": "orders-${ENVIRONMENT}"},
-                        "scope": {"environments": ["prod"]}}}}
+                        "scope": {"environments": ["prod"]}},
+        "payments.md": {"scope": {"environments": ["prod"]}}}}
     path.write_text(yaml.safe_dump(settings))
     code, report = run(tmp_path, str(tmp_path / "containers.md"), str(tmp_path / "fronted.md"),
                        "--config", str(path))
@@ -193,6 +194,8 @@ def test_the_config_binds_and_scopes_by_file_name_and_front_matter_wins(aws, tmp
             "not-ready", [f"CloudWatch Logs log group '/ecs/orders-staging' does not exist in "
                           f"staging ({staging}) us-east-1"])}
     assert code == 1
+    assert ("note: the config's runbooks: check: entry 'payments.md' matches none of the "
+            "runbooks checked") in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(("entry", "line", "message"), [

@@ -85,7 +85,7 @@ def check(paths: tuple[str, ...], config_path: str | None, regions: tuple[str, .
     from ..runbookcheck import check_runbooks
     from ..runbookcheck.files import report_files, summary
     from ..runbookcheck.model import Readiness
-    from ..runbookcheck.run import prepare
+    from ..runbookcheck.run import prepare, unmatched_settings
     from ..runner import configure_logging
 
     names = [n for n in split(formats) if n != "json"]
@@ -100,7 +100,10 @@ def check(paths: tuple[str, ...], config_path: str | None, regions: tuple[str, .
         from ..waivers import load_waivers
 
         matcher = load_waivers(waivers_path).matcher(datetime.now(UTC).date(), max_waiver_days)
-    prepare(paths, config)  # bad runbooks are exit 2 before the output directory or any AWS call
+    # Bad runbooks are exit 2 before the output directory or any AWS call.
+    for pattern in unmatched_settings(prepare(paths, config), config):
+        click.echo(f"note: the config's runbooks: check: entry {pattern!r} matches none of the "
+                   "runbooks checked; its bindings and scope apply to nothing", err=True)
     out = prepare_output_dir(Path(out_dir))
     result = check_runbooks(paths, config, regions=split(regions), waivers=matcher)
     publish(out, report_files(result, names))

@@ -93,6 +93,13 @@ def settings_for(path: Path, settings: Sequence[RunbookSettings]) -> list[Runboo
             or ("/" in entry.pattern and fnmatch.fnmatchcase(path.as_posix(), entry.pattern))]
 
 
+def unmatched_settings(prepared: Sequence[Prepared], config: Config) -> list[str]:
+    """The config's runbooks: check: globs that match none of these runbooks (a typo in a
+    glob would otherwise go unnoticed)."""
+    return [entry.pattern for entry in config.runbook_settings
+            if not any(settings_for(Path(p.runbook.path), [entry]) for p in prepared)]
+
+
 def check_runbooks(paths: Sequence[str], config: Config, *, regions: Sequence[str] = (),
                    sessions: Sessions | None = None, clock: Callable[[], datetime] = utcnow,
                    waivers: WaiverMatcher | None = None) -> CheckResult:
