@@ -45,6 +45,16 @@ class PolicyOverride:
 
 
 @dataclass(frozen=True)
+class RunbookSettings:
+    """Bindings and scope for the runbooks whose file name matches ``pattern`` (a glob), as
+    their front matter would state them; front matter wins for its own runbook."""
+
+    pattern: str
+    bindings: Mapping[str, Any] = field(default_factory=dict)
+    scope: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Config:
     regions: tuple[str, ...] = ()
     role_name: str | None = None
@@ -60,6 +70,7 @@ class Config:
     processes: int | None = None  # worker processes; None: one per core on large estates
     runbook_directory: str | None = None
     runbook_url: str | None = None
+    runbook_settings: tuple[RunbookSettings, ...] = ()  # runbooks: check: (in file order)
     history: str | None = None  # SQLite file every scan is recorded in (relative to the config)
     source: str | None = None
     document: YamlDocument | None = field(default=None, compare=False, repr=False)
@@ -175,10 +186,72 @@ def config_schema() -> dict[str, Any]:
                     "url": {"type": "string", "pattern": "^https?://",
                             "description": "Link base, e.g. https://wiki.example.com/runbooks/ "
                             "or a template with {runbook} and {anchor}"},
+                    "check": _runbook_check_schema(),
                 },
             },
         },
     }
+
+
+def _runbook_check_schema() -> dict[str, Any]:
+    """runbooks: check: {GLOB: {bindings, scope}}: what front matter states, for runbooks
+    that cannot carry it (generated, shared, owned by another team)."""
+    from .runbookcheck.kinds import KINDS
+
+    value = {"type": ["string", "integer"]}
+    names = {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1}
+    return {
+        "type": "object",
+        "description": "runbook file name glob -> bindings and scope for `runbooks check`, as "
+        "in front matter (which wins for its own runbook)",
+        "propertyNames": {"minLength": 1, "maxLength": 200},
+        "additionalProperties": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "bindings": {"type": "object", "additionalProperties": {"oneOf": [
+                    value, {"type": "array", "items": value, "minItems": 1},
+                    {"type": "object", "required": ["resource"], "additionalProperties": False,
+                     "properties": {"resource": {"enum": list(KINDS)}}}]}},
+                "scope": {"type": "object", "additionalProperties": False, "properties": {
+                    "environments": names, "accounts": names, "regions": names}},
+            },
+        },
+    }
+
+
+def _runbook_problem(doc: YamlDocument, error: ValidationError) -> Problem | None:
+    """Errors under runbooks: check: with the key or kind the author probably meant."""
+    from .runbookcheck.kinds import KINDS
+
+    pointer: Pointer = tuple(error.absolute_path)
+    if pointer[:1] != ("runbooks",):
+        return None
+    where = "/".join(map(str, pointer))
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = error.schema.get("properties", {})
+        stray = [str(key) for key in error.instance if key not in allowed]
+        if stray:
+            return doc.problem((*pointer, stray[0]), f"{where}: unknown key {stray[0]!r}"
+                               f"{did_you_mean(stray[0], allowed)}",
+                               f"allowed keys here: {', '.join(sorted(allowed))}")
+    if len(pointer) == 5 and pointer[1] == "check" and pointer[3] == "bindings":
+        kind = error.instance.get("resource") if isinstance(error.instance, dict) else None
+        if isinstance(kind, str) and kind not in KINDS:
+            return doc.problem((*pointer, "resource"), f"{where}: unknown resource kind "
+                               f"{kind[:100]!r}{did_you_mean(kind, KINDS)}",
+                               "kinds: " + ", ".join(KINDS))
+        return doc.problem(pointer, f"{where}: a binding is a value, a list of values or "
+                           "{resource: KIND}", "e.g. TABLE_NAME: {resource: dynamodb-table}")
+    return None
+
+
+def _runbook_settings(data: dict[str, Any]) -> tuple[RunbookSettings, ...]:
+    check = (data.get("runbooks") or {}).get("check") or {}
+    return tuple(RunbookSettings(str(pattern), dict(entry.get("bindings") or {}),
+                                 {k: tuple(map(str, v))
+                                  for k, v in (entry.get("scope") or {}).items()})
+                 for pattern, entry in check.items())
 
 
 @functools.lru_cache(maxsize=1)
@@ -189,7 +262,7 @@ def _validator() -> Draft202012Validator:
 def _explain(doc: YamlDocument, error: ValidationError) -> Problem:
     pointer: Pointer = tuple(error.absolute_path)
     where = "/".join(map(str, pointer)) or "config"
-    stray = stray_key_problem(doc, error, where)
+    stray = _runbook_problem(doc, error) or stray_key_problem(doc, error, where)
     if stray is not None:
         return stray
     return doc.problem(pointer, f"{where}: {error.message}", "see the README's configuration section")
@@ -232,6 +305,7 @@ def load_config(path: Path | str | None) -> Config:
         processes=data.get("processes"),
         runbook_directory=_relative_to(path, (data.get("runbooks") or {}).get("directory")),
         runbook_url=(data.get("runbooks") or {}).get("url"),
+        runbook_settings=_runbook_settings(data),
         history=_relative_to(path, data.get("history")),
         source=str(path),
         document=doc,

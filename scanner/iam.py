@@ -123,9 +123,10 @@ def assumed_roles(config: Config, partition: str = "aws") -> list[str]:
     return sorted(roles)
 
 
-def iam_policy(policies: Sequence[Policy], config: Config, partition: str = "aws"
-               ) -> dict[str, Any]:
-    """The IAM policy document (JSON-ready) for a scan of ``policies`` under ``config``.
+def iam_policy(policies: Sequence[Policy], config: Config, partition: str = "aws",
+               extra_calls: Iterable[str] = ()) -> dict[str, Any]:
+    """The IAM policy document (JSON-ready) for a scan of ``policies`` under ``config``,
+    plus ``extra_calls`` (declared calls, such as those of `runbooks check`).
 
     The read statements belong to the role scanned in each account (or the scanning
     principal when it scans its own account); AssumeRole and ListAccounts to the scanning
@@ -133,7 +134,7 @@ def iam_policy(policies: Sequence[Policy], config: Config, partition: str = "aws
     """
     if partition not in PARTITIONS:
         raise ValueError(f"unknown partition {partition!r}; one of {', '.join(PARTITIONS)}")
-    calls = set(required_calls(policies, config))
+    calls = set(required_calls(policies, config)) | set(extra_calls)
     if config.organization:
         calls.add("organizations:ListAccounts")
     granted = grants(calls, partition)

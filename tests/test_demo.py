@@ -6,6 +6,7 @@ import dataclasses
 import json
 from collections import defaultdict
 from datetime import UTC, datetime
+from pathlib import Path
 
 from jsonschema import Draft202012Validator
 from preflight_scanner.cli import main
@@ -43,6 +44,7 @@ def test_demo_writes_a_valid_report_that_exercises_every_policy(aws, tmp_path, c
                  if f["policy_id"] == "dynamodb-pitr-enabled" and f["resource"]["name"] == "carts")
     assert "--table-name carts" in carts["remediation"][0]
     assert "--region us-east-1" in carts["remediation"][0]
+    own_runbooks_checked(out, captured.out)
 
 
 def test_report_is_deterministic_for_the_same_estate(scan, write_config):
@@ -68,3 +70,27 @@ def test_a_saved_report_round_trips_to_the_same_result(scan):
         accounts=tuple(Account(a.id, a.name, a.environment) for a in result.accounts))
     assert set(document["runbooks"]) == {p.runbook for p in result.policies}
     assert all(r["markdown"].startswith("#") for r in document["runbooks"].values())
+
+
+def own_runbooks_checked(out: Path, printed: str) -> None:
+    """The demo also runs `runbooks check` over the built-in runbooks (in the same demo run
+    as the test above: a demo costs seconds): its reports sit beside report.html and its
+    one-line summary is printed; the estate's not-ready steps are there on purpose, like its
+    failing findings, so the demo's exit code stays the one it prints."""
+    from preflight_scanner.reports.runbooks_json import schema as runbooks_schema
+    from preflight_scanner.runbooks import builtin_runbook_dir
+
+    assert {"report.html", "runbooks.html", "runbooks.json", "runbooks.md"} <= {
+        p.name for p in out.iterdir()}
+    report = json.loads((out / "runbooks.json").read_text())
+    Draft202012Validator(runbooks_schema()).validate(report)
+    assert {r["name"] for r in report["runbooks"]} == {
+        p.stem for p in builtin_runbook_dir().glob("*.md")}
+    summary = report["summary"]
+    assert summary["ready"] > 0 and summary["not-ready"] > 0 and summary["unknown"] > 0
+    [line] = [line for line in printed.splitlines() if line.startswith("runbooks check")]
+    assert line == (f"runbooks check of Preflight's own runbooks: {summary['ready']} ready, "
+                    f"{summary['not-ready']} not ready, {summary['unknown']} cannot tell, "
+                    f"{summary['waived']} waived (steps x places); "
+                    f"{report['check']['api_calls']} API calls: {out / 'runbooks.html'}")
+    assert "<html" in (out / "runbooks.html").read_text()

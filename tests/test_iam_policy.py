@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from preflight_scanner.aws import Sessions
+from preflight_scanner.aws import Sessions, is_read_operation
 from preflight_scanner.cli import main
 from preflight_scanner.config import load_config
 from preflight_scanner.demo.run import seed_demo_estate
@@ -20,6 +20,7 @@ from preflight_scanner.iam import (
 )
 from preflight_scanner.policy import load_policies
 from preflight_scanner.resources import REGISTRY
+from preflight_scanner.runbookcheck.run import required_calls
 from preflight_scanner.scan import run_scan
 
 from tests.support import BUILTIN_POLICIES
@@ -129,3 +130,58 @@ def test_the_declared_calls_cover_every_call_a_scan_makes(aws, write_config):
             for call in sessions.call_log.counts}
     assert made <= granted
     assert len(made) >= 15
+
+
+RUNBOOKS = POLICY_DIR / "runbooks"
+ORDERS = Path(__file__).parent / "data" / "runbooks-check" / "orders.md"
+
+
+def test_runbooks_adds_what_a_check_of_those_runbooks_reads(capsys):
+    scan_only = actions_of(generate(capsys, *policy_args("s3-versioning-enabled")))
+    with_runbook = actions_of(generate(capsys, *policy_args("s3-versioning-enabled"),
+                                       "--runbooks", str(ORDERS)))
+    # orders.md reads log groups, metrics, tables (and their PITR, through the policy),
+    # functions with their aliases and versions, and dashboards.
+    assert with_runbook - scan_only >= {
+        "logs:DescribeLogGroups", "cloudwatch:ListMetrics", "dynamodb:ListTables",
+        "dynamodb:DescribeContinuousBackups", "lambda:ListFunctions", "lambda:ListAliases",
+        "cloudwatch:ListDashboards"}
+    assert "wafv2:ListIPSets" not in with_runbook  # no step of orders.md names an IP set
+    assert scan_only <= with_runbook
+    assert not {"logs:DescribeLogGroups", "cloudwatch:ListMetrics"} & scan_only
+
+
+def test_runbook_calls_are_reads_the_guard_lets_through(capsys):
+    """Every call a check of Preflight's own runbooks (or the test's) can make is a read by
+    both the IAM rule here and the read-only guard in aws.py."""
+    actions = actions_of(generate(capsys, "--runbooks", str(RUNBOOKS), "--runbooks",
+                                  str(ORDERS)))
+    assert {"logs:DescribeLogGroups", "cloudwatch:ListMetrics", "wafv2:ListIPSets"} <= actions
+    assert all(is_read_action(a) for a in actions), actions
+    calls = required_calls([str(RUNBOOKS), str(ORDERS)], load_config(None))
+    assert [c for c in calls if not is_read_operation(*c.split(":"))] == []
+
+
+def test_a_bad_runbook_is_exit_2(capsys, tmp_path):
+    assert main(["iam-policy", "--runbooks", str(tmp_path / "missing.md")]) == 2
+    assert "missing.md" in capsys.readouterr().err
+
+
+def test_the_declared_runbook_calls_cover_every_call_a_check_makes(aws, write_config):
+    """A check of all our runbooks on the demo estate (plus a WAF IP set) issues no call the
+    policy from `iam-policy --runbooks` would not allow."""
+    from preflight_scanner.demo import estate
+    from preflight_scanner.runbookcheck import check_runbooks
+
+    demo = seed_demo_estate()
+    estate.create_ip_set(estate.account_session(estate.MANAGEMENT_ACCOUNT), "us-east-1",
+                         "blocked")
+    config = load_config(write_config(demo))
+    sessions = Sessions()
+    check_runbooks([str(RUNBOOKS)], config, sessions=sessions)
+    granted = actions_of(iam_policy(load_policies([POLICY_DIR]), config,
+                                    extra_calls=required_calls([str(RUNBOOKS)], config)))
+    made = {iam_action(call)[0] for call in sessions.call_log.counts
+            if call != "sts:GetCallerIdentity"}
+    assert {"logs:DescribeLogGroups", "cloudwatch:ListMetrics", "wafv2:ListIPSets"} <= made
+    assert made <= granted, made - granted

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pytest
 import yaml
 from preflight_scanner.cli import main
 from preflight_scanner.demo import estate
@@ -162,6 +163,60 @@ def test_front_matter_binds_and_scopes_and_a_waiver_accepts_a_step(aws, tmp_path
     waived = outcomes(report)[("containers#tail/step-1", "prod")]
     assert waived["status"] == "waived" and waived["waiver"]["id"] == "ecs-logs"
     assert report["waivers"]["waivers"][0]["state"] == "applied"
+
+
+def test_the_config_binds_and_scopes_by_file_name_and_front_matter_wins(aws, tmp_path,
+                                                                         write_config, capsys):
+    """runbooks: check: in preflight.yml states what front matter would, for the runbooks
+    whose file name matches; a later entry wins over an earlier one, front matter over both."""
+    prod, staging = seed()
+    tail = "# Containers\n\n## Tail\n\n```sh\naws logs tail \"/ecs/${SERVICE}\" --since 30m\n```\n"
+    (tmp_path / "containers.md").write_text(tail)
+    (tmp_path / "fronted.md").write_text("---\nbindings:\n  SERVICE: orders-${ENVIRONMENT}\n"
+                                         "scope:\n  environments: [staging]\n---\n" + tail)
+    estate.create_log_group(estate.account_session(prod), "us-east-1", "/ecs/orders-prod")
+    path = config(write_config, prod, staging)
+    settings = yaml.safe_load(path.read_text())
+    settings["runbooks"] = {"check": {
+        "*.md": {"bindings": {"SERVICE": "missing"},
+                 "scope": {"environments": ["prod", "staging"]}},
+        "contain*.md": {"bindings": {"SERVICE": "orders-${ENVIRONMENT}"},
+                        "scope": {"environments": ["prod"]}},
+        "payments.md": {"scope": {"environments": ["prod"]}}}}
+    path.write_text(yaml.safe_dump(settings))
+    code, report = run(tmp_path, str(tmp_path / "containers.md"), str(tmp_path / "fronted.md"),
+                       "--config", str(path))
+    assert failing(report) == {
+        ("containers#tail/step-1", "prod"): (  # the later entry; staging: out of its scope
+            "not-ready", ["log group '/ecs/orders-prod' exists but has never stored an event "
+                          "(storedBytes 0): there is nothing to read"]),
+        ("fronted#tail/step-1", "staging"): (  # front matter's binding and scope
+            "not-ready", [f"CloudWatch Logs log group '/ecs/orders-staging' does not exist in "
+                          f"staging ({staging}) us-east-1"])}
+    assert code == 1
+    assert ("note: the config's runbooks: check: entry 'payments.md' matches none of the "
+            "runbooks checked") in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("entry", "line", "message"), [
+    ("bindngs: {SERVICE: orders}", 4, "unknown key 'bindngs' (did you mean bindings?)"),
+    ("bindings:\n        TABLE: {resource: dynamodb-tabel}", 5,
+     "unknown resource kind 'dynamodb-tabel' (did you mean dynamodb-table?)"),
+    ("scope: {environment: [prod]}", 4, "unknown key 'environment' (did you mean "
+     "environments?)"),
+    ("bindings:\n        TABLE: {name: orders}", 5, "a binding is a value, a list of values "
+     "or {resource: KIND}"),
+])
+def test_a_bad_runbooks_section_is_located_with_a_suggestion(tmp_path, capsys, entry, line,
+                                                             message):
+    path = tmp_path / "preflight.yml"
+    path.write_text(f"runbooks:\n  check:\n    orders.md:\n      {entry}\n")
+    code = main(["runbooks", "check", str(RUNBOOK), "--config", str(path), "--out",
+                 str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"{path}:{line}:" in err and message in err, err
+    assert "Traceback" not in err
 
 
 def test_a_listing_that_is_denied_makes_its_steps_cannot_tell_not_ready(aws, tmp_path,

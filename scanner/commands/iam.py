@@ -17,19 +17,29 @@ from ..exitcodes import EXIT_OK
 @click.option("--partition", default="aws", show_default=True,
               type=click.Choice(["aws", "aws-cn", "aws-us-gov"]),
               help="Partition of the ARNs in the policy.")
-def iam_policy(policy_paths: tuple[str, ...], config_path: str | None, partition: str) -> int:
+@click.option("--runbooks", "runbook_paths", multiple=True, type=click.Path(),
+              help="Runbook file or directory (repeatable): add what `preflight runbooks "
+                   "check` of these runbooks reads.")
+def iam_policy(policy_paths: tuple[str, ...], config_path: str | None, partition: str,
+               runbook_paths: tuple[str, ...]) -> int:
     """Print the minimal IAM policy (JSON, read-only actions) a scan of these policies needs.
 
     Derived from the calls each resource type declares, for the attributes the policies
     read: the same plan the scan follows. The read statements go on the role scanned in
     each account; sts:AssumeRole (when roles are used) and organizations:ListAccounts (with
     organization: true) on the principal that runs the scan. sts:GetCallerIdentity needs
-    no permission.
+    no permission. With --runbooks, the calls a `runbooks check` of those runbooks makes
+    (log groups, metrics, WAF IP sets, the resources its steps name) are merged in.
     """
     from ..config import load_config
     from ..iam import iam_policy as build
     from ..runner import prepare_policies
 
     config, policies = prepare_policies(load_config(config_path), policy_paths)
-    click.echo(json.dumps(build(policies, config, partition), indent=2))
+    extra: set[str] = set()
+    if runbook_paths:
+        from ..runbookcheck.run import required_calls
+
+        extra = required_calls(runbook_paths, config)
+    click.echo(json.dumps(build(policies, config, partition, extra), indent=2))
     return EXIT_OK

@@ -47,7 +47,7 @@ def lint(paths: tuple[str, ...], output_format: str) -> int:
     return EXIT_FAILURES if problems else EXIT_OK
 
 
-CHECK_FORMATS = ("json", "html", "md")
+CHECK_FORMATS = ("json", "html", "md")  # runbookcheck.files.FORMATS, without the import
 
 
 @runbooks.command()
@@ -80,13 +80,12 @@ def check(paths: tuple[str, ...], config_path: str | None, regions: tuple[str, .
     from datetime import UTC, datetime
     from pathlib import Path
 
-    from preflight_scanner.reports import runbooks_json
-
     from ..config import load_config
     from ..output import prepare_output_dir, publish
     from ..runbookcheck import check_runbooks
+    from ..runbookcheck.files import report_files, summary
     from ..runbookcheck.model import Readiness
-    from ..runbookcheck.run import prepare
+    from ..runbookcheck.run import prepare, unmatched_settings
     from ..runner import configure_logging
 
     names = [n for n in split(formats) if n != "json"]
@@ -101,19 +100,13 @@ def check(paths: tuple[str, ...], config_path: str | None, regions: tuple[str, .
         from ..waivers import load_waivers
 
         matcher = load_waivers(waivers_path).matcher(datetime.now(UTC).date(), max_waiver_days)
-    prepare(paths)  # bad runbooks are exit 2 before the output directory or any AWS call
+    # Bad runbooks are exit 2 before the output directory or any AWS call.
+    for pattern in unmatched_settings(prepare(paths, config), config):
+        click.echo(f"note: the config's runbooks: check: entry {pattern!r} matches none of the "
+                   "runbooks checked; its bindings and scope apply to nothing", err=True)
     out = prepare_output_dir(Path(out_dir))
     result = check_runbooks(paths, config, regions=split(regions), waivers=matcher)
-    files = {"runbooks.json": runbooks_json.render(result)}
-    if "html" in names:
-        from preflight_scanner.reports import runbooks_html
-
-        files["runbooks.html"] = runbooks_html.render(result)
-    if "md" in names:
-        from preflight_scanner.reports import runbooks_markdown
-
-        files["runbooks.md"] = runbooks_markdown.render(result)
-    publish(out, files)
+    publish(out, report_files(result, names))
     counts = result.counts()
     for runbook in result.runbooks:
         for step in runbook.steps:
@@ -126,9 +119,7 @@ def check(paths: tuple[str, ...], config_path: str | None, regions: tuple[str, .
                     click.echo(f"{runbook.path}:{step.line}: {step.id} "
                                f"[{place.account_name} {place.region}] "
                                f"{outcome.status.label}: {first}")
-    click.echo(f"{counts['ready']} ready, {counts['not-ready']} not ready, "
-               f"{counts['unknown']} cannot tell, {counts['waived']} waived "
-               f"(steps x places); {result.api_calls} API calls; reports in {out}", err=True)
+    click.echo(f"{summary(result)}; reports in {out}", err=True)
     if counts["not-ready"]:
         return EXIT_FAILURES
     if counts["unknown"] and fail_on_error:

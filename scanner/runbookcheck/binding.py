@@ -1,6 +1,7 @@
 """Placeholders -> what they stand for, for a whole runbook.
 
-In order: the runbook's front matter (``bindings:``), a shell ``for`` loop over literal
+In order: the runbook's front matter (``bindings:``), the config's ``runbooks: check:``
+entries whose glob matches the runbook's file name, a shell ``for`` loop over literal
 words around the step, the place itself (``${ENVIRONMENT}``, ``${AWS_REGION}``,
 ``<account-id>``), and inference from the typed options that use the placeholder anywhere in
 the runbook (``--table-name ${TABLE_NAME}``: DynamoDB tables). What none of them settles is
@@ -9,8 +10,11 @@ unbound, and a step that needs it cannot be told; Preflight never guesses.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from ..config import RunbookSettings
 from ..errors import InputError, Problem
 from . import kinds as k
 from .needs import StepPlan
@@ -31,8 +35,11 @@ class Binding:
         return self.problem is None
 
 
-def bind(runbook: ParsedRunbook, plans: list[StepPlan]) -> dict[str, Binding]:
-    declared = _declared(runbook)
+def bind(runbook: ParsedRunbook, plans: list[StepPlan],
+         configured: Sequence[RunbookSettings] = ()) -> dict[str, Binding]:
+    """``configured``: the config's runbooks: check: entries matching this runbook, in file
+    order (a later one wins); the runbook's own front matter wins over all of them."""
+    declared = {**_configured(configured), **_declared(runbook)}
     inferred: dict[str, set[str]] = {}
     for step_plan in plans:
         for name, kind in step_plan.inferred:
@@ -65,17 +72,35 @@ def for_step(step: ParsedStep, bindings: dict[str, Binding]) -> dict[str, Bindin
     return {**bindings, **loops}
 
 
+def _from_spec(name: str, spec: Any, source: str) -> Binding | None:
+    """A binding as front matter or the config writes it; None if it is not one."""
+    if isinstance(spec, dict) and set(spec) == {"resource"} and spec["resource"] in k.KINDS:
+        return Binding(name, kind=str(spec["resource"]), source=source)
+    if isinstance(spec, (str, int)) and not isinstance(spec, bool):
+        return Binding(name, literals=(str(spec),), source=source)
+    if isinstance(spec, list) and spec and all(isinstance(v, (str, int)) for v in spec):
+        return Binding(name, literals=tuple(str(v) for v in spec), source=source)
+    return None
+
+
+def _configured(settings: Sequence[RunbookSettings]) -> dict[str, Binding]:
+    """The config's bindings; its schema already refused anything that is not one."""
+    out: dict[str, Binding] = {}
+    for entry in settings:
+        for name, spec in entry.bindings.items():
+            binding = _from_spec(name, spec, f"the config (runbooks: check: {entry.pattern})")
+            if binding is not None:
+                out[name] = binding
+    return out
+
+
 def _declared(runbook: ParsedRunbook) -> dict[str, Binding]:
     out: dict[str, Binding] = {}
     problems: list[Problem] = []
     for name, spec in runbook.front.bindings.items():
-        source = "front matter"
-        if isinstance(spec, dict) and set(spec) == {"resource"} and spec["resource"] in k.KINDS:
-            out[name] = Binding(name, kind=str(spec["resource"]), source=source)
-        elif isinstance(spec, (str, int)) and not isinstance(spec, bool):
-            out[name] = Binding(name, literals=(str(spec),), source=source)
-        elif isinstance(spec, list) and spec and all(isinstance(v, (str, int)) for v in spec):
-            out[name] = Binding(name, literals=tuple(str(v) for v in spec), source=source)
+        binding = _from_spec(name, spec, "front matter")
+        if binding is not None:
+            out[name] = binding
         else:
             problems.append(runbook.front.problem(
                 runbook.path, ("bindings", name), f"front matter binding {name}: {spec!r:.80} "

@@ -8,9 +8,11 @@ preconditions a policy already states.
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -19,7 +21,7 @@ from .. import __version__
 from ..accounts import resolve_accounts
 from ..aws import Sessions
 from ..awsconfig import configuration_problem
-from ..config import Config
+from ..config import Config, RunbookSettings
 from ..evaluate import EvaluationContext
 from ..evaluate import evaluate as evaluate_policies
 from ..models import Account, Finding, Resource, ResourceRef, Severity, Status
@@ -31,7 +33,7 @@ from ..scan import SetupError, configure_policies
 from . import kinds as k
 from .binding import Binding, bind, for_step
 from .evaluation import evaluate, listings_needed
-from .inventory import Key, Snapshot, gather, metric_listing
+from .inventory import METRICS, Key, Snapshot, gather, metric_listing
 from .model import (
     CheckResult,
     Outcome,
@@ -63,30 +65,47 @@ class Prepared:
     scope: Scope
 
 
-def prepare(paths: Sequence[str]) -> list[Prepared]:
+def prepare(paths: Sequence[str], config: Config | None = None) -> list[Prepared]:
     """Read and plan every runbook before any AWS call: bad input is exit 2 up front."""
     out = []
     for path in find_files(paths):
         runbook = parse_file(path, read_markdown(path))
         plans = tuple(plan(step) for step in runbook.steps)
-        scope = runbook.front.scope
-        out.append(Prepared(runbook, plans, bind(runbook, list(plans)), Scope(
+        settings = settings_for(path, config.runbook_settings if config else ())
+        # Per key, as for bindings: a later config entry over an earlier one, front matter
+        # over the config.
+        scope: dict[str, Sequence[str]] = {}
+        for entry in settings:
+            scope.update(entry.scope)
+        scope.update(runbook.front.scope)
+        out.append(Prepared(runbook, plans, bind(runbook, list(plans), settings), Scope(
             environments=frozenset(scope["environments"]) if "environments" in scope else None,
             accounts=frozenset(scope["accounts"]) if "accounts" in scope else None,
             regions=frozenset(scope["regions"]) if "regions" in scope else None)))
     return out
 
 
+def settings_for(path: Path, settings: Sequence[RunbookSettings]) -> list[RunbookSettings]:
+    """The config entries whose glob matches the runbook's file name (or, for a glob with a
+    /, its path as given)."""
+    return [entry for entry in settings
+            if fnmatch.fnmatchcase(path.name, entry.pattern)
+            or ("/" in entry.pattern and fnmatch.fnmatchcase(path.as_posix(), entry.pattern))]
+
+
+def unmatched_settings(prepared: Sequence[Prepared], config: Config) -> list[str]:
+    """The config's runbooks: check: globs that match none of these runbooks (a typo in a
+    glob would otherwise go unnoticed)."""
+    return [entry.pattern for entry in config.runbook_settings
+            if not any(settings_for(Path(p.runbook.path), [entry]) for p in prepared)]
+
+
 def check_runbooks(paths: Sequence[str], config: Config, *, regions: Sequence[str] = (),
                    sessions: Sessions | None = None, clock: Callable[[], datetime] = utcnow,
                    waivers: WaiverMatcher | None = None) -> CheckResult:
-    prepared = prepare(paths)
+    prepared = prepare(paths, config)
     started = clock()
-    # The runbook's scope decides where a step applies, not the policy's; a policy the config
-    # disables still states what the operation needs.
-    configured = {p.id: p for p in configure_policies(_builtin_policies(), config)}
-    policies = {p.id: dataclasses.replace(configured.get(p.id, p), scope=Scope())
-                for p in _builtin_policies()}
+    policies = _step_policies(config)
     sessions = sessions or Sessions(max_workers=config.max_workers)
     try:
         accounts = resolve_accounts(config, sessions)
@@ -123,21 +142,58 @@ def _builtin_policies() -> tuple[Policy, ...]:
     return tuple(load_policies(None))
 
 
-def _listings(prepared: list[Prepared], places_of: dict[str, list[Place]],
-              policies: dict[str, Policy]) -> tuple[dict[str, Policy], set[str], set[Key]]:
-    """The policies, kinds and own listings (per account-region) the runbooks need."""
+def required_calls(paths: Sequence[str], config: Config) -> set[str]:
+    """The read calls a check of these runbooks makes beyond finding the accounts: the
+    collector's declared calls for the kinds and policies the steps use, and this package's
+    own listings (named by their call). The IAM policy for `runbooks check` is built from it,
+    so it cannot drift from what the check reads."""
+    from ..collect import make_plan
+    from ..resources import REGISTRY
+
+    prepared = prepare(paths, config)
+    used, kinds = _policies_and_kinds(prepared, _step_policies(config))
+    calls = {call for type_name, details in make_plan(k.collector_needs(kinds, used)).items()
+             for call in (*REGISTRY[type_name].list_calls, *(c for d in details for c in d.calls))}
+    calls |= {k.KINDS[kind].listing for kind in kinds if k.KINDS[kind].listing in (k.LOGS, k.WAF)}
+    if any(listings_needed(_pairs(p))[1] for p in prepared):
+        calls.add(METRICS)
+    return calls
+
+
+def _step_policies(config: Config) -> dict[str, Policy]:
+    """The built-in policies as the config sets them, unscoped: the runbook's scope decides
+    where a step applies, and a policy the config disables still states what the operation
+    needs."""
+    configured = {p.id: p for p in configure_policies(_builtin_policies(), config)}
+    return {p.id: dataclasses.replace(configured.get(p.id, p), scope=Scope())
+            for p in _builtin_policies()}
+
+
+def _pairs(p: Prepared) -> list[tuple[StepPlan, dict[str, Binding]]]:
+    return [(s, for_step(s.step, p.bindings)) for s in p.plans]
+
+
+def _policies_and_kinds(prepared: list[Prepared], policies: dict[str, Policy]
+                        ) -> tuple[dict[str, Policy], set[str]]:
     kinds: set[str] = set()
     used: dict[str, Policy] = {}
-    own: set[Key] = set()
     for p in prepared:
-        pairs = [(s, for_step(s.step, p.bindings)) for s in p.plans]
-        mine, namespaces = listings_needed(pairs)
-        kinds |= mine
+        kinds |= listings_needed(_pairs(p))[0]
         for need in (n for step_plan in p.plans for n in step_plan.needs):
             if isinstance(need, PolicyHolds):
                 used[need.policy_id] = policies[need.policy_id]
             elif isinstance(need, AliasReady):  # the rollback policy reads aliases, versions
                 used[k.ROLLBACK_POLICY[1]] = policies[k.ROLLBACK_POLICY[1]]
+    return used, kinds
+
+
+def _listings(prepared: list[Prepared], places_of: dict[str, list[Place]],
+              policies: dict[str, Policy]) -> tuple[dict[str, Policy], set[str], set[Key]]:
+    """The policies, kinds and own listings (per account-region) the runbooks need."""
+    used, kinds = _policies_and_kinds(prepared, policies)
+    own: set[Key] = set()
+    for p in prepared:
+        mine, namespaces = listings_needed(_pairs(p))
         for place in places_of[p.runbook.path]:
             for kind in mine:
                 listing = k.KINDS[kind].listing
