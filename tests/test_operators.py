@@ -164,8 +164,8 @@ def test_matches_uses_search_semantics(actual, pattern, verdict):
 
 
 @pytest.mark.parametrize(("actual", "present"), [
-    ("ENABLED", True), (0, True), (False, True), ("", True), ([0], True), ({"a": None}, True),
-    (None, False), ([], False), ({}, False),
+    ("ENABLED", True), (0, True), (False, True), ([0], True), ({"a": None}, True), (" ", True),
+    (None, False), ([], False), ({}, False), ("", False),
 ])
 def test_exists(actual, present):
     assert OPERATORS["exists"].test(actual, True) is present

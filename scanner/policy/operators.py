@@ -88,7 +88,9 @@ def _matches(actual: Any, pattern: Any) -> bool:
 
 
 def _exists(actual: Any, expected: Any) -> bool:
-    present = actual is not None and actual != {} and actual != []
+    # An empty string is absent: AWS returns "" for an unset ARN or name in some answers,
+    # and counting it as present would pass a stage with no web ACL.
+    present = actual is not None and actual not in ("", {}, [])
     return present is bool(expected)
 
 
