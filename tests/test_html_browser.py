@@ -609,16 +609,18 @@ def _viewport(browser: Browser, width: int) -> None:
 
 def test_reports_fit_a_phone_and_a_desktop(browser: Browser, tmp_path: Path,
                                            artifacts: Path) -> None:
-    from preflight_scanner.reports import drill_html
+    from preflight_scanner.reports import drill_html, runbooks_html
 
     from tests.test_drill_document import hostile_document
     from tests.test_reports_golden import sample_result
     from tests.test_reports_html import with_locations
+    from tests.test_runbooks_check_report import result as readiness_result
 
     pages = {
         "scan": (render(_linked_runbooks(sample_result())), "section.policy"),
         "iac": (render(with_locations(sample_result(), hostile_id="evil")), "section.policy"),
         "drill": (drill_html.render(hostile_document()), "section.step"),
+        "runbooks": (runbooks_html.render(readiness_result()), ".rb-section"),
     }
     try:
         for name, (html, first) in pages.items():
@@ -626,7 +628,7 @@ def test_reports_fit_a_phone_and_a_desktop(browser: Browser, tmp_path: Path,
             page.write_text(html, encoding="utf-8")
             for width in WIDTHS:
                 _viewport(browser, width)
-                if name == "drill":
+                if name in ("drill", "runbooks"):  # pages without a script
                     browser.open_static(page.as_uri())
                 else:
                     browser.open(page.as_uri() + "#status=fail,error")
