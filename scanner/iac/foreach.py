@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InputError, Problem
+from .nodes import list_like, map_like, str_like
 from .values import Deferred, Unknown
 
 TRANSFORM = "AWS::LanguageExtensions"
@@ -52,15 +53,15 @@ class Expander:
 
     def expand(self, node: Any, values: dict[str, str]) -> Any:
         if isinstance(node, list):
-            return _like_list(node, [self.expand(item, values) for item in node])
+            return list_like(node, [self.expand(item, values) for item in node])
         if not isinstance(node, dict):
             return node
         if len(node) == 1:
             (key, arg), = node.items()
             if key == "Ref" and isinstance(arg, str) and arg in values:
-                return _str(values[arg], arg)
+                return str_like(values[arg], arg)
             if key == "Fn::Sub":
-                return _like(node, {key: self._sub(arg, values)})
+                return map_like(node, {key: self._sub(arg, values)})
         out: dict[Any, Any] = {}
         for key, value in node.items():
             if isinstance(key, str) and key.startswith(PREFIX):
@@ -68,7 +69,7 @@ class Expander:
                     self._add(out, copy_key, copy)
             else:
                 self._add(out, _substitute(key, values), self.expand(value, values))
-        return _like(node, out)
+        return map_like(node, out)
 
     def _loop(self, key: Any, spec: Any, values: dict[str, str]) -> dict[Any, Any]:
         if not (isinstance(spec, list) and len(spec) == 3 and isinstance(spec[0], str)
@@ -94,7 +95,7 @@ class Expander:
 
     def _sub(self, arg: Any, values: dict[str, str]) -> Any:
         if isinstance(arg, list) and arg:
-            return _like_list(arg, [_substitute(arg[0], values),
+            return list_like(arg, [_substitute(arg[0], values),
                                     *[self.expand(a, values) for a in arg[1:]]])
         return _substitute(arg, values)
 
@@ -131,30 +132,4 @@ def _substitute(text: Any, values: dict[str, str]) -> Any:
         out = out.replace("${" + name + "}", value)
         out = re.sub(r"&\{\s*" + re.escape(name) + r"\s*\}", re.sub("[^0-9A-Za-z]", "", value),
                      out)
-    return _str(out, text) if out != text else text
-
-
-def _marks(node: Any) -> tuple[Any, Any] | None:
-    start = getattr(node, "start_mark", None)
-    return (start, getattr(node, "end_mark", None)) if start is not None else None
-
-
-def _str(value: str, like: Any) -> Any:
-    from cfnlint.decode.node import str_node
-
-    marks = _marks(like)
-    return str_node(value, *marks) if marks else value
-
-
-def _like(original: Any, items: dict[Any, Any]) -> Any:
-    from cfnlint.decode.node import dict_node
-
-    marks = _marks(original)
-    return dict_node(items, *marks) if marks else items
-
-
-def _like_list(original: Any, items: list[Any]) -> Any:
-    from cfnlint.decode.node import list_node
-
-    marks = _marks(original)
-    return list_node(items, *marks) if marks else items
+    return str_like(out, text) if out != text else text

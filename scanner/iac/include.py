@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, Problem
+from .nodes import list_like, map_like, marks
 
 INCLUDE = "AWS::Include"
 TRANSFORM = "Fn::Transform"
@@ -38,7 +39,7 @@ class Includer:
     def resolve(self, node: Any, chain: tuple[Path, ...] = ()) -> Any:
         """``node`` with every local include spliced in (recursively)."""
         if isinstance(node, list):
-            return _like_list(node, [self.resolve(item, chain) for item in node])
+            return list_like(node, [self.resolve(item, chain) for item in node])
         if not isinstance(node, dict):
             return node
         spec = node.get(TRANSFORM)
@@ -49,13 +50,13 @@ class Includer:
         rest = {k: self.resolve(v, chain) for k, v in node.items()
                 if not (included is not None and k == TRANSFORM)}
         if included is None:
-            return _like(node, rest)
+            return map_like(node, rest)
         if not rest:
             return included
         if not isinstance(included, dict):
             raise InputError([self._problem(node, "an include merged into a map must hold a "
                                             "map", "include a YAML/JSON mapping here")])
-        return _like(node, {**included, **rest})
+        return map_like(node, {**included, **rest})
 
     def _path(self, spec: Any, site: Any) -> Path:
         location = str(local_location(spec))
@@ -136,7 +137,7 @@ def remark(data: Any, site: Any) -> Any:
     """``data`` as cfn-lint nodes carrying ``site``'s position (the include's line)."""
     from cfnlint.decode.node import dict_node, list_node, str_node
 
-    start, end = _marks(site) or (None, None)
+    start, end = marks(site) or (None, None)
     if isinstance(data, dict):
         return dict_node({remark(k, site): remark(v, site) for k, v in data.items()}, start,
                          end)
@@ -145,23 +146,3 @@ def remark(data: Any, site: Any) -> Any:
     if isinstance(data, str):
         return str_node(data, start, end)
     return data
-
-
-def _marks(node: Any) -> tuple[Any, Any] | None:
-    start = getattr(node, "start_mark", None)
-    return (start, getattr(node, "end_mark", None)) if start is not None else None
-
-
-def _like(original: Any, items: dict[Any, Any]) -> Any:
-    """A map with ``original``'s position (cfn-lint's dict_node) when it had one."""
-    from cfnlint.decode.node import dict_node
-
-    marks = _marks(original)
-    return dict_node(items, *marks) if marks else items
-
-
-def _like_list(original: Any, items: list[Any]) -> Any:
-    from cfnlint.decode.node import list_node
-
-    marks = _marks(original)
-    return list_node(items, *marks) if marks else items
