@@ -32,7 +32,7 @@ def _fail(path: Path | str, message: str, hint: str = HINT) -> InputError:
     return InputError([Problem(str(path), None, None, message, hint)])
 
 
-# Each input is named by where it came from: a file, or an s3:// URI (s3dest.load_s3_results).
+# Each input is named by where it came from: a file, or an s3:// URI (saved.load_s3_results).
 Source = Path | str
 
 
@@ -140,8 +140,3 @@ def _merge_waivers(reports: list[WaiverReport | None]) -> WaiverReport | None:
         merged.append(replace(base, state=state, matched=matched))
     return replace(first, waivers=tuple(merged))
 
-
-def load_results(paths: Sequence[Path]) -> list[tuple[Path, ScanResult]]:
-    from .runner import load_saved_report
-
-    return [(path, load_saved_report(path)) for path in paths]

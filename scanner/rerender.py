@@ -10,16 +10,17 @@ import click
 
 from .errors import InputError, Problem
 from .exitcodes import EXIT_OK
+from .formats import Format, installed, write_reports
 from .output import prepare_output_dir, publish
-from .runner import load_saved_report, read_saved_json, write_reports
+from .saved import load_saved_report, read_saved_json
 
 HINT = ("pass a report.json written by `preflight scan` or a drill.json written by "
         "`preflight drill` (`preflight schema report|drill` prints their schemas)")
 # A drill renders as its own two documents; the scan formats (sarif, junit...) need findings.
-DRILL_FORMATS = {"html": "drill.html", "md": "drill.md", "json": "drill.json"}
+DRILL_FORMATS = {Format.HTML: "drill.html", Format.MD: "drill.md", Format.JSON: "drill.json"}
 
 
-def rerender(report_path: Path, formats: Sequence[str], out_dir: Path | None) -> int:
+def rerender(report_path: Path, formats: Sequence[Format], out_dir: Path | None) -> int:
     """Re-render in other formats; which kind of document it is decides the renderers."""
     document = read_saved_json(report_path, HINT)
     target = out_dir if out_dir is not None else report_path.parent
@@ -28,28 +29,26 @@ def rerender(report_path: Path, formats: Sequence[str], out_dir: Path | None) ->
     return _rerender_scan(report_path, document, formats, target)
 
 
-def _rerender_scan(report_path: Path, document: Any, formats: Sequence[str], target: Path) -> int:
-    from preflight_scanner.reports import available, load_renderers, parse_formats
-
-    names = parse_formats(formats) if formats else [n for n in available() if n != "json"]
-    load_renderers(names)
+def _rerender_scan(report_path: Path, document: Any, formats: Sequence[Format], target: Path
+                   ) -> int:
+    names = list(formats) or [f for f in installed() if f is not Format.JSON]
     result = load_saved_report(report_path, document)
     prepare_output_dir(target)
-    if "json" in names and (target / "report.json").resolve() == report_path.resolve():
-        names = [n for n in names if n != "json"]
+    if Format.JSON in names and (target / "report.json").resolve() == report_path.resolve():
+        names = [n for n in names if n is not Format.JSON]
         click.echo(f"report: {report_path} (the input; left as it is)")
     for path in write_reports(result, target, names):
         click.echo(f"report: {path}")
     return EXIT_OK
 
 
-def _rerender_drill(report_path: Path, document: Mapping[str, Any], formats: Sequence[str],
+def _rerender_drill(report_path: Path, document: Mapping[str, Any], formats: Sequence[Format],
                     target: Path) -> int:
-    from preflight_scanner.reports import drill_html, drill_markdown, parse_formats
+    from preflight_scanner.reports import drill_html, drill_markdown
 
     from .drill.document import render_json, validation_errors
 
-    names = parse_formats(formats) if formats else ["html", "md"]
+    names = list(formats) or [Format.HTML, Format.MD]
     wrong = [n for n in names if n not in DRILL_FORMATS]
     if wrong:
         raise InputError([Problem(str(report_path), None, None,
@@ -61,9 +60,10 @@ def _rerender_drill(report_path: Path, document: Mapping[str, Any], formats: Seq
                                   f"not a valid drill.json: {errors[0]}"
                                   + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
                                   HINT)])
-    if "json" in names and (target / "drill.json").resolve() == report_path.resolve():
-        names = [n for n in names if n != "json"]
-    renderers = {"html": drill_html.render, "md": drill_markdown.render, "json": render_json}
+    if Format.JSON in names and (target / "drill.json").resolve() == report_path.resolve():
+        names = [n for n in names if n is not Format.JSON]
+    renderers = {Format.HTML: drill_html.render, Format.MD: drill_markdown.render,
+                 Format.JSON: render_json}
     prepare_output_dir(target)
     paths = publish(target, {DRILL_FORMATS[n]: renderers[n](document) for n in names})
     for path in paths:

@@ -12,14 +12,12 @@ set beside it is complete, which is what `merge` looks for.
 from __future__ import annotations
 
 import re
-import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, PreflightError
-from .models import ScanResult
+from .errors import PreflightError
 from .redact import redact
 
 SCHEME = "s3://"
@@ -125,21 +123,6 @@ def download_reports(location: S3Location, into: Path) -> list[tuple[str, Path]]
         raise S3DestinationError(f"no {REPORT} under {location}. Fix: give the prefix the "
                                  "shards wrote to with --out s3://...")
     return found
-
-
-def load_s3_results(location: S3Location) -> list[tuple[str, ScanResult]]:
-    """`merge`'s inputs from S3, with problems named by their s3:// URI, not a temp path."""
-    from .merge import load_results
-
-    with tempfile.TemporaryDirectory(prefix="preflight-merge-") as tmp:
-        reports = download_reports(location, Path(tmp))
-        names = {str(local): uri for uri, local in reports}
-        try:
-            loaded = load_results([local for _, local in reports])
-        except InputError as exc:
-            raise InputError([replace(p, path=names.get(p.path, p.path))
-                              for p in exc.problems]) from None
-        return [(names[str(path)], result) for path, result in loaded]
 
 
 def _content_type(name: str) -> str:

@@ -66,16 +66,16 @@ def test_no_credential_appears_in_any_output_log_or_message(aws, write_config, t
                      {"id": ids["sandbox"], "environment": "sandbox"}]})
 
     # Everything at INFO: the scanner's own log (normally ERROR) and the libraries'.
-    import preflight_scanner.runner as runner
+    import preflight_scanner.logs as logs
 
     records = _Records()
-    original = runner.configure_logging
+    original = logs.configure_logging
 
     def verbose(verbose: bool = False) -> None:
         original(True)
         logging.getLogger("preflight").addHandler(records)
 
-    monkeypatch.setattr(runner, "configure_logging", verbose)
+    monkeypatch.setattr(logs, "configure_logging", verbose)
     caplog.set_level(logging.INFO)
     out = tmp_path / "out"
     try:

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from preflight_scanner import output
 from preflight_scanner.cli import _interrupt_handling, main
-from preflight_scanner.runner import load_saved_report, write_reports
+from preflight_scanner.formats import Format, write_reports
+from preflight_scanner.saved import load_saved_report
 
 from tests.support import BUILTIN_POLICIES
 
@@ -75,7 +76,7 @@ def test_a_signal_during_publishing_is_held_until_the_whole_set_is_in_place(
     monkeypatch.setattr(output.os, "replace", replace_then_signal)
     result = load_saved_report(GOLDEN / "report.json")
     with _interrupt_handling(exit_process=False) as interrupts, pytest.raises(KeyboardInterrupt):
-        write_reports(result, tmp_path, ["html", "sarif", "junit", "md"])
+        write_reports(result, tmp_path, [Format.HTML, Format.SARIF, Format.JUNIT, Format.MD])
     monkeypatch.undo()
     assert moved == FILES  # the interrupt waited for the set
     assert all((tmp_path / name).read_text() != "OLD" for name in FILES)

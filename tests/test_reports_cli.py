@@ -14,10 +14,10 @@ from junitparser import Error, Failure, JUnitXml
 from preflight_scanner import reports
 from preflight_scanner.cli import main
 from preflight_scanner.demo.run import seed_demo_estate
+from preflight_scanner.formats import Format, write_reports
 from preflight_scanner.models import Status
 from preflight_scanner.reports import FORMATS, FormatError, ReportFormat, load_renderers, parse_formats, sarif
 from preflight_scanner.reports.json_report import schema, to_document
-from preflight_scanner.runner import write_reports
 
 from tests.test_reports_golden import GOLDEN, sample_result
 from tests.test_reports_sarif import validate_sarif
@@ -201,7 +201,7 @@ def test_a_directory_is_not_a_report(capsys, tmp_path):
 
 def test_a_failing_renderer_leaves_the_previous_output_whole(tmp_path, monkeypatch):
     result = sample_result()
-    write_reports(result, tmp_path, ["md"])
+    write_reports(result, tmp_path, [Format.MD])
     before = (tmp_path / "report.md").read_text()
 
     def boom(_result):
@@ -209,7 +209,7 @@ def test_a_failing_renderer_leaves_the_previous_output_whole(tmp_path, monkeypat
 
     monkeypatch.setattr("preflight_scanner.reports.markdown.render", boom)
     with pytest.raises(RuntimeError):
-        write_reports(result, tmp_path, ["md"])
+        write_reports(result, tmp_path, [Format.MD])
     assert (tmp_path / "report.md").read_text() == before
     assert [p.name for p in tmp_path.iterdir()] == ["report.md"]  # no temporary file left
 
@@ -219,7 +219,7 @@ def test_a_failing_renderer_leaves_the_previous_output_whole(tmp_path, monkeypat
 def test_report_round_trip_on_a_demo_scan_writes_every_format(scan, capsys, tmp_path):
     result = scan(seed_demo_estate())
     scanned = tmp_path / "scan"
-    write_reports(result, scanned, ["json"])
+    write_reports(result, scanned, [Format.JSON])
     saved = json.loads((scanned / "report.json").read_text())
     Draft202012Validator(schema()).validate(saved)
 

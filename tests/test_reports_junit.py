@@ -188,7 +188,7 @@ def test_the_streamed_xml_is_the_tree_elementtree_writes_even_when_empty():
     import xml.etree.ElementTree as ET
 
     from preflight_scanner.reports import junit
-    from preflight_scanner.runner import load_saved_report
+    from preflight_scanner.saved import load_saved_report
 
     from tests.test_reports_golden import GOLDEN
 

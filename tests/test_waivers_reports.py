@@ -10,6 +10,7 @@ import re
 import pytest
 from jsonschema import Draft202012Validator
 from junitparser import Failure, JUnitXml, Skipped
+from preflight_scanner.job import ci_summary
 from preflight_scanner.models import (
     AppliedWaiver,
     BaselineReport,
@@ -20,7 +21,6 @@ from preflight_scanner.models import (
 )
 from preflight_scanner.reports import FORMATS, html, junit, load_renderers, markdown, sarif
 from preflight_scanner.reports.json_report import from_document, schema, to_document
-from preflight_scanner.runner import ci_summary
 
 from tests.test_reports_golden import (
     EVIL_NAME,

@@ -36,7 +36,7 @@ def explain(policy_id: str, policy_paths: tuple[str, ...], config_path: str | No
     """Explain a policy: what it checks, why, its parameters, mappings and fix."""
     from ..config import load_config
     from ..explain import explain as render
-    from ..runner import prepare_policies
+    from ..inputs import prepare_policies
     from ..suggest import did_you_mean
 
     config = load_config(config_path)

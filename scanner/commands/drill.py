@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..exitcodes import EXIT_OK
-from .options import aws_options, use_aws_options
+from .options import aws_options, use_aws_options, verbosity_option
 
 
 @click.command()
@@ -32,8 +32,7 @@ from .options import aws_options, use_aws_options
 @click.option("--waivers", "waivers", type=click.Path(dir_okay=False), default=None,
               help="Waivers file: waived checks leave the score and are listed with their "
                    "reasons.")
-@click.option("-v", "--verbose", "verbosity", count=True,
-              help="Log progress to stderr; -vv also each AWS request (credentials redacted).")
+@verbosity_option("Log progress to stderr; -vv also each AWS request (credentials redacted).")
 def drill(config_path: str | None, policy_paths: tuple[str, ...], regions: tuple[str, ...],
           out_dir: str, target: float | None, since: str | None, history: str | None,
           waivers: str | None, profile: str | None, allow_unknown_regions: bool,
@@ -42,13 +41,10 @@ def drill(config_path: str | None, policy_paths: tuple[str, ...], regions: tuple
     and the checklist with its commands filled in."""
     from ..drill.run import drill as run_drill
     from ..drill.run import exit_code
-    from ..runner import configure_logging
-
-    configure_logging(verbosity)
     drill_regions = use_aws_options(profile, regions, allow_unknown_regions)
     if not drill_regions and not allow_unknown_regions:
         from ..config import load_config
-        from ..runner import check_config_regions
+        from ..inputs import check_config_regions
 
         check_config_regions(load_config(config_path))
     document, _ = run_drill(config_path, policy_paths, drill_regions, Path(out_dir),

@@ -35,7 +35,7 @@ def securityhub(report_path: str, region: str | None, archive_missing: bool,
     from preflight_scanner.reports.text import inert
 
     from ..export import securityhub as hub
-    from ..runner import load_saved_report
+    from ..saved import load_saved_report
 
     if print_iam_policy:
         policy = json.loads(json.dumps(hub.IAM_POLICY))
@@ -79,7 +79,7 @@ def notify(kind: str, report_path: str, url_env: str, baseline: str | None, only
 
     from ..baseline import compare
     from ..export import notify as chat
-    from ..runner import load_saved_report
+    from ..saved import load_saved_report
 
     url = os.environ.get(url_env, "").strip()
     if not url:

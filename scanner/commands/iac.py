@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
+from ..formats import Format
 from ..models import Severity
-from .options import SEVERITIES, make_view, view_options
-from .scanning import FORMAT_NAMES, _formats
+from .options import SEVERITIES, format_option, make_view, view_options
+from .scanning import FORMAT_NAMES
 
 # cfn-lint (and the ~150 MB it pulls in) is the `iac` extra: live scans, drills and runbook
 # checks install without it.
@@ -47,9 +48,8 @@ def require_iac_extra() -> None:
               help="Policy file or directory (repeatable). Default: the built-in pack.")
 @click.option("-o", "--out", "out_dir", default="preflight-iac", show_default=True,
               type=click.Path(file_okay=False), help="Directory for report.json.")
-@click.option("--format", "formats", multiple=True, metavar="FORMAT[,FORMAT...]",
-              help="Report formats besides report.json, comma-separated (repeatable): "
-                   f"{', '.join(FORMAT_NAMES)}.")
+@format_option("Report formats besides report.json, comma-separated (repeatable): "
+               f"{', '.join(FORMAT_NAMES)}.", always_json=True)
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True,
               help="Exit 1 when a failure at or above this severity exists.")
 @click.option("--fail-on-error/--no-fail-on-error", default=True, show_default=True,
@@ -66,7 +66,7 @@ def require_iac_extra() -> None:
 def iac(paths: tuple[str, ...], environment: str | None, parameters: tuple[str, ...],
         parameter_files: tuple[str, ...], source_dirs: tuple[str, ...], region: str,
         account_id: str, config_path: str | None, policy_paths: tuple[str, ...], out_dir: str,
-        formats: tuple[str, ...], fail_on: str, fail_on_error: bool,
+        formats: tuple[Format, ...], fail_on: str, fail_on_error: bool,
         waivers_path: str | None, max_waiver_days: int | None, allow_unknown_regions: bool,
         quiet: bool, verbosity: int, no_color: bool) -> int:
     """Check CloudFormation templates, CDK output (cdk.out) and Terraform plans
@@ -74,19 +74,19 @@ def iac(paths: tuple[str, ...], environment: str | None, parameters: tuple[str, 
     require_iac_extra()
     from ..config import load_config
     from ..iac.run import parse_parameters, run_iac
-    from ..output import prepare_output_dir
+    from ..inputs import load_optional_waivers, prepare_policies
+    from ..job import Delivery, Gate, deliver
     from ..regions import checked
-    from ..runner import Gate, _load_waivers, finish, prepare_policies
 
     view = make_view(quiet, verbosity, no_color)
     checked([region], allow_unknown_regions, "--region")
-    names = _formats(formats, always=["json"])
-    waivers = _load_waivers(waivers_path)
+    waivers = load_optional_waivers(waivers_path)
     config, policies = prepare_policies(load_config(config_path), policy_paths)
-    prepare_output_dir(Path(out_dir))  # before the templates are read: results need a place
-    result = run_iac(paths, config, policies, environment=environment,
-                     parameters=parse_parameters(parameters, parameter_files), region=region,
-                     account_id=account_id, source_dirs=source_dirs, waivers=waivers,
-                     max_waiver_days=max_waiver_days)
-    return finish(result, Path(out_dir), names,
-                  Gate(Severity(fail_on), False, fail_on_error), None, view)
+    # The output directory is checked before the templates are read: results need a place.
+    delivery = Delivery(Path(out_dir), formats, Gate(Severity(fail_on), False, fail_on_error),
+                        view=view)
+    return deliver(lambda: run_iac(paths, config, policies, environment=environment,
+                                   parameters=parse_parameters(parameters, parameter_files),
+                                   region=region, account_id=account_id,
+                                   source_dirs=source_dirs, waivers=waivers,
+                                   max_waiver_days=max_waiver_days), delivery)

@@ -33,7 +33,7 @@ def iam_policy(policy_paths: tuple[str, ...], config_path: str | None, partition
     """
     from ..config import load_config
     from ..iam import iam_policy as build
-    from ..runner import prepare_policies
+    from ..inputs import prepare_policies
 
     config, policies = prepare_policies(load_config(config_path), policy_paths)
     extra: set[str] = set()

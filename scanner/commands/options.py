@@ -13,6 +13,8 @@ from ..models import Severity
 if TYPE_CHECKING:
     from preflight_scanner.reports.terminal import View
 
+    from ..formats import Format
+
 SEVERITIES = [s.value for s in Severity]
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,14 +30,28 @@ def _stack(command: F, options: Sequence[Callable[[F], F]]) -> F:
     return command
 
 
+def _configure_logging(ctx: click.Context, param: click.Parameter, verbosity: int) -> int:
+    """-v's callback: the one place a command configures logging (click calls it whether
+    or not -v is given, so each command, run after another, starts from its own level)."""
+    from .. import logs
+
+    logs.configure_logging(verbosity)
+    return verbosity
+
+
+def verbosity_option(help: str) -> Callable[[F], F]:
+    """-v/--verbose (repeatable): the command's log level, configured as it is parsed."""
+    return click.option("-v", "--verbose", "verbosity", count=True, callback=_configure_logging,
+                        help=help)
+
+
 def view_options(command: F) -> F:
     """-q/--quiet, -v/--verbose (repeatable), --no-color."""
     return _stack(command, (
         click.option("-q", "--quiet", is_flag=True, default=False,
                      help="Show only the policies that failed or could not be checked."),
-        click.option("-v", "--verbose", "verbosity", count=True,
-                     help="List every failing resource and log progress to stderr; -vv also "
-                          "logs each AWS request (credentials redacted)."),
+        verbosity_option("List every failing resource and log progress to stderr; -vv also "
+                         "logs each AWS request (credentials redacted)."),
         click.option("--no-color", "no_color", is_flag=True, default=False,
                      help="No colour (also: the NO_COLOR environment variable; there is none "
                           "when the output is not a terminal)."),
@@ -43,14 +59,50 @@ def view_options(command: F) -> F:
 
 
 def make_view(quiet: bool, verbosity: int, no_color: bool) -> View:
-    """The terminal view these options ask for; logging is configured here, once per run."""
+    """The terminal view these options ask for."""
     from preflight_scanner.reports.terminal import View
 
     from ..colour import wants_colour
-    from ..runner import configure_logging
 
-    configure_logging(verbosity)
     return View(quiet=quiet, verbose=verbosity > 0, colour=wants_colour(sys.stdout, no_color))
+
+
+def format_option(help: str, *, always_json: bool = False) -> Callable[[F], F]:
+    """--format FORMAT[,FORMAT...] (repeatable), parsed once into a tuple of ``Format``:
+    the command receives checked values (json first when ``always_json``)."""
+
+    def parse(ctx: click.Context, param: click.Parameter, values: Sequence[str]
+              ) -> tuple[Format, ...]:
+        return parse_format_option(values, always_json=always_json)
+
+    return click.option("--format", "formats", multiple=True, metavar="FORMAT[,FORMAT...]",
+                        callback=parse, help=help)
+
+
+def parse_format_option(values: Sequence[str], *, always_json: bool = False
+                        ) -> tuple[Format, ...]:
+    """--format's values as formats, each renderer loaded now: an unknown or uninstalled
+    format is a usage error (with the closest name) before any work is done."""
+    from preflight_scanner.reports import FormatError
+
+    from ..formats import Format, parse
+
+    try:
+        return parse(values, always=(Format.JSON,) if always_json else ())
+    except FormatError as exc:
+        raise click.BadParameter(str(exc) + _format_suggestions(values),
+                                 param_hint="'--format'") from None
+
+
+def _format_suggestions(values: Sequence[str]) -> str:
+    from preflight_scanner.reports import FORMATS
+
+    from ..suggest import closest
+
+    names = [part.strip().lower() for value in values for part in value.split(",")]
+    hints = [f"{match} for {name!r}" for name in names
+             if name and name not in FORMATS and (match := closest(name, FORMATS))]
+    return f" (did you mean {', '.join(hints)}?)" if hints else ""
 
 
 def aws_options(command: F) -> F:

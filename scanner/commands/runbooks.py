@@ -8,7 +8,7 @@ import json
 import click
 
 from ..exitcodes import EXIT_FAILURES, EXIT_INCOMPLETE, EXIT_OK
-from .options import split
+from .options import split, verbosity_option
 
 
 @click.group()
@@ -68,9 +68,10 @@ CHECK_FORMATS = ("json", "html", "md")  # runbookcheck.files.FORMATS, without th
               help="Reject a waiver that expires more than this many days ahead (default 90).")
 @click.option("--fail-on-error/--no-fail-on-error", default=True, show_default=True,
               help="Whether a step that cannot be told exits 3.")
+@verbosity_option("Log progress to stderr; -vv also each AWS request (credentials redacted).")
 def check(paths: tuple[str, ...], config_path: str | None, regions: tuple[str, ...],
           out_dir: str, formats: tuple[str, ...], waivers_path: str | None,
-          max_waiver_days: int | None, fail_on_error: bool) -> int:
+          max_waiver_days: int | None, fail_on_error: bool, verbosity: int) -> int:
     """Check live, read-only, that each AWS CLI step of these runbooks would work today.
 
     Each step, in every account and region of the config, is ready, not ready (with the
@@ -86,14 +87,12 @@ def check(paths: tuple[str, ...], config_path: str | None, regions: tuple[str, .
     from ..runbookcheck.files import report_files, summary
     from ..runbookcheck.model import Readiness
     from ..runbookcheck.run import prepare, unmatched_settings
-    from ..runner import configure_logging
 
     names = [n for n in split(formats) if n != "json"]
     unknown = [n for n in names if n not in CHECK_FORMATS]
     if unknown:
         raise click.BadParameter(f"unknown format {unknown[0]!r}; choose from "
                                  f"{', '.join(CHECK_FORMATS)}", param_hint="'--format'")
-    configure_logging()
     config = load_config(config_path)
     matcher = None
     if waivers_path is not None:

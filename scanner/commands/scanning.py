@@ -8,8 +8,16 @@ from pathlib import Path
 import click
 from preflight_scanner.reports import FORMATS
 
+from ..formats import Format
 from ..models import Severity
-from .options import SEVERITIES, aws_options, make_view, use_aws_options, view_options
+from .options import (
+    SEVERITIES,
+    aws_options,
+    format_option,
+    make_view,
+    use_aws_options,
+    view_options,
+)
 
 FORMAT_NAMES = tuple(FORMATS)
 
@@ -75,9 +83,8 @@ def gate_options(command):
 @click.option("--processes", type=click.IntRange(1, 64), default=None,
               help="Worker processes that collect (default: config processes; else one per "
                    "core once there are 10 accounts per process).")
-@click.option("--format", "formats", multiple=True, metavar="FORMAT[,FORMAT...]",
-              help="Report formats to write besides report.json, comma-separated "
-                   f"(repeatable): {', '.join(FORMAT_NAMES)}.")
+@format_option("Report formats to write besides report.json, comma-separated "
+               f"(repeatable): {', '.join(FORMAT_NAMES)}.", always_json=True)
 @gate_options
 @click.option("--waivers", "waivers_path", type=click.Path(dir_okay=False),
               help="Waivers file: accepted risks with a reason, an owner and an expiry date.")
@@ -95,7 +102,7 @@ def gate_options(command):
 @selection_options
 @view_options
 def scan(config_path: str | None, policy_paths: tuple[str, ...], regions: tuple[str, ...],
-         out_dir: str, fail_on: str, max_workers: int | None, formats: tuple[str, ...],
+         out_dir: str, fail_on: str, max_workers: int | None, formats: tuple[Format, ...],
          baseline: str | None, fail_on_new: bool, fail_on_error: bool,
          waivers_path: str | None, max_waiver_days: int | None, shard_spec: str | None,
          history_db: str | None, processes: int | None, profile: str | None,
@@ -103,66 +110,39 @@ def scan(config_path: str | None, policy_paths: tuple[str, ...], regions: tuple[
          min_severity: str | None, categories: tuple[str, ...], frameworks: tuple[str, ...],
          quiet: bool, verbosity: int, no_color: bool) -> int:
     """Scan the configured accounts and regions; write DIR/report.json (and --format ones)."""
+    from ..job import Delivery, Gate
     from ..output import parse_destination
-    from ..runner import CiOptions, Gate, scan_and_report
+    from ..runner import CiOptions, scan_and_report
     from ..shard import parse_shard
 
     view = make_view(quiet, verbosity, no_color)
     scan_regions = use_aws_options(profile, regions, allow_unknown_regions)
-    names = _formats(formats, always=["json"])
     try:
         shard = parse_shard(shard_spec) if shard_spec is not None else None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="'--shard'") from None
-    return scan_and_report(config_path, policy_paths, scan_regions, parse_destination(out_dir),
-                           Severity(fail_on), max_workers, names,
-                           gate=Gate(Severity(fail_on), fail_on_new, fail_on_error),
-                           ci=CiOptions(waivers_path, max_waiver_days, baseline, shard,
-                                        history_db, processes, allow_unknown_regions),
-                           view=view,
+    delivery = Delivery(parse_destination(out_dir), formats,
+                        Gate(Severity(fail_on), fail_on_new, fail_on_error), baseline, view)
+    return scan_and_report(config_path, policy_paths, scan_regions, delivery,
+                           max_workers=max_workers,
+                           ci=CiOptions(waivers_path, max_waiver_days, shard, history_db,
+                                        processes, allow_unknown_regions),
                            selection=make_selection(checks, excluded, min_severity, categories,
                                                     frameworks))
 
 
-def _formats(values: Sequence[str], always: Sequence[str] = ()) -> list[str]:
-    """Parse --format values and load their renderers now: a bad name is a usage error
-    before any work is done."""
-    from preflight_scanner.reports import FormatError, load_renderers, parse_formats
-
-    try:
-        names = parse_formats(values, always=always)
-        load_renderers(names)
-    except FormatError as exc:
-        raise click.BadParameter(str(exc) + _format_suggestions(values),
-                                 param_hint="'--format'") from None
-    return names
-
-
-def _format_suggestions(values: Sequence[str]) -> str:
-    from preflight_scanner.reports import FORMATS
-
-    from ..suggest import closest
-
-    names = [part.strip().lower() for value in values for part in value.split(",")]
-    hints = [f"{match} for {name!r}" for name in names
-             if name and name not in FORMATS and (match := closest(name, FORMATS))]
-    return f" (did you mean {', '.join(hints)}?)" if hints else ""
-
-
 @click.command()
 @click.argument("report_path", metavar="REPORT_JSON|DRILL_JSON", type=click.Path(dir_okay=False))
-@click.option("--format", "formats", multiple=True, metavar="FORMAT[,FORMAT...]",
-              help=f"Formats to write, comma-separated (repeatable): {', '.join(FORMAT_NAMES)}. "
-                   "Default: every available format but json.")
+@format_option(f"Formats to write, comma-separated (repeatable): {', '.join(FORMAT_NAMES)}. "
+               "Default: every available format but json.")
 @click.option("-o", "--out", "out_dir", default=None, type=click.Path(file_okay=False),
               help="Directory for the outputs. Default: the directory of REPORT_JSON.")
-def report(report_path: str, formats: tuple[str, ...], out_dir: str | None) -> int:
+def report(report_path: str, formats: tuple[Format, ...], out_dir: str | None) -> int:
     """Re-render a saved report.json (html, sarif, junit, md...), or a drill.json (html, md),
     without calling AWS."""
     from ..rerender import rerender
 
-    names = _formats(formats) if formats else []
-    return rerender(Path(report_path), names, Path(out_dir) if out_dir else None)
+    return rerender(Path(report_path), formats, Path(out_dir) if out_dir else None)
 
 
 @click.command()

@@ -136,10 +136,12 @@ def run_demo(out_dir: Path, view: View | None = None, serve: bool = False) -> in
     The demo exits 0 when its scan worked: the estate's failures are there on purpose, so
     the scan's own gate (1) is reported, not returned. What it prints is what it returns.
     """
-    from preflight_scanner.reports import available
+    from preflight_scanner.reports import terminal
 
     from ..config import load_config
     from ..exitcodes import EXIT_FAILURES, EXIT_OK
+    from ..formats import installed
+    from ..job import Delivery, Gate
     from ..runner import scan_and_report
 
     started = time.monotonic()
@@ -151,8 +153,8 @@ def run_demo(out_dir: Path, view: View | None = None, serve: bool = False) -> in
         config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
         load_config(config_path)  # the demo's config must itself be valid
         click.echo(f"seeded a demo estate; config: {config_path}", err=True)
-        gate = scan_and_report(str(config_path), [], [], out_dir, _fail_on_low(), None,
-                               formats=available(), view=view)
+        delivery = Delivery(out_dir, installed(), Gate(_fail_on_low()), view=view or terminal.View())
+        gate = scan_and_report(str(config_path), [], [], delivery)
         code = EXIT_OK if gate in (EXIT_OK, EXIT_FAILURES) else gate
         click.echo(check_own_runbooks(config_path, out_dir))
         click.echo(f"demo finished in {time.monotonic() - started:.1f}s: exit code {code}"
