@@ -120,9 +120,6 @@ class WaiverFile:
     digest: str
     document: YamlDocument | None = field(default=None, compare=False, repr=False)
 
-    def policies_with_tag_waivers(self) -> list[tuple[str, ...]]:
-        return [w.policies for w in self.waivers if w.tags]
-
     def matcher(self, today: date, max_days: int | None = None) -> WaiverMatcher:
         """Check every waiver's horizon against the scan's date and start matching.
 

@@ -7,13 +7,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from preflight_scanner.config import Config
-from preflight_scanner.drill.settings import (
-    DrillSettings,
-    load_drill_settings,
-    load_scan_config,
-    with_rpo_target,
-)
+from preflight_scanner.config import Config, load_config
+from preflight_scanner.drill.settings import DrillSettings, load_drill_settings, with_rpo_target
 from preflight_scanner.drill.steps import STEP_MAP, check_step_map, resolve_steps, selects
 from preflight_scanner.errors import InputError
 from preflight_scanner.runbooks import RunbookLibrary
@@ -37,11 +32,10 @@ def test_reads_the_drill_section_and_the_history_path(tmp_path):
         """)
     assert load_drill_settings(path) == DrillSettings(85, 240, 60,
                                                       str(tmp_path / "records/preflight.db"))
-    config = load_scan_config(path)
+    config = load_config(path)
     assert (config.regions, config.max_workers, config.source) == (("us-east-1",), 4, str(path))
     assert config.document is not None and config.document.path == str(path)
     assert load_drill_settings(None) == DrillSettings()
-    assert not list(tmp_path.glob(".preflight.yml.*"))  # no temporary copy left behind
 
 
 def test_bad_drill_settings_are_reported_with_their_line(tmp_path):
@@ -73,7 +67,7 @@ def test_other_config_errors_keep_their_file_and_line_beside_the_drill_keys(tmp_
         regions: [nowhere]
         """)
     with pytest.raises(InputError) as caught:
-        load_scan_config(path)
+        load_config(path)
     [problem] = caught.value.problems
     assert (problem.path, problem.line) == (str(path), 4)
     assert "regions" in problem.message

@@ -11,7 +11,7 @@ from typing import Any
 import click
 from preflight_scanner.reports.text import inert
 
-from ..config import Config
+from ..config import Config, load_config
 from ..errors import InputError, Problem
 from ..exitcodes import EXIT_FAILURES, EXIT_INCOMPLETE, EXIT_OK
 from ..history import HistoryStore
@@ -22,7 +22,7 @@ from ..yamlfile import parse_json
 from .document import build_document, previous_from_document, render_json, steps_for, validation_errors
 from .readiness import NOT_READY, UNKNOWN, checks_from_history, readiness, score
 from .recovery import worst_case_text
-from .settings import load_drill_settings, load_scan_config, with_rpo_target
+from .settings import load_drill_settings, with_rpo_target
 from .steps import STEP_MAP, Step, check_step_map, selects
 
 OUTPUTS = ("drill.json", "drill.html", "drill.md")
@@ -104,7 +104,7 @@ def drill(config_path: str | None, policy_paths: Sequence[str], regions: Sequenc
     settings = load_drill_settings(config_path)
     if target is not None:
         settings = dataclasses.replace(settings, target=target)
-    config = with_rpo_target(load_scan_config(config_path), settings)
+    config = with_rpo_target(load_config(config_path), settings)
     runbooks = config.runbooks()
     check_step_map(step_map, runbooks)
     loaded = load_policies(list(policy_paths) or None, runbooks=runbooks)

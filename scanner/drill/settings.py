@@ -9,30 +9,24 @@ history: preflight.db # history store every drill (and `scan --history`) records
 ```
 
 They are read from the config file's raw YAML and validated here (DRILL_CONFIG_SCHEMA,
-HISTORY_CONFIG_SCHEMA), with file:line errors like the rest of the config. The scan config
-itself still comes from preflight_scanner.config.load_config; until its schema lists these two keys,
-``load_scan_config`` loads the file with them blanked out (lines kept, so every line number
-in an error stays right).
+HISTORY_CONFIG_SCHEMA), with file:line errors like the rest of the config. The config's own
+schema lists both keys, so the drill loads the scan config with config.load_config as is.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
-import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from ..config import Config, load_config
+from ..config import Config
 from ..errors import InputError, Problem
 from ..yamlfile import load_yaml
 from .schema import DRILL_CONFIG_SCHEMA, HISTORY_CONFIG_SCHEMA
 
-OWN_KEYS = ("drill", "history")
 RPO_POLICY, RPO_PARAMETER = "dynamodb-recovery-point", "max_rpo_hours"
 
 
@@ -75,58 +69,6 @@ def load_drill_settings(config_path: str | Path | None) -> DrillSettings:
         history = str(Path(config_path).parent / Path(history).expanduser())
     return DrillSettings(drill.get("target"), drill.get("rto_minutes"), drill.get("rpo_minutes"),
                          history)
-
-
-_TOP_KEY = re.compile(r"^(?P<key>[A-Za-z_][\w-]*|\"[^\"]*\"|'[^']*')\s*:")
-
-
-def _blank_own_keys(text: str) -> str:
-    """The config text with the drill:/history: blocks replaced by empty lines."""
-    out: list[str] = []
-    blanking = False
-    for line in text.splitlines(keepends=True):
-        match = _TOP_KEY.match(line)
-        if match:
-            blanking = match.group("key").strip("'\"") in OWN_KEYS
-        elif line[:1] not in (" ", "\t", "#", "-", "\n", "\r", "") and not line.startswith("..."):
-            blanking = False
-        out.append(("\n" if line.endswith("\n") else "") if blanking else line)
-    return "".join(out)
-
-
-def load_scan_config(config_path: str | Path | None) -> Config:
-    """scanner.config.load_config, tolerating the drill:/history: keys it may not know yet."""
-    if config_path is None:
-        return load_config(None)
-    try:
-        return load_config(config_path)
-    except InputError as exc:
-        if not any(_about_own_key(p) for p in exc.problems):
-            raise
-    # Only our keys upset it: load a copy without them, beside the original (relative
-    # runbook directories resolve the same), and report the original's path.
-    path = Path(config_path)
-    text = _blank_own_keys(path.read_text(encoding="utf-8"))
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".yml", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        try:
-            config = load_config(tmp)
-        except InputError as exc:
-            raise InputError([dataclasses.replace(p, path=str(config_path)) if p.path == tmp
-                              else p for p in exc.problems]) from None
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    document = config.document
-    if document is not None:
-        document = dataclasses.replace(document, path=str(config_path))
-    return dataclasses.replace(config, source=str(config_path), document=document)
-
-
-def _about_own_key(problem: Problem) -> bool:
-    return "unknown key" in problem.message and any(
-        f"'{key}'" in problem.message for key in OWN_KEYS)
 
 
 def with_rpo_target(config: Config, settings: DrillSettings) -> Config:

@@ -30,10 +30,6 @@ class Binding:
     problem: str | None = None  # why it is unbound
     source: str = ""  # how it was bound, for the report
 
-    @property
-    def bound(self) -> bool:
-        return self.problem is None
-
 
 def bind(runbook: ParsedRunbook, plans: list[StepPlan],
          configured: Sequence[RunbookSettings] = ()) -> dict[str, Binding]:

@@ -20,14 +20,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ..aws import MutatingCallBlocked, Sessions, error_code
 from ..collect import Collector, make_plan
-from ..models import Account, Resource
+from ..models import Account
 from ..redact import redact
 from ..resources import REGISTRY
 from .kinds import LOGS, WAF
 
 METRICS = "cloudwatch:ListMetrics"
 Key = tuple[str, str, str]  # (listing, account id, region)
-MetricKey = tuple[str, frozenset[tuple[str, str]]]  # (metric name, dimensions)
 
 
 @dataclass(frozen=True)
@@ -124,6 +123,3 @@ def _ip_sets(waf: Any) -> set[str]:
             return found
         params["NextMarker"] = page["NextMarker"]
 
-
-def as_resources(value: Any) -> list[Resource] | Failed:
-    return value if isinstance(value, (list, Failed)) else Failed("not a resource listing")
