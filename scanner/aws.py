@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import __version__
+from .errors import PreflightSignal
 from .models import Account, Resource
 from .redact import KNOWN_SECRETS
 
@@ -33,7 +34,7 @@ READ_PREFIXES = ("Describe", "Get", "List")
 READ_EXCEPTIONS = frozenset({"sts:AssumeRole", "sts:GetCallerIdentity"})
 
 
-class MutatingCallBlocked(RuntimeError):
+class MutatingCallBlocked(PreflightSignal, RuntimeError):
     """Raised before a non-read operation leaves the process."""
 
 

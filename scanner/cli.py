@@ -22,7 +22,7 @@ import click
 from . import __version__
 from .commands import COMMANDS
 from .commands.policytest import test as policy_test
-from .errors import InputError, PreflightError
+from .errors import InputError, PreflightError, PreflightSignal
 from .exitcodes import EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK
 from .output import PUBLICATIONS
 from .redact import redact
@@ -142,17 +142,24 @@ def _run(argv: Sequence[str] | None) -> int:
             click.echo(f"error: {problem}", err=True)
         click.echo(f"{len(exc.problems)} problem(s) found", err=True)
         return exc.exit_code
+    except PreflightSignal:
+        return _internal_error()
     except PreflightError as exc:
         click.echo(redact(f"preflight: {exc}"), err=True)
         return exc.exit_code
-    except Exception:  # a bug: say so, keep the traceback, never look like "failures found"
-        click.echo("preflight: internal error (a bug in Preflight; please report it with "
-                   "the traceback below)", err=True)
-        click.echo(redact(traceback.format_exc()), err=True)
-        return EXIT_INCOMPLETE
+    except Exception:
+        return _internal_error()
     if isinstance(result, int):  # click returns the command's value; --help returns None
         return result
     return EXIT_OK
+
+
+def _internal_error() -> int:
+    """A bug: say so, keep the traceback, never look like "failures found"."""
+    click.echo("preflight: internal error (a bug in Preflight; please report it with "
+                   "the traceback below)", err=True)
+    click.echo(redact(traceback.format_exc()), err=True)
+    return EXIT_INCOMPLETE
 
 
 if __name__ == "__main__":

@@ -11,6 +11,14 @@ class PreflightError(Exception):
     exit_code = 2
 
 
+class PreflightSignal(PreflightError):
+    """A signal between Preflight's own parts, caught where it is raised for (a value that
+    cannot be computed, a write the read-only guard stopped, an interrupted publication).
+    One that reaches the CLI escaped its catcher: a bug, reported with its traceback."""
+
+    exit_code = 3
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with one input file, located as precisely as we can."""

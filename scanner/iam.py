@@ -18,6 +18,7 @@ from typing import Any
 
 from .collect import make_plan
 from .config import Config
+from .errors import PreflightSignal
 from .policy.model import Policy
 from .resources import REGISTRY
 
@@ -58,7 +59,7 @@ NEEDS_NO_PERMISSION = frozenset({"sts:GetCallerIdentity"})
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
 
 
-class UnmappedCall(ValueError):
+class UnmappedCall(PreflightSignal, ValueError):
     """A declared call this module does not know how to authorise (a new API Gateway call)."""
 
 

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
 
-from .errors import PreflightError
+from .errors import PreflightError, PreflightSignal
 
 if TYPE_CHECKING:
     from .s3dest import S3Location
@@ -113,7 +113,7 @@ class Sink(Protocol):
 Content = str | Callable[[Sink], None]
 
 
-class _Abandoned(Exception):
+class _Abandoned(PreflightSignal):
     """An interrupt came while the files were being written: publish none of them."""
 
 

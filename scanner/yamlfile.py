@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from .errors import InputError, Problem, some
+from .errors import InputError, PreflightSignal, Problem, some
 
 MAX_BYTES = 1_000_000
 MAX_NODES = 100_000
@@ -224,7 +224,7 @@ _JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-class _JsonRefusal(ValueError):
+class _JsonRefusal(PreflightSignal, ValueError):
     """A value json.loads would accept but a Preflight input must not hold."""
 
 

@@ -62,3 +62,54 @@ def test_the_package_has_no_import_cycle() -> None:
         tuple(TopologicalSorter(graph).static_order())
     except CycleError as exc:
         raise AssertionError(f"import cycle: {' -> '.join(exc.args[1])}") from None
+
+
+def _exception_classes() -> list[type[BaseException]]:
+    """Every exception class defined in the package (private ones too), each module imported."""
+    found: dict[str, type[BaseException]] = {}
+    for name in _modules():
+        if name.endswith(".__main__"):  # running it is all it does
+            continue
+        module = importlib.import_module(name)
+        for value in vars(module).values():
+            if (isinstance(value, type) and issubclass(value, BaseException)
+                    and value.__module__.startswith("preflight_scanner")):
+                found[f"{value.__module__}.{value.__qualname__}"] = value
+    return [found[key] for key in sorted(found)]
+
+
+def test_every_exception_of_the_package_derives_from_the_one_hierarchy() -> None:
+    from preflight_scanner.errors import PreflightError
+
+    classes = _exception_classes()
+    assert len(classes) >= 15  # the walk imported the modules that define them
+    outside = [f"{c.__module__}.{c.__qualname__}" for c in classes
+               if not issubclass(c, PreflightError)]
+    assert outside == []
+
+
+def test_the_signals_stay_catchable_as_their_builtin_kind_too() -> None:
+    from preflight_scanner.aws import MutatingCallBlocked
+    from preflight_scanner.errors import PreflightSignal
+    from preflight_scanner.iam import UnmappedCall
+    from preflight_scanner.policy.patterns import PatternError
+
+    assert issubclass(MutatingCallBlocked, RuntimeError)
+    assert issubclass(UnmappedCall, ValueError) and issubclass(PatternError, ValueError)
+    assert all(issubclass(c, PreflightSignal)
+               for c in (MutatingCallBlocked, UnmappedCall, PatternError))
+
+
+def test_a_signal_that_escapes_its_catcher_is_reported_as_a_bug(monkeypatch, capsys) -> None:
+    import click
+    from preflight_scanner import cli
+    from preflight_scanner.policy.unevaluable import Unevaluable
+
+    @click.command(name="escape")
+    def escape() -> None:
+        raise Unevaluable("nobody caught this")
+
+    monkeypatch.setitem(cli.cli.commands, "escape", escape)
+    assert cli.main(["escape"]) == 3
+    err = capsys.readouterr().err
+    assert "internal error" in err and "Traceback" in err and "nobody caught this" in err

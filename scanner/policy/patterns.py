@@ -18,6 +18,8 @@ from typing import Any
 
 import re2
 
+from ..errors import PreflightSignal
+
 MAX_PATTERN_CHARS = 2_000
 # RE2's memory budget for one compiled pattern (its program and DFA cache); a pattern past
 # it does not compile. 2 MiB holds any pattern of MAX_PATTERN_CHARS a policy would write,
@@ -29,7 +31,7 @@ SYNTAX_HINT = ("patterns use RE2 syntax (Python's re without backreferences or l
                "\\z instead of \\Z): https://github.com/google/re2/wiki/Syntax")
 
 
-class PatternError(ValueError):
+class PatternError(PreflightSignal, ValueError):
     """A pattern RE2 will not run; ``str()`` says why, ``hint`` how to fix it."""
 
     hint = SYNTAX_HINT

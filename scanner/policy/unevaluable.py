@@ -9,6 +9,8 @@ computed, whatever ``not`` or ``not_equals`` would make of a stand-in such as nu
 
 from __future__ import annotations
 
+from ..errors import PreflightSignal
 
-class Unevaluable(Exception):
+
+class Unevaluable(PreflightSignal):
     """A value the check needs could not be computed; ``str()`` says why."""
