@@ -23,9 +23,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -81,10 +82,17 @@ class HistoryError(PreflightError):
     exit_code = 2
 
 
+class RecordKind(StrEnum):
+    """What a record is (the scans table's ``kind``): a scan, or a drill's scan."""
+
+    SCAN = "scan"
+    DRILL = "drill"
+
+
 @dataclass(frozen=True)
 class ScanRecord:
     id: int
-    kind: str
+    kind: str  # a RecordKind's value; a newer Preflight may write kinds this one does not know
     started_at: str
     finished_at: str
     tool_version: str
@@ -236,7 +244,7 @@ class HistoryStore:
 
     # -- writing --------------------------------------------------------------------------
 
-    def record(self, result: ScanResult, *, kind: str = "scan",
+    def record(self, result: ScanResult, *, kind: RecordKind = RecordKind.SCAN,
                summary: Mapping[str, Any] | None = None) -> int:
         """Append one scan with all its findings, atomically; returns its id."""
         with self._transaction() as db:
@@ -259,7 +267,7 @@ class HistoryStore:
 
     # -- reading --------------------------------------------------------------------------
 
-    def scans(self, kind: str | None = None) -> list[ScanRecord]:
+    def scans(self, kind: RecordKind | None = None) -> list[ScanRecord]:
         """Every recorded scan (of one kind), oldest first."""
         where, args = ("WHERE kind = ?", (kind,)) if kind else ("", ())
         rows = self._db.execute(
@@ -286,7 +294,7 @@ class HistoryStore:
             (scan_id,)).fetchall()))
         return _record(row, counts)
 
-    def latest(self, kind: str | None = None) -> ScanRecord | None:
+    def latest(self, kind: RecordKind | None = None) -> ScanRecord | None:
         found = self.scans(kind)
         return found[-1] if found else None
 
@@ -311,7 +319,7 @@ def _record(row: tuple[Any, ...], counts: Counter[str]) -> ScanRecord:
         summary=json.loads(row[10] or "{}"), counts=dict(sorted(counts.items())))
 
 
-def record(result: ScanResult, db_path: Path | str, *, kind: str = "scan",
+def record(result: ScanResult, db_path: Path | str, *, kind: RecordKind = RecordKind.SCAN,
            summary: Mapping[str, Any] | None = None) -> int:
     """Record one scan in the history store at ``db_path`` (created when missing).
 
@@ -319,84 +327,3 @@ def record(result: ScanResult, db_path: Path | str, *, kind: str = "scan",
     """
     with HistoryStore(db_path) as store:
         return store.record(result, kind=kind, summary=summary)
-
-
-# -- comparing two scans ---------------------------------------------------------------------
-
-BAD = ("fail", "error")
-
-
-@dataclass(frozen=True)
-class Change:
-    key: tuple[str, str, str, str, str]
-    before: str | None  # status, or None when the finding did not exist
-    after: str | None
-    finding: StoredFinding  # the newer one when there is one
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"policy_id": self.key[0], "resource": dict(self.finding.resource),
-                "before": self.before, "after": self.after, "message": self.finding.message,
-                "waiver": self.finding.waiver}
-
-
-@dataclass(frozen=True)
-class HistoryDiff:
-    before: ScanRecord
-    after: ScanRecord
-    fixed: tuple[Change, ...]       # fail/error -> pass (or waived)
-    regressed: tuple[Change, ...]   # pass/waived -> fail/error
-    changed: tuple[Change, ...]     # any other status change (fail <-> error, pass <-> waived)
-    added: tuple[Change, ...]       # a finding only the newer scan has
-    removed: tuple[Change, ...]     # a finding only the older scan has
-    unchanged: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"before": self.before.to_dict(), "after": self.after.to_dict(),
-                **{name: [c.to_dict() for c in getattr(self, name)] for name in CHANGE_KINDS},
-                "unchanged": self.unchanged}
-
-
-CHANGE_KINDS = ("fixed", "regressed", "changed", "added", "removed")
-
-
-def diff_findings(before: Iterable[StoredFinding], after: Iterable[StoredFinding]
-                  ) -> tuple[dict[str, list[Change]], int]:
-    """Changes by kind (CHANGE_KINDS), and how many findings kept their status."""
-    old = {f.key: f for f in before}
-    new = {f.key: f for f in after}
-    out: dict[str, list[Change]] = {kind: [] for kind in CHANGE_KINDS}
-    unchanged = 0
-    for key in sorted(old.keys() | new.keys()):
-        a, b = old.get(key), new.get(key)
-        if a is None and b is not None:
-            out["added"].append(Change(key, None, b.status, b))
-        elif b is None and a is not None:
-            out["removed"].append(Change(key, a.status, None, a))
-        elif a is not None and b is not None:
-            if a.status == b.status:
-                unchanged += 1
-            elif a.status in BAD and b.status not in BAD:
-                out["fixed"].append(Change(key, a.status, b.status, b))
-            elif a.status not in BAD and b.status in BAD:
-                out["regressed"].append(Change(key, a.status, b.status, b))
-            else:
-                out["changed"].append(Change(key, a.status, b.status, b))
-    return out, unchanged
-
-
-class MixedKinds(PreflightError):
-    """A scan compared with a drill (exit 2): their policy sets differ by design."""
-
-
-def diff(store: HistoryStore, before_id: int, after_id: int) -> HistoryDiff:
-    before, after = store.get(before_id), store.get(after_id)
-    if before.kind != after.kind:
-        # A drill evaluates only the disaster-recovery policies: against a scan, every other
-        # finding would read as added or removed, a difference of tools, not of the estate.
-        raise MixedKinds(f"record {before_id} is a {before.kind} and record {after_id} a "
-                         f"{after.kind}: they check different policy sets, so their difference "
-                         "would not be a change in your estate. Compare two scans or two drills "
-                         "(`preflight history list` shows each record's kind)")
-    parts, unchanged = diff_findings(store.findings(before_id), store.findings(after_id))
-    return HistoryDiff(before, after, *(tuple(parts[kind]) for kind in CHANGE_KINDS),
-                       unchanged=unchanged)

@@ -22,7 +22,7 @@ from .formats import Format, render_reports
 from .models import ScanResult, Severity, Status
 from .output import prepare_destination, publish_to
 from .saved import load_saved_report
-from .waivers import unknown_policy_names
+from .waivers import WaiverState, unknown_policy_names
 
 if TYPE_CHECKING:
     from .s3dest import S3Location
@@ -82,10 +82,10 @@ def ci_summary(result: ScanResult) -> list[str]:
     if waived or result.waivers is not None:
         lines.append(f"{waived} waived finding(s)")
     if result.waivers is not None:
-        for w in result.waivers.in_state("expired"):
+        for w in result.waivers.in_state(WaiverState.EXPIRED):
             lines.append(f"waiver {w.id} expired on {w.expires} ({w.owner}): {w.matched} "
                          f"finding(s) count again; renew or remove it ({w.source})")
-        unused = result.waivers.in_state("unused")
+        unused = result.waivers.in_state(WaiverState.UNUSED)
         known = _known_ids(result) if unused else set()
         for w in unused:
             unknown = unknown_policy_names(w.policies, known)

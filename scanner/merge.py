@@ -19,11 +19,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from .errors import InputError, Problem
-from .models import (
-    ScanResult,
-    WaiverOutcome,
-    WaiverReport,
-)
+from .models import ScanResult, WaiverOutcome, WaiverReport
+from .waivers import WaiverState
 
 HINT = "merge the report.json files of one run's shards (same version, policies and waivers)"
 
@@ -54,14 +51,14 @@ def merge_results(inputs: Sequence[tuple[Source, ScanResult]]) -> ScanResult:
         if _waiver_digest(result) != _waiver_digest(first):
             raise _fail(path, f"used a different waivers file than {first_path}")
     _check_shards(inputs)
-    owner: dict[str, Path] = {}
+    owner: dict[str, Source] = {}
     for path, result in inputs:
         for account in result.accounts:
             if account.id in owner:
                 raise _fail(path, f"account {account.id} is also in {owner[account.id]}: a merged "
                                   "report must not count an account twice")
             owner[account.id] = path
-    seen: dict[tuple[str, ...], Path] = {}
+    seen: dict[tuple[str, ...], Source] = {}
     for path, result in inputs:
         for finding in result.findings:
             if finding.key in seen:
@@ -110,7 +107,7 @@ def _check_shards(inputs: Sequence[tuple[Source, ScanResult]]) -> None:
         raise _fail(sharded[0][0], f"shards of different splits: N is {sorted(counts)} across "
                                    "the inputs")
     count = counts.pop()
-    where: dict[int, Path] = {}
+    where: dict[int, Source] = {}
     for path, (index, _) in sharded:
         if index in where:
             raise _fail(path, f"shard {index}/{count} is also {where[index]}")
@@ -131,12 +128,12 @@ def _merge_waivers(reports: list[WaiverReport | None]) -> WaiverReport | None:
     merged: list[WaiverOutcome] = []
     for base in first.waivers:
         parts = [w for r in present for w in r.waivers if w.id == base.id]
-        if any(p.state == "expired" for p in parts):
-            state = "expired"
-            matched = sum(p.matched for p in parts if p.state == "expired")
+        if any(p.state == WaiverState.EXPIRED for p in parts):
+            state = WaiverState.EXPIRED
+            matched = sum(p.matched for p in parts if p.state == WaiverState.EXPIRED)
         else:
-            matched = sum(p.matched for p in parts if p.state == "applied")
-            state = "applied" if matched else "unused"
+            matched = sum(p.matched for p in parts if p.state == WaiverState.APPLIED)
+            state = WaiverState.APPLIED if matched else WaiverState.UNUSED
         merged.append(replace(base, state=state, matched=matched))
     return replace(first, waivers=tuple(merged))
 

@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any, cast
 
 from .errors import InputError, Problem
 from .models import ScanResult
@@ -48,8 +49,8 @@ def load_saved_report(path: Path, document: object = None) -> ScanResult:
         problems[-1] = Problem(problems[-1].path, None, None,
                                problems[-1].message + " (not a Preflight report.json?)", HINT)
         raise InputError(problems)
-    try:
-        return from_document(document)
+    try:  # the schema has just proved it is an object
+        return from_document(cast(dict[str, Any], document))
     except (KeyError, TypeError, ValueError) as exc:
         raise _failure(path, f"cannot rebuild the scan result: {exc!r}", HINT) from None
 

@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from enum import StrEnum
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,14 @@ def _names(value: Any) -> tuple[str, ...] | None:
         return None
     return (str(value),) if isinstance(value, str) else tuple(str(v) for v in value)
 
+
+
+class WaiverState(StrEnum):
+    """What a waiver did in one scan (WaiverOutcome.state); the report's JSON groups by it."""
+
+    APPLIED = "applied"  # it accepted at least one finding
+    EXPIRED = "expired"  # past its date: the findings it named count again
+    UNUSED = "unused"  # it matched nothing: remove it, or correct the policy it names
 
 @dataclass(frozen=True)
 class Waiver:
@@ -193,11 +202,11 @@ class WaiverMatcher:
         outcomes = []
         for w in self.file.waivers:
             if w.expired(self.today):
-                state, matched = "expired", self.expired_hits[w.id]
+                state, matched = WaiverState.EXPIRED, self.expired_hits[w.id]
             elif self.applied[w.id]:
-                state, matched = "applied", self.applied[w.id]
+                state, matched = WaiverState.APPLIED, self.applied[w.id]
             else:
-                state, matched = "unused", 0
+                state, matched = WaiverState.UNUSED, 0
             outcomes.append(WaiverOutcome(w.id, w.reason, w.owner, w.expires.isoformat(),
                                           w.policies, w.source, state, matched))
         return WaiverReport(self.file.path, self.file.digest, self.max_days, tuple(outcomes))

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from preflight_scanner import history
+from preflight_scanner import history, historydiff
 from preflight_scanner.cli import main
 from preflight_scanner.history import HistoryError, HistoryStore, waiver_reason
 from preflight_scanner.models import Account, Finding, ResourceRef, ScanResult, Severity, Status
@@ -125,7 +125,7 @@ def test_an_exception_midway_leaves_earlier_scans_and_no_partial_scan(tmp_path, 
 
 KILLED_WRITER = textwrap.dedent("""
     import sys, time
-    from preflight_scanner import history
+    from preflight_scanner import history, historydiff
     from tests.test_history_store import make_result
 
     db = sys.argv[1]
@@ -208,7 +208,7 @@ def test_a_version_1_store_migrates_forward_and_keeps_its_scans(tmp_path):
                                                 ("carts", "pass", {}, None, None)]
         new = store.record(make_result("2026-01-05T10:00:00+00:00",
                                        {"orders": Status.PASS, "carts": Status.FAIL}))
-        change = history.diff(store, 1, new)
+        change = historydiff.diff(store, 1, new)
         assert [c.finding.resource["name"] for c in change.fixed] == ["orders"]
         assert [c.finding.resource["name"] for c in change.regressed] == ["carts"]
     indexes = {r[0] for r in sqlite3.connect(db).execute(
@@ -251,9 +251,9 @@ def test_diff_classifies_every_change(tmp_path):
         "fixed": Status.PASS, "broke": Status.ERROR, "same": Status.FAIL, "odd": Status.ERROR,
         "new": Status.FAIL}), db)
     with HistoryStore(db) as store:
-        result = history.diff(store, a, b)
+        result = historydiff.diff(store, a, b)
     names = {kind: [(c.finding.resource["name"], c.before, c.after)
-                    for c in getattr(result, kind)] for kind in history.CHANGE_KINDS}
+                    for c in getattr(result, kind)] for kind in historydiff.CHANGE_KINDS}
     assert names == {
         "fixed": [("fixed", "fail", "pass")],
         "regressed": [("broke", "pass", "error")],

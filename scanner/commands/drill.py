@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..exitcodes import EXIT_OK
-from .options import aws_options, use_aws_options, verbosity_option
+
+if TYPE_CHECKING:
+    from ..history import HistoryStore
+from .options import F, aws_options, stack, use_aws_options, verbosity_option
 
 
 @click.command()
@@ -53,18 +57,16 @@ def drill(config_path: str | None, policy_paths: tuple[str, ...], regions: tuple
     return exit_code(document)
 
 
-def _store_options(command):
+def _store_options(command: F) -> F:
     """--db and --config, accepted on `history` and on each of its subcommands alike
     (`preflight history --db F list` and `preflight history list --db F`)."""
-    for option in reversed((
+    return stack(command, (
         click.option("--db", "db", type=click.Path(dir_okay=False), default=None,
                      help="History store (default: the config's history: key, else "
                           "preflight.db)."),
         click.option("--config", "config_path", type=click.Path(dir_okay=False),
                      help="preflight.yml, for its history: key."),
-    )):
-        command = option(command)
-    return command
+    ))
 
 
 @click.group()
@@ -75,7 +77,7 @@ def history(ctx: click.Context, db: str | None, config_path: str | None) -> None
     ctx.obj = {"db": db, "config": config_path}
 
 
-def _store(ctx: click.Context, db: str | None, config_path: str | None):
+def _store(ctx: click.Context, db: str | None, config_path: str | None) -> HistoryStore:
     from ..drill.settings import load_drill_settings
     from ..history import HistoryStore
 
@@ -122,7 +124,7 @@ def diff_scans(ctx: click.Context, before: int, after: int, as_json: bool, db: s
                config_path: str | None) -> int:
     """Compare two recorded scans (or two drills): what was fixed, what regressed, what is
     new or gone. A scan and a drill are not compared: their policy sets differ."""
-    from ..history import CHANGE_KINDS, diff
+    from ..historydiff import CHANGE_KINDS, diff
 
     with _store(ctx, db, config_path) as store:
         result = diff(store, before, after)

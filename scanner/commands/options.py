@@ -24,7 +24,7 @@ def split(values: Sequence[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-def _stack(command: F, options: Sequence[Callable[[F], F]]) -> F:
+def stack(command: F, options: Sequence[Callable[[F], F]]) -> F:
     for option in reversed(options):
         command = option(command)
     return command
@@ -47,7 +47,7 @@ def verbosity_option(help: str) -> Callable[[F], F]:
 
 def view_options(command: F) -> F:
     """-q/--quiet, -v/--verbose (repeatable), --no-color."""
-    return _stack(command, (
+    return stack(command, (
         click.option("-q", "--quiet", is_flag=True, default=False,
                      help="Show only the policies that failed or could not be checked."),
         verbosity_option("List every failing resource and log progress to stderr; -vv also "
@@ -107,7 +107,7 @@ def _format_suggestions(values: Sequence[str]) -> str:
 
 def aws_options(command: F) -> F:
     """--profile, --regions/--region, --allow-unknown-regions."""
-    return _stack(command, (
+    return stack(command, (
         click.option("--profile", default=None, metavar="NAME",
                      help="AWS profile to use (as AWS_PROFILE; default: the standard chain)."),
         click.option("--regions", "--region", "regions", multiple=True, metavar="R[,R...]",

@@ -119,9 +119,9 @@ def check(paths: tuple[str, ...], config_path: str | None, regions: tuple[str, .
                                f"[{place.account_name} {place.region}] "
                                f"{outcome.status.label}: {first}")
     click.echo(f"{summary(result)}; reports in {out}", err=True)
-    if counts["not-ready"]:
+    if counts[Readiness.NOT_READY]:
         return EXIT_FAILURES
-    if counts["unknown"] and fail_on_error:
+    if counts[Readiness.UNKNOWN] and fail_on_error:
         return EXIT_INCOMPLETE
     return EXIT_OK
 

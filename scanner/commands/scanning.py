@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from preflight_scanner.reports import FORMATS
 
 from ..formats import Format
 from ..models import Severity
+
+if TYPE_CHECKING:
+    from ..selection import Selection
 from .options import (
     SEVERITIES,
+    F,
     aws_options,
     format_option,
     make_view,
+    stack,
     use_aws_options,
     view_options,
 )
@@ -22,9 +28,9 @@ from .options import (
 FORMAT_NAMES = tuple(FORMATS)
 
 
-def selection_options(command):
+def selection_options(command: F) -> F:
     """--check, --exclude-check, --severity, --category, --framework."""
-    for option in reversed((
+    return stack(command, (
         click.option("--check", "checks", multiple=True, metavar="POLICY_ID",
                      help="Evaluate only this policy (repeatable)."),
         click.option("--exclude-check", "excluded", multiple=True, metavar="POLICY_ID",
@@ -37,13 +43,11 @@ def selection_options(command):
         click.option("--framework", "frameworks", multiple=True, metavar="NAME",
                      help="Evaluate only the policies mapped to this framework (repeatable), "
                           "e.g. aws-fsbp."),
-    )):
-        command = option(command)
-    return command
+    ))
 
 
 def make_selection(checks: Sequence[str], excluded: Sequence[str], min_severity: str | None,
-                   categories: Sequence[str], frameworks: Sequence[str]):
+                   categories: Sequence[str], frameworks: Sequence[str]) -> Selection:
     from ..selection import Selection
 
     return Selection(tuple(checks), tuple(excluded),
@@ -51,9 +55,9 @@ def make_selection(checks: Sequence[str], excluded: Sequence[str], min_severity:
                      tuple(categories), tuple(frameworks))
 
 
-def gate_options(command):
+def gate_options(command: F) -> F:
     """--baseline, --fail-on-new, --fail-on-error/--no-fail-on-error (scan and merge)."""
-    for option in reversed((
+    return stack(command, (
         click.option("--baseline", type=click.Path(dir_okay=False), default=None,
                      help="An earlier report.json: mark failures new or unchanged, list the "
                           "fixed ones."),
@@ -61,9 +65,7 @@ def gate_options(command):
                      help="Exit 1 only for failures the baseline did not have."),
         click.option("--fail-on-error/--no-fail-on-error", default=True, show_default=True,
                      help="Whether an incomplete scan (something unreadable) exits 3."),
-    )):
-        command = option(command)
-    return command
+    ))
 
 
 @click.command()

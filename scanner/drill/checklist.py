@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from shlex import quote
 from typing import Any
 
-from .readiness import NOT_READY, UNKNOWN, ZONE
+from .readiness import ZONE, StepStatus
 from .recovery import worst_case_text
 from .steps import Step
 
@@ -99,7 +99,7 @@ def _restore_tables(ctx: _Context) -> list[dict[str, Any]]:
                     if table["restorable"] is False else
                     "Preflight could not read this table's restore points; check them by hand.")
             commands.extend(_fixes(entry))
-        elif status in (NOT_READY, UNKNOWN):
+        elif status in (StepStatus.NOT_READY, StepStatus.UNKNOWN):
             note = "A precondition of this step is not met; see the readiness section."
         groups.append(_group(r, status, commands, note))
     return groups
@@ -201,7 +201,7 @@ def _dns(ctx: _Context) -> list[dict[str, Any]]:
                     if not failover else "Record names Preflight cannot paste safely; see the "
                     "runbook section.")
             commands = _fixes(entry)
-        elif entry and entry["status"] in (NOT_READY, UNKNOWN):
+        elif entry and entry["status"] in (StepStatus.NOT_READY, StepStatus.UNKNOWN):
             note = "A precondition of this step is not met; see the readiness section."
             commands = commands + _fixes(entry)
         groups.append(_group(zone, entry["status"] if entry else None, commands, note))

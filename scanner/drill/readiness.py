@@ -20,15 +20,30 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
+from ..models import Status
 from ..policy.functions import parse_time
 from .steps import Step
 
 TABLE, BUCKET, ZONE = "aws.dynamodb.table", "aws.s3.bucket", "aws.route53.hosted_zone"
-READY, NOT_READY, UNKNOWN, WAIVED = "ready", "not-ready", "unknown", "waived"
-NOT_OBSERVABLE, NO_RESOURCES = "not-observable", "no-resources"
-_BAD = {"fail": NOT_READY, "error": UNKNOWN}
+
+
+class StepStatus(StrEnum):
+    """How ready a resource, or a runbook step, is (drill.json's ``status`` values)."""
+
+    READY = "ready"
+    NOT_READY = "not-ready"
+    UNKNOWN = "unknown"  # something could not be read: never counted as ready
+    WAIVED = "waived"
+    NOT_OBSERVABLE = "not-observable"  # a step no policy can observe
+    NO_RESOURCES = "no-resources"  # a step whose policies found nothing to check
+
+
+# The resource statuses a step counts (drill.json's steps[].counts), in this order.
+COUNTED = (StepStatus.READY, StepStatus.NOT_READY, StepStatus.UNKNOWN, StepStatus.WAIVED)
+_BAD = {Status.FAIL: StepStatus.NOT_READY, Status.ERROR: StepStatus.UNKNOWN}
 
 
 @dataclass(frozen=True)
@@ -74,25 +89,25 @@ def checks_from_history(findings: Iterable[Any]) -> list[Check]:
 
 def resource_status(checks: Sequence[Check]) -> str:
     statuses = {c.status for c in checks}
-    if "fail" in statuses:
-        return NOT_READY
-    if "error" in statuses:
-        return UNKNOWN
-    if "pass" in statuses:
-        return READY
-    return WAIVED
+    if Status.FAIL in statuses:
+        return StepStatus.NOT_READY
+    if Status.ERROR in statuses:
+        return StepStatus.UNKNOWN
+    if Status.PASS in statuses:
+        return StepStatus.READY
+    return StepStatus.WAIVED
 
 
 def step_status(step: Step, statuses: Iterable[str]) -> str:
     if not step.observable:
-        return NOT_OBSERVABLE
+        return StepStatus.NOT_OBSERVABLE
     found = set(statuses)
     if not found:
-        return NO_RESOURCES
-    for status in (NOT_READY, UNKNOWN):
+        return StepStatus.NO_RESOURCES
+    for status in (StepStatus.NOT_READY, StepStatus.UNKNOWN):
         if status in found:
             return status
-    return READY
+    return StepStatus.READY
 
 
 def readiness(steps: Sequence[Step], checks: Sequence[Check]) -> list[dict[str, Any]]:
@@ -103,7 +118,7 @@ def readiness(steps: Sequence[Step], checks: Sequence[Check]) -> list[dict[str, 
         by_resource: dict[str, list[Check]] = defaultdict(list)
         for check in mine:
             by_resource[check.resource_key].append(check)
-        resources = []
+        resources: list[dict[str, Any]] = []
         for key in sorted(by_resource, key=lambda k: resource_order(by_resource[k][0].resource)):
             group = sorted(by_resource[key], key=lambda c: c.policy_id)
             resources.append({
@@ -112,14 +127,14 @@ def readiness(steps: Sequence[Step], checks: Sequence[Check]) -> list[dict[str, 
                 "status": resource_status(group),
                 "blocking": [_blocker(c) for c in group if c.status in _BAD],
                 "waived": [{"policy_id": c.policy_id, "reason": c.waiver or ""}
-                           for c in group if c.status == "waived"],
-                "passing": [c.policy_id for c in group if c.status == "pass"],
+                           for c in group if c.status == Status.WAIVED],
+                "passing": [c.policy_id for c in group if c.status == Status.PASS],
             })
         counts = Counter(r["status"] for r in resources)
         out.append({
             **step.to_dict(),
             "status": step_status(step, counts),
-            "counts": {s: counts.get(s, 0) for s in (READY, NOT_READY, UNKNOWN, WAIVED)},
+            "counts": {s: counts.get(s, 0) for s in COUNTED},
             "resources": resources,
         })
     return out
@@ -140,12 +155,13 @@ def _blocker(check: Check) -> dict[str, Any]:
 
 def _tally(checks: Iterable[Check], target: float | None) -> dict[str, Any]:
     counts = Counter(c.status for c in checks)
-    possible = counts["pass"] + counts["fail"] + counts["error"]
-    percent = None if possible == 0 else math.floor(counts["pass"] * 1000 / possible) / 10
+    possible = counts[Status.PASS] + counts[Status.FAIL] + counts[Status.ERROR]
+    percent = None if possible == 0 else math.floor(counts[Status.PASS] * 1000 / possible) / 10
     return {
-        "score": counts["pass"], "possible": possible,
-        "outstanding": counts["fail"] + counts["error"], "unreadable": counts["error"],
-        "waived": counts["waived"], "percent": percent, "target": target,
+        "score": counts[Status.PASS], "possible": possible,
+        "outstanding": counts[Status.FAIL] + counts[Status.ERROR],
+        "unreadable": counts[Status.ERROR],
+        "waived": counts[Status.WAIVED], "percent": percent, "target": target,
         "meets_target": None if target is None or percent is None else percent >= target,
     }
 
@@ -174,7 +190,7 @@ def score(steps: Sequence[Step], checks: Sequence[Check], accounts: Sequence[Map
         "waivers": [{"policy_id": c.policy_id, "resource": dict(c.resource),
                      "reason": c.waiver or ""}
                     for c in sorted(mine, key=lambda c: (c.policy_id, resource_order(c.resource)))
-                    if c.status == "waived"],
+                    if c.status == Status.WAIVED],
     }
 
 
@@ -198,9 +214,10 @@ def drift(current: Sequence[Mapping[str, Any]], previous: Sequence[Mapping[str, 
             continue
         item = {"step_id": step_id, "resource": entry["resource"], "before": old["status"],
                 "after": entry["status"]}
-        if entry["status"] == READY:
+        if entry["status"] == StepStatus.READY:
             became_ready.append(item)
-        elif old["status"] in (READY, WAIVED) and entry["status"] in (NOT_READY, UNKNOWN):
+        elif (old["status"] in (StepStatus.READY, StepStatus.WAIVED)
+              and entry["status"] in (StepStatus.NOT_READY, StepStatus.UNKNOWN)):
             regressed.append(item)
         else:
             changed.append(item)

@@ -19,7 +19,7 @@ never shown while something in scope has no restore point or an unknown one.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -191,18 +191,22 @@ def _meets(case: str, tables: Sequence[dict[str, Any]], rpo_minutes: float | Non
 
 def _worst(tables: Sequence[dict[str, Any]], buckets: Sequence[dict[str, Any]],
            rpo_minutes: float | None) -> dict[str, Any]:
-    def of(pred: Callable[[Mapping[str, Any]], bool]) -> dict[str, Any]:
-        return worst_of([t for t in tables if pred(t["resource"])],
-                        [b for b in buckets if pred(b["resource"])], rpo_minutes)
+    def of(**wanted: str) -> dict[str, Any]:
+        """The worst case among the resources whose fields have these values."""
+        def mine(entry: Mapping[str, Any]) -> bool:
+            return all(entry["resource"][k] == v for k, v in wanted.items())
+
+        return worst_of([t for t in tables if mine(t)], [b for b in buckets if mine(b)],
+                        rpo_minutes)
 
     places = sorted({(r["resource"]["account_id"], r["resource"]["environment"])
                      for r in (*tables, *buckets)})
     return {
         "overall": worst_of(tables, buckets, rpo_minutes),
         "accounts": [{"account_id": acct, "environment": env,
-                      **of(lambda r, a=acct, e=env: (r["account_id"], r["environment"]) == (a, e))}
+                      **of(account_id=acct, environment=env)}
                      for acct, env in places],
-        "environments": [{"environment": env, **of(lambda r, e=env: r["environment"] == e)}
+        "environments": [{"environment": env, **of(environment=env)}
                          for env in sorted({e for _, e in places})],
     }
 

@@ -14,13 +14,14 @@ from preflight_scanner.reports.text import inert
 from ..config import Config, load_config
 from ..errors import InputError, Problem
 from ..exitcodes import EXIT_FAILURES, EXIT_INCOMPLETE, EXIT_OK
-from ..history import HistoryStore
+from ..history import HistoryStore, RecordKind
 from ..models import ScanResult
 from ..output import prepare_output_dir, publish
 from ..scan import Clock, configure_policies, run_scan, utcnow
+from ..waivers import WaiverState
 from ..yamlfile import parse_json
 from .document import build_document, previous_from_document, render_json, steps_for, validation_errors
-from .readiness import NOT_READY, UNKNOWN, checks_from_history, readiness, score
+from .readiness import COUNTED, StepStatus, checks_from_history, readiness, score
 from .recovery import worst_case_text
 from .settings import load_drill_settings, with_rpo_target
 from .steps import STEP_MAP, Step, check_step_map, selects
@@ -63,7 +64,7 @@ def load_previous(path: Path) -> dict[str, Any]:
 def previous_from_history(store: HistoryStore, steps: Sequence[Step],
                           accounts: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
     """The last recorded drill, its readiness recomputed with today's step map."""
-    record = store.latest("drill")
+    record = store.latest(RecordKind.DRILL)
     if record is None:
         return None
     checks = checks_from_history(store.findings(record.id))
@@ -83,7 +84,7 @@ def history_points(store: HistoryStore, steps: Sequence[Step], limit: int = 8
     points = []
     for record in sorted(latest.values(), key=lambda r: r.started_at)[-limit:]:
         overall = (record.summary or {}).get("score")
-        if record.kind != "drill" or not isinstance(overall, Mapping):
+        if record.kind != RecordKind.DRILL or not isinstance(overall, Mapping):
             overall = score(steps, checks_from_history(store.findings(record.id)), [],
                             None)["overall"]
         points.append({"id": record.id, "kind": record.kind, "started_at": record.started_at,
@@ -138,7 +139,7 @@ def drill(config_path: str | None, policy_paths: Sequence[str], regions: Sequenc
         document = build_document(result, step_map, settings, runbooks, previous=previous,
                                   history=points)
         if store is not None:
-            document["drill"]["history_id"] = store.record(result, kind="drill", summary={
+            document["drill"]["history_id"] = store.record(result, kind=RecordKind.DRILL, summary={
                 "score": document["score"]["overall"],
                 "steps": {s["id"]: s["status"] for s in document["steps"]},
             })
@@ -171,18 +172,18 @@ def exit_code(document: Mapping[str, Any]) -> int:
     if overall["target"] is not None:
         failed = overall["meets_target"] is False
     else:
-        failed = any(s["status"] == NOT_READY for s in document["steps"])
+        failed = any(s["status"] == StepStatus.NOT_READY for s in document["steps"])
     if failed:
         return EXIT_FAILURES
-    unknown = any(s["status"] == UNKNOWN for s in document["steps"])
+    unknown = any(s["status"] == StepStatus.UNKNOWN for s in document["steps"])
     return EXIT_INCOMPLETE if unknown or not document["drill"]["complete"] else EXIT_OK
 
 
 def summary_text(document: Mapping[str, Any]) -> str:
     from tabulate import tabulate
 
-    rows = [[s["id"], s["status"], s["counts"]["ready"], s["counts"]["not-ready"],
-             s["counts"]["unknown"], s["counts"]["waived"], s["ref"]] for s in document["steps"]]
+    rows = [[s["id"], s["status"], *(s["counts"][status] for status in COUNTED), s["ref"]]
+            for s in document["steps"]]
     lines = [tabulate(rows, headers=["step", "status", "ready", "not ready", "unknown",
                                      "waived", "runbook"]), ""]
     overall = document["score"]["overall"]
@@ -206,12 +207,12 @@ def summary_text(document: Mapping[str, Any]) -> str:
 
 def waiver_lines(waivers: Mapping[str, Any] | None) -> list[str]:
     """Expired and unused waivers, in the words `preflight scan` prints them
-    (scanner.runner.ci_summary)."""
+    (scanner.job.ci_summary)."""
     if not waivers:
         return []
     lines = [inert(f"waiver {w['id']} expired on {w['expires']} ({w['owner']}): {w['matched']} "
                    f"finding(s) count again; renew or remove it ({w['source']})")
-             for w in waivers["expired"]]
+             for w in waivers[WaiverState.EXPIRED]]
     lines += [inert(f"waiver {w['id']} matched nothing: remove it ({w['source']})")
-              for w in waivers["unused"]]
+              for w in waivers[WaiverState.UNUSED]]
     return lines

@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from ..drill.readiness import NOT_READY, READY, UNKNOWN, WAIVED
+from ..drill.readiness import StepStatus
 from ..models import Account, AppliedWaiver, WaiverReport
 
 
 class Readiness(str, Enum):
-    READY = READY
-    NOT_READY = NOT_READY
-    UNKNOWN = UNKNOWN  # "cannot tell": never counted as ready
-    WAIVED = WAIVED
+    READY = StepStatus.READY.value
+    NOT_READY = StepStatus.NOT_READY.value
+    UNKNOWN = StepStatus.UNKNOWN.value  # "cannot tell": never counted as ready
+    WAIVED = StepStatus.WAIVED.value
 
     @property
     def label(self) -> str:
