@@ -113,3 +113,37 @@ def test_a_signal_that_escapes_its_catcher_is_reported_as_a_bug(monkeypatch, cap
     assert cli.main(["escape"]) == 3
     err = capsys.readouterr().err
     assert "internal error" in err and "Traceback" in err and "nobody caught this" in err
+
+
+def _commands(group: object, prefix: str = "") -> dict[str, object]:
+    import click
+
+    assert isinstance(group, click.Group)
+    found: dict[str, object] = {}
+    for name, command in group.commands.items():
+        found[prefix + name] = command
+        if isinstance(command, click.Group):
+            found.update(_commands(command, f"{prefix}{name} "))
+    return found
+
+
+def test_logging_is_configured_by_the_one_verbosity_option(tmp_path) -> None:
+    import logging
+
+    from preflight_scanner import cli
+    from preflight_scanner.commands.options import _configure_logging
+
+    verbose = {name: command for name, command in _commands(cli.cli).items()
+               if any(p.name == "verbosity" for p in command.params)}  # type: ignore[attr-defined]
+    assert {"scan", "merge", "iac", "demo", "drill", "runbooks check"} <= set(verbose)
+    for name, command in verbose.items():
+        [option] = [p for p in command.params if p.name == "verbosity"]  # type: ignore[attr-defined]
+        assert option.callback is _configure_logging, name
+    try:
+        assert cli.main(["runbooks", "check", "-vv", str(tmp_path / "missing.md")]) == 2
+        assert logging.getLogger("preflight").level == logging.DEBUG
+        assert logging.getLogger("botocore.endpoint").level == logging.DEBUG
+    finally:
+        assert cli.main(["runbooks", "check", str(tmp_path / "missing.md")]) == 2
+    assert logging.getLogger("preflight").level == logging.ERROR  # the next command resets it
+    assert logging.getLogger("botocore.endpoint").handlers == []
