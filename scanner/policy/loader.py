@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Iterable, Sequence
-from importlib import resources
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
@@ -21,20 +20,12 @@ from ..errors import InputError, Problem
 from ..runbooks import RunbookLibrary
 from ..yamlfile import Pointer, YamlDocument, load_yaml, stray_key_problem
 from .builder import PolicyBuilder, did_you_mean
+from .frameworks import with_frameworks
 from .model import Policy
+from .pack import NOT_POLICIES, builtin_policy_dir
 from .schema import policy_schema
 
 POLICY_SUFFIXES = (".yml", ".yaml")
-# Folders of a policy directory that hold other YAML: runbooks, `preflight test` cases,
-# framework mappings (judged relative to the directory given, so a pack kept under a
-# folder named `tests` still loads).
-NOT_POLICIES = frozenset({"runbooks", "tests", "frameworks"})
-
-
-def builtin_policy_dir() -> Path:
-    # Read through importlib.resources: the pack is data inside this package, wherever the
-    # package is installed, and no generic top-level module name is involved.
-    return Path(str(resources.files("preflight_scanner.policies")))
 
 
 def find_policy_files(paths: Sequence[Path | str]) -> list[Path]:
@@ -65,6 +56,8 @@ def load_policies(paths: Sequence[Path | str] | None = None,
     """Load every policy under ``paths`` (the built-in pack when None); all or nothing.
 
     With ``runbooks``, every policy's runbook reference must name an existing section.
+    Each policy carries the framework controls that the mapping files give it (the
+    built-in ``frameworks/`` and a directory's own, see ``frameworks.with_frameworks``).
     """
     files = find_policy_files(paths if paths else [builtin_policy_dir()])
     policies: list[Policy] = []
@@ -95,7 +88,8 @@ def load_policies(paths: Sequence[Path | str] | None = None,
     if not policies:
         raise InputError([Problem(", ".join(str(p) for p in paths or []), None, None,
                                   "no policy files (*.yml) found")])
-    return sorted(policies, key=lambda p: p.id)
+    own = [Path(p) for p in paths or [] if Path(p).is_dir()]
+    return sorted(with_frameworks(policies, own), key=lambda p: p.id)
 
 
 def load_policy_file(path: Path | str, text: str | None = None) -> Policy:
