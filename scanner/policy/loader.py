@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
@@ -165,20 +166,32 @@ def _explain(doc: YamlDocument, error: ValidationError) -> Problem:
     elif error.validator == "additionalProperties":
         stray = stray_key_problem(doc, error, where)
         if stray is not None:  # "did you mean" the nearest allowed key, for a typo
-            allowed = error.schema.get("properties", {})
-            key = next(str(k) for k in error.instance if k not in allowed)
+            allowed = _schema(error).get("properties", {})
+            instance = error.instance if isinstance(error.instance, Mapping) else {}
+            key = next(str(k) for k in instance if k not in allowed)
             return dataclasses.replace(stray, hint=did_you_mean(key, allowed) + stray.hint)
-        hint = f"allowed keys here: {', '.join(sorted(error.schema.get('properties', {})))}"
+        hint = f"allowed keys here: {', '.join(sorted(_schema(error).get('properties', {})))}"
     elif error.validator == "enum":
-        hint = did_you_mean(str(error.instance), map(str, error.validator_value)) + \
-            "use one of: " + ", ".join(map(str, error.validator_value))
+        hint = did_you_mean(str(error.instance), _values(error)) + \
+            "use one of: " + ", ".join(_values(error))
     elif error.validator == "pattern" and pointer[-1:] == ("id",):
         hint = "use kebab-case: lowercase letters, digits and hyphens"
     elif error.validator == "pattern" and pointer[-1:] == ("runbook",):
         hint = "write it as runbook-file#section-anchor, e.g. disaster-recovery#restore-a-dynamodb-table"
     elif error.validator == "anyOf" and enums:  # e.g. resource: an unregistered type
         message = f"{where}: {error.instance!r} is not one of the allowed values"
-        allowed = list(map(str, enums[0].validator_value))
+        allowed = _values(enums[0])
         hint = did_you_mean(str(error.instance), allowed) + "use one of: " + ", ".join(allowed)
     return doc.problem(pointer, message, hint)
 
+
+
+# The error's schema and validator value are typed loosely (they may be booleans or unset);
+# here they are the mapping and the list an additionalProperties or enum error carries.
+def _schema(error: ValidationError) -> Mapping[str, Any]:
+    return error.schema if isinstance(error.schema, Mapping) else {}
+
+
+def _values(error: ValidationError) -> list[str]:
+    values = error.validator_value
+    return [str(v) for v in values] if isinstance(values, list) else []
