@@ -56,7 +56,7 @@ def measure(fmt: str, n: int) -> dict[str, float]:
     needs = plan_attributes(policies, config)
     ctx = EvaluationContext(config.environment_tag, config.parameters_for,
                             "2026-01-05T09:00:00+00:00")
-    findings = evaluate(policies, found, [], ctx, {t: TAGS in a for t, a in needs.items()})
+    findings = evaluate(policies, found, [], ctx, {t: TAGS in a for t, a in needs.items()}).findings
     del found
     result = ScanResult(
         tool_version=__version__, started_at="2026-01-05T09:00:00+00:00",

@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     ctx = EvaluationContext(config.environment_tag, config.parameters_for,
                             "2026-01-05T09:00:00+00:00")
     started = time.perf_counter()
-    findings = evaluate(policies, found, [], ctx, {t: TAGS in a for t, a in needs.items()})
+    findings = evaluate(policies, found, [], ctx, {t: TAGS in a for t, a in needs.items()}).findings
     evaluated = time.perf_counter() - started
     del found
     gc.collect()

@@ -32,22 +32,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .aws import RegionContext, Sessions, error_code, error_operation
-from .models import Account, CollectionError, Resource
+from .models import Account, CollectionError, Gap, Resource
 from .redact import redact
 from .resources import REGISTRY
 from .resources.base import Detail, ResourceType
 
 log = logging.getLogger("preflight.collect")
-
-
-@dataclass(frozen=True)
-class Gap:
-    """A place the scanner could not enumerate: every resource there is unknown."""
-
-    account: Account
-    region: str
-    resource_type: str
-    error: CollectionError
 
 
 @dataclass

@@ -12,8 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .collect import Gap
-from .models import Decision, Finding, Resource, ResourceRef, Status
+from .models import Decision, Finding, Gap, Resource, ResourceRef, Status, WaiverHit
 from .policy import messages
 from .policy.conditions import LeafResult
 from .policy.model import Policy
@@ -62,9 +61,18 @@ def document(resource: Resource, environment: str, scan_time: str) -> dict[str, 
     }
 
 
+@dataclass(frozen=True)
+class Evaluation:
+    """What evaluation found: the findings, sorted, and which waivers matched them. The
+    caller records the hits (``WaiverMatcher.record``): evaluating changes nothing."""
+
+    findings: tuple[Finding, ...]
+    waiver_hits: tuple[WaiverHit, ...] = ()
+
+
 def evaluate(policies: Sequence[Policy], resources: Iterable[Resource], gaps: Iterable[Gap],
              ctx: EvaluationContext, tags_read: Mapping[str, bool],
-             waivers: WaiverMatcher | None = None) -> list[Finding]:
+             waivers: WaiverMatcher | None = None) -> Evaluation:
     """``tags_read`` says, per type, whether tags were collected for scope (a fail-closed
     matter); ``waivers`` turns the fails (and errors) they accept into ``waived``."""
     by_type: dict[str, list[Policy]] = {}
@@ -72,21 +80,25 @@ def evaluate(policies: Sequence[Policy], resources: Iterable[Resource], gaps: It
         for type_name in policy.resources:
             by_type.setdefault(type_name, []).append(policy)
     findings: list[Finding] = []
+    hits: list[WaiverHit] = []
+
+    def add(finding: Finding, account_name: str, tags: Mapping[str, Any] | None) -> None:
+        if waivers is not None:
+            finding, matched = waivers.judge(finding, account_name, tags)
+            hits.extend(matched)
+        findings.append(finding)
+
     for resource in resources:
         for policy in by_type.get(resource.type, []):
             finding = _evaluate_one(policy, resource, ctx, tags_read.get(resource.type, False))
             if finding is not None:
-                if waivers is not None:
-                    finding = waivers.apply(finding, resource.account.name, _tags(resource))
-                findings.append(finding)
+                add(finding, resource.account.name, _tags(resource))
     for gap in gaps:
         for finding in _gap_findings(gap, by_type.get(gap.resource_type, []), ctx,
                                      tags_read.get(gap.resource_type, False)):
-            if waivers is not None:
-                finding = waivers.apply(finding, gap.account.name, None)
-            findings.append(finding)
+            add(finding, gap.account.name, None)
     findings.sort(key=lambda f: f.sort_key)
-    return findings
+    return Evaluation(tuple(findings), tuple(hits))
 
 
 def _tags(resource: Resource) -> Mapping[str, Any] | None:

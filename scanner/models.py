@@ -178,6 +178,16 @@ class CollectionError:
 
 
 @dataclass(frozen=True)
+class Gap:
+    """A place the scanner could not enumerate: every resource there is unknown."""
+
+    account: Account
+    region: str
+    resource_type: str
+    error: CollectionError
+
+
+@dataclass(frozen=True)
 class AppliedWaiver:
     """The waiver that accepted a finding, as the finding carries it in every report."""
 
@@ -196,6 +206,15 @@ class AppliedWaiver:
     def from_dict(cls, raw: dict[str, Any]) -> AppliedWaiver:
         return cls(raw["id"], raw["reason"], raw["owner"], raw["expires"], Status(raw["status"]),
                    raw.get("source", ""))
+
+
+@dataclass(frozen=True)
+class WaiverHit:
+    """One waiver matching one finding: it waived it, or, when ``expired``, would have.
+    Evaluation returns these instead of counting them, so it stays pure."""
+
+    waiver_id: str
+    expired: bool = False
 
 
 @dataclass(frozen=True)

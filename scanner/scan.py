@@ -198,7 +198,9 @@ def run_scan(config: Config, policies: Sequence[Policy], *, regions: Sequence[st
                                       own_sessions)
     ctx = EvaluationContext(config.environment_tag, config.parameters_for,
                             started.isoformat(timespec="seconds"))
-    findings = evaluate(policies, inventory.resources, inventory.gaps, ctx, tags_read, matcher)
+    evaluation = evaluate(policies, inventory.resources, inventory.gaps, ctx, tags_read, matcher)
+    if matcher is not None:
+        matcher.record(evaluation.waiver_hits)
     return ScanResult(
         tool_version=__version__,
         started_at=started.isoformat(timespec="seconds"),
@@ -206,7 +208,7 @@ def run_scan(config: Config, policies: Sequence[Policy], *, regions: Sequence[st
         accounts=tuple(accounts),
         regions=scan_regions,
         policies=tuple(_summary(p) for p in policies),
-        findings=tuple(findings),
+        findings=evaluation.findings,
         errors=tuple(sorted(inventory.errors, key=lambda e: (
             e.account_id, e.region or "", e.resource_type or "", e.resource_id or "",
             e.operation))),

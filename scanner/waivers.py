@@ -24,7 +24,7 @@ import functools
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
@@ -37,7 +37,7 @@ from jsonschema.exceptions import ValidationError
 from preflight_scanner.reports import packaged_schema
 
 from .errors import InputError, Problem
-from .models import AppliedWaiver, Finding, Status, WaiverOutcome, WaiverReport
+from .models import AppliedWaiver, Finding, Status, WaiverHit, WaiverOutcome, WaiverReport
 from .suggest import did_you_mean
 from .yamlfile import Pointer, YamlDocument, load_yaml, stray_key_problem
 
@@ -180,10 +180,12 @@ class WaiverMatcher:
     applied: Counter[str] = field(default_factory=Counter)
     expired_hits: Counter[str] = field(default_factory=Counter)
 
-    def apply(self, finding: Finding, account_name: str,
-              tags: Mapping[str, Any] | None) -> Finding:
+    def judge(self, finding: Finding, account_name: str, tags: Mapping[str, Any] | None
+              ) -> tuple[Finding, tuple[WaiverHit, ...]]:
+        """The finding as the waivers leave it, and which waivers matched it. Pure: the
+        counts change only through ``record``, so evaluation has no side effects."""
         if finding.status not in (Status.FAIL, Status.ERROR):
-            return finding
+            return finding, ()
         expired: list[Waiver] = []
         for waiver in self.file.waivers:
             if not waiver.applies_to_status(finding.status) or \
@@ -192,11 +194,21 @@ class WaiverMatcher:
             if waiver.expired(self.today):
                 expired.append(waiver)
                 continue
-            self.applied[waiver.id] += 1
-            return replace(finding, status=Status.WAIVED, waiver=waiver.applied(finding.status))
-        for waiver in expired:  # nothing current covers it: it counts again
-            self.expired_hits[waiver.id] += 1
-        return finding
+            return (replace(finding, status=Status.WAIVED, waiver=waiver.applied(finding.status)),
+                    (WaiverHit(waiver.id),))
+        # nothing current covers it: it counts again for each expired waiver that would have
+        return finding, tuple(WaiverHit(w.id, expired=True) for w in expired)
+
+    def record(self, hits: Iterable[WaiverHit]) -> None:
+        for hit in hits:
+            (self.expired_hits if hit.expired else self.applied)[hit.waiver_id] += 1
+
+    def apply(self, finding: Finding, account_name: str,
+              tags: Mapping[str, Any] | None) -> Finding:
+        """``judge`` and ``record`` at once, for callers that match one finding at a time."""
+        judged, hits = self.judge(finding, account_name, tags)
+        self.record(hits)
+        return judged
 
     def report(self) -> WaiverReport:
         outcomes = []

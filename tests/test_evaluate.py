@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
-from preflight_scanner.collect import Gap
 from preflight_scanner.evaluate import EvaluationContext, evaluate
-from preflight_scanner.models import Account, CollectionError, Resource, Status
+from preflight_scanner.models import Account, CollectionError, Gap, Resource, Status, WaiverHit
 from preflight_scanner.policy import load_policy_file
+from preflight_scanner.waivers import load_waivers
 from preflight_scanner.yamlfile import load_yaml
 
 PROD = Account("111111111111", "shop-prod", "prod")
@@ -36,8 +38,8 @@ def table(name, account=PROD, pitr="ENABLED", tags=None, **extra):
 
 
 def run(policies, resources, gaps=(), tags_read=True, **ctx):
-    return evaluate(policies, resources, gaps, EvaluationContext(**ctx),
-                    {"aws.dynamodb.table": tags_read})
+    return list(evaluate(policies, resources, gaps, EvaluationContext(**ctx),
+                         {"aws.dynamodb.table": tags_read}).findings)
 
 
 def test_pass_fail_with_evidence_message_and_rendered_remediation(tmp_path):
@@ -165,3 +167,42 @@ def test_time_functions_measure_against_iso_timestamps():
     assert search("days_between(missing, scan_time)", doc) is None
     with pytest.raises(Unevaluable, match="'not a time' is not an ISO 8601 timestamp"):
         search("hours_between(made, 'not a time')", doc)  # unknown, not "never"
+
+
+WAIVERS = """\
+waivers:
+  - id: current
+    policies: [t-policy]
+    resources: [b]
+    reason: Accepted until the platform migration lands
+    owner: platform
+    expires: 2024-03-10
+  - id: ran-out
+    policies: [t-policy]
+    include_errors: true
+    reason: Accepted until the platform migration lands
+    owner: platform
+    expires: 2024-02-28
+"""
+
+
+def test_evaluation_returns_waiver_hits_and_leaves_the_matcher_untouched(tmp_path):
+    path = tmp_path / "waivers.yml"
+    path.write_text(WAIVERS)
+    matcher = load_waivers(path).matcher(datetime.date(2024, 3, 1))
+    error = CollectionError(PROD.id, "us-east-1", "aws.dynamodb.table", "ListTables",
+                            "AccessDeniedException", "no")
+    evaluation = evaluate([policy(tmp_path)], [table("a"), table("b", pitr="DISABLED"),
+                                               table("c", pitr="DISABLED")],
+                          [Gap(STAGING, "us-east-1", "aws.dynamodb.table", error)],
+                          EvaluationContext(), {"aws.dynamodb.table": True}, matcher)
+    by_id = {f.resource.id: f.status for f in evaluation.findings}
+    assert by_id == {"a": Status.PASS, "b": Status.WAIVED, "c": Status.FAIL, "*": Status.ERROR}
+    # b waived by the current waiver; c and the gap's error only by the expired one
+    assert sorted(evaluation.waiver_hits, key=repr) == sorted(
+        [WaiverHit("current"), WaiverHit("ran-out", expired=True),
+         WaiverHit("ran-out", expired=True)], key=repr)
+    assert not matcher.applied and not matcher.expired_hits  # evaluating counted nothing
+    matcher.record(evaluation.waiver_hits)
+    states = {w.id: (w.state, w.matched) for w in matcher.report().waivers}
+    assert states == {"current": ("applied", 1), "ran-out": ("expired", 2)}

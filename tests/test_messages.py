@@ -51,7 +51,7 @@ def write_policy(tmp_path: Path, name: str = "t-policy", **overrides: Any) -> Pa
 def judge(policy: Policy, **data: Any) -> Any:
     unreadable = data.pop("unreadable", {})
     resource = Resource("aws.dynamodb.table", "t", "t", None, PROD, "us-east-1", data, unreadable)
-    (finding,) = evaluate([policy], [resource], (), EvaluationContext(), {})
+    (finding,) = evaluate([policy], [resource], (), EvaluationContext(), {}).findings
     return finding
 
 
@@ -209,7 +209,7 @@ def failure_messages(policy: Policy) -> list[str]:
         data = {k: v for k, v in doc.items() if k not in ("id", "name", "arn", "account_id",
                                                            "region", "environment")}
         resource = Resource(policy.resources[0], "sample", "sample", None, PROD, "us-east-1", data)
-        (finding,) = evaluate([policy], [resource], (), EvaluationContext(), {})
+        (finding,) = evaluate([policy], [resource], (), EvaluationContext(), {}).findings
         messages.append(finding.message)
     return messages
 

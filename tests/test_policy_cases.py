@@ -2,8 +2,8 @@
 
 Every built-in policy ships with cases (policies/tests/<id>.yml) that `preflight test` runs
 through the scan's evaluator: at least one pass, one fail and one error from an unreadable
-value each. The framework mappings (policies/frameworks/<name>.yml) must say what the
-policies' own `frameworks:` keys say, until those keys are removed.
+value each. The framework mappings (policies/frameworks/<name>.yml) are the only place
+the built-in pack says which controls a policy checks.
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ from pathlib import Path
 import pytest
 from preflight_scanner.cli import main
 from preflight_scanner.errors import InputError
-from preflight_scanner.frameworks import (
+from preflight_scanner.policy import builtin_policy_dir, load_policies
+from preflight_scanner.policy.frameworks import (
     framework_controls,
     list_frameworks,
     load_framework,
     unknown_policies,
 )
-from preflight_scanner.policy import builtin_policy_dir, load_policies
+from preflight_scanner.yamlfile import load_yaml
 
 POLICIES = load_policies()
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,19 +97,91 @@ def test_the_case_files_and_mappings_are_not_loaded_as_policies():
 
 # ------------------------------------------------------------ framework mappings as files
 
-def _from_policy_keys(framework: str) -> dict[str, list[str]]:
-    return {p.id: list(p.frameworks[framework]) for p in POLICIES if framework in p.frameworks}
+# What the policies' own `frameworks:` keys said before they moved to the mapping files:
+# every report's framework tags come from here, so this must not change by accident.
+BUILTIN_MAPPINGS = {
+    "apigateway-execution-logging": {"aws-config": ("api-gw-execution-logging-enabled",),
+                                     "aws-fsbp": ("APIGateway.1",)},
+    "apigateway-waf-attached": {"aws-config": ("api-gw-associated-with-waf",),
+                                "aws-fsbp": ("APIGateway.4",)},
+    "cognito-deletion-protection": {
+        "aws-config": ("cognito-user-pool-deletion-protection-enabled",),
+        "aws-fsbp": ("Cognito.6",)},
+    "cognito-mfa-on-in-prod": {"aws-fsbp": ("Cognito.5",)},
+    "dynamodb-autoscaling-registered": {"aws-config": ("dynamodb-autoscaling-enabled",),
+                                        "aws-fsbp": ("DynamoDB.1",)},
+    "dynamodb-deletion-protection": {
+        "aws-config": ("dynamodb-table-deletion-protection-enabled",),
+        "aws-fsbp": ("DynamoDB.6",)},
+    "dynamodb-pitr-enabled": {"aws-config": ("dynamodb-pitr-enabled",),
+                              "aws-fsbp": ("DynamoDB.2",)},
+    "dynamodb-recent-backup": {"aws-config": ("dynamodb-last-backup-recovery-point-created",)},
+    "guardduty-enabled": {"aws-config": ("guardduty-enabled-centralized",),
+                          "aws-fsbp": ("GuardDuty.1",)},
+    "lambda-reserved-concurrency": {"aws-config": ("lambda-concurrency-check",)},
+    "s3-versioning-enabled": {"aws-config": ("s3-bucket-versioning-enabled",),
+                              "aws-fsbp": ("S3.14",)},
+}
 
 
-def test_there_is_a_mapping_file_for_every_framework_the_policies_name():
-    named = {name for p in POLICIES for name in p.frameworks}
-    assert named and set(list_frameworks()) == named
+def test_no_builtin_policy_declares_frameworks_itself():
+    files = sorted(builtin_policy_dir().glob("*.yml"))
+    assert files
+    assert [f.name for f in files if "frameworks" in load_yaml(f).data] == []
 
 
-@pytest.mark.parametrize("framework", list_frameworks())
-def test_the_mapping_file_agrees_with_the_policies(framework):
-    assert framework_controls(framework) == _from_policy_keys(framework)
-    assert unknown_policies(load_framework(framework), {p.id for p in POLICIES}) == []
+def test_the_loaded_policies_carry_what_the_mapping_files_say():
+    loaded = {p.id: dict(p.frameworks) for p in POLICIES if p.frameworks}
+    assert loaded == BUILTIN_MAPPINGS
+    for framework in list_frameworks():
+        assert unknown_policies(load_framework(framework), {p.id for p in POLICIES}) == []
+        for policy_id, controls in framework_controls(framework).items():
+            assert loaded[policy_id][framework] == tuple(controls)
+
+
+def test_a_policy_of_ones_own_merges_its_frameworks_key_with_the_mapping_files(tmp_path):
+    source = (builtin_policy_dir() / "s3-versioning-enabled.yml").read_text(encoding="utf-8")
+    (tmp_path / "s3-versioning-enabled.yml").write_text(
+        source + "frameworks:\n  aws-fsbp: [S3.14, S3.99]\n  own: [O.1]\n", encoding="utf-8")
+    (tmp_path / "frameworks").mkdir()
+    (tmp_path / "frameworks" / "own.yml").write_text(
+        "framework: own\ntitle: Ours\ncontrols:\n  O.2: [s3-versioning-enabled]\n",
+        encoding="utf-8")
+    [policy] = load_policies([tmp_path])
+    # built-in file first, then this pack's file, then the policy's own key; each once
+    assert dict(policy.frameworks) == {"aws-config": ("s3-bucket-versioning-enabled",),
+                                       "aws-fsbp": ("S3.14", "S3.99"), "own": ("O.2", "O.1")}
+
+
+def test_a_mapping_of_ones_own_naming_no_loaded_policy_is_refused_with_its_line(tmp_path,
+                                                                                capsys):
+    source = (builtin_policy_dir() / "s3-versioning-enabled.yml").read_text(encoding="utf-8")
+    (tmp_path / "s3-versioning-enabled.yml").write_text(source, encoding="utf-8")
+    (tmp_path / "frameworks").mkdir()
+    (tmp_path / "frameworks" / "own.yml").write_text(
+        "framework: own\ntitle: Ours\ncontrols:\n  O.1: [s3-versioning-enabled]\n"
+        "  O.2: [s3-versoning-enabled]\n", encoding="utf-8")
+    assert main(["policies", "--policies", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'frameworks' / 'own.yml'}:5:" in err
+    assert "'s3-versoning-enabled', which no loaded policy file defines" in err
+    assert "Traceback" not in err
+
+
+def test_policies_framework_selects_by_the_mapping_files(tmp_path, capsys):
+    (tmp_path / "frameworks").mkdir()
+    for name in ("dynamodb-pitr-enabled", "guardduty-enabled"):
+        (tmp_path / f"{name}.yml").write_text(
+            (builtin_policy_dir() / f"{name}.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "frameworks" / "own.yml").write_text(
+        "framework: own\ntitle: Ours\ncontrols:\n  O.1: [guardduty-enabled]\n",
+        encoding="utf-8")
+    assert main(["policies", "--policies", str(tmp_path), "--framework", "own",
+                 "--format", "json"]) == 0
+    [listed] = json.loads(capsys.readouterr().out)
+    assert listed["id"] == "guardduty-enabled"
+    assert listed["frameworks"] == {"aws-config": ["guardduty-enabled-centralized"],
+                                    "aws-fsbp": ["GuardDuty.1"], "own": ["O.1"]}
 
 
 def test_an_unknown_framework_is_refused_with_a_suggestion():

@@ -106,8 +106,10 @@ def test_the_cases_beside_a_policy_directory_run_and_pass(pack, capsys):
 
 
 def test_the_policy_loader_does_not_take_case_files_or_mappings_for_policies(pack, tmp_path):
-    write(pack / "frameworks" / "own.yml", "framework: own\ntitle: x\ncontrols: {A: [x]}\n")
-    assert [p.id for p in load_policies([pack])] == ["table-versioned"]
+    write(pack / "frameworks" / "own.yml",
+          "framework: own\ntitle: x\ncontrols: {A: [table-versioned]}\n")
+    assert [(p.id, dict(p.frameworks)) for p in load_policies([pack])] == [
+        ("table-versioned", {"own": ("A",)})]  # the mapping applies; it is no policy itself
     # ... judged below the directory given: a pack kept under a folder named tests loads
     moved = tmp_path / "tests" / "policies"
     write(moved / "table-versioned.yml", POLICY)

@@ -426,11 +426,13 @@ def run_iac(paths: Sequence[str], config: Config, policies: Sequence[Policy], *,
     tags_read = {t: TAGS in attrs for t, attrs in needs.items()}
     ctx = EvaluationContext(config.environment_tag, config.parameters_for,
                             started.isoformat(timespec="seconds"))
-    findings = evaluate(applicable, resources, [], ctx, tags_read, matcher)
+    evaluation = evaluate(applicable, resources, [], ctx, tags_read, matcher)
+    if matcher is not None:
+        matcher.record(evaluation.waiver_hits)
     by_key = {(r.type, r.id): (r, p) for r, p in zip(resources, planned, strict=True)}
     by_policy = {p.id: p for p in applicable}
     located = []
-    for finding in findings:
+    for finding in evaluation.findings:
         resource, plan = by_key[(finding.resource.type, finding.resource.id)]
         policy = by_policy[finding.policy_id]
         located.append(template_remediation(_locate(finding, resource, policy), plan, policy,

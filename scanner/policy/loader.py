@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Iterable, Sequence
-from importlib import resources
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
@@ -21,20 +21,12 @@ from ..errors import InputError, Problem
 from ..runbooks import RunbookLibrary
 from ..yamlfile import Pointer, YamlDocument, load_yaml, stray_key_problem
 from .builder import PolicyBuilder, did_you_mean
+from .frameworks import with_frameworks
 from .model import Policy
+from .pack import NOT_POLICIES, builtin_policy_dir
 from .schema import policy_schema
 
 POLICY_SUFFIXES = (".yml", ".yaml")
-# Folders of a policy directory that hold other YAML: runbooks, `preflight test` cases,
-# framework mappings (judged relative to the directory given, so a pack kept under a
-# folder named `tests` still loads).
-NOT_POLICIES = frozenset({"runbooks", "tests", "frameworks"})
-
-
-def builtin_policy_dir() -> Path:
-    # Read through importlib.resources: the pack is data inside this package, wherever the
-    # package is installed, and no generic top-level module name is involved.
-    return Path(str(resources.files("preflight_scanner.policies")))
 
 
 def find_policy_files(paths: Sequence[Path | str]) -> list[Path]:
@@ -65,6 +57,8 @@ def load_policies(paths: Sequence[Path | str] | None = None,
     """Load every policy under ``paths`` (the built-in pack when None); all or nothing.
 
     With ``runbooks``, every policy's runbook reference must name an existing section.
+    Each policy carries the framework controls that the mapping files give it (the
+    built-in ``frameworks/`` and a directory's own, see ``frameworks.with_frameworks``).
     """
     files = find_policy_files(paths if paths else [builtin_policy_dir()])
     policies: list[Policy] = []
@@ -95,7 +89,8 @@ def load_policies(paths: Sequence[Path | str] | None = None,
     if not policies:
         raise InputError([Problem(", ".join(str(p) for p in paths or []), None, None,
                                   "no policy files (*.yml) found")])
-    return sorted(policies, key=lambda p: p.id)
+    own = [Path(p) for p in paths or [] if Path(p).is_dir()]
+    return sorted(with_frameworks(policies, own), key=lambda p: p.id)
 
 
 def load_policy_file(path: Path | str, text: str | None = None) -> Policy:
@@ -171,20 +166,32 @@ def _explain(doc: YamlDocument, error: ValidationError) -> Problem:
     elif error.validator == "additionalProperties":
         stray = stray_key_problem(doc, error, where)
         if stray is not None:  # "did you mean" the nearest allowed key, for a typo
-            allowed = error.schema.get("properties", {})
-            key = next(str(k) for k in error.instance if k not in allowed)
+            allowed = _schema(error).get("properties", {})
+            instance = error.instance if isinstance(error.instance, Mapping) else {}
+            key = next(str(k) for k in instance if k not in allowed)
             return dataclasses.replace(stray, hint=did_you_mean(key, allowed) + stray.hint)
-        hint = f"allowed keys here: {', '.join(sorted(error.schema.get('properties', {})))}"
+        hint = f"allowed keys here: {', '.join(sorted(_schema(error).get('properties', {})))}"
     elif error.validator == "enum":
-        hint = did_you_mean(str(error.instance), map(str, error.validator_value)) + \
-            "use one of: " + ", ".join(map(str, error.validator_value))
+        hint = did_you_mean(str(error.instance), _values(error)) + \
+            "use one of: " + ", ".join(_values(error))
     elif error.validator == "pattern" and pointer[-1:] == ("id",):
         hint = "use kebab-case: lowercase letters, digits and hyphens"
     elif error.validator == "pattern" and pointer[-1:] == ("runbook",):
         hint = "write it as runbook-file#section-anchor, e.g. disaster-recovery#restore-a-dynamodb-table"
     elif error.validator == "anyOf" and enums:  # e.g. resource: an unregistered type
         message = f"{where}: {error.instance!r} is not one of the allowed values"
-        allowed = list(map(str, enums[0].validator_value))
+        allowed = _values(enums[0])
         hint = did_you_mean(str(error.instance), allowed) + "use one of: " + ", ".join(allowed)
     return doc.problem(pointer, message, hint)
 
+
+
+# The error's schema and validator value are typed loosely (they may be booleans or unset);
+# here they are the mapping and the list an additionalProperties or enum error carries.
+def _schema(error: ValidationError) -> Mapping[str, Any]:
+    return error.schema if isinstance(error.schema, Mapping) else {}
+
+
+def _values(error: ValidationError) -> list[str]:
+    values = error.validator_value
+    return [str(v) for v in values] if isinstance(values, list) else []

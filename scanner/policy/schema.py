@@ -176,7 +176,9 @@ def policy_schema() -> dict[str, Any]:
                          "description": "Why no framework control maps to this policy"},
             "frameworks": {
                 "type": "object",
-                "description": "Framework name -> control ids (aws-fsbp, aws-config, ...)",
+                # Kept for packs written before the mapping files; merged with them.
+                "description": "Framework name -> control ids; prefer a mapping file "
+                               "(frameworks/<name>.yml), with which this is merged",
                 "additionalProperties": {"type": "array", "items": {"type": "string"}},
             },
         },

@@ -71,7 +71,7 @@ def run_case(case: Case, policy: Policy) -> CaseResult:
     resource = _resource(case)
     ctx = EvaluationContext(overrides=lambda _policy, _environment: case.parameters,
                             scan_time=case.scan_time)
-    findings = evaluate([policy], [resource], [], ctx, {case.type: True})
+    findings = evaluate([policy], [resource], [], ctx, {case.type: True}).findings
     if not findings:
         return CaseResult(case, Expect.NOT_APPLICABLE, "", ())
     finding = findings[0]

@@ -126,8 +126,7 @@ def check_runbooks(paths: Sequence[str], config: Config, *, regions: Sequence[st
     by_account = {a.id: a for a in accounts}
 
     def judge(policy_id: str, resource: Resource) -> Finding:
-        found = evaluate_policies([policies[policy_id]], [resource], [], ctx, {})
-        return found[0]
+        return evaluate_policies([policies[policy_id]], [resource], [], ctx, {}).findings[0]
 
     reports = tuple(_report(p, places_of[p.runbook.path], snapshot, judge, waivers, by_account)
                     for p in prepared)

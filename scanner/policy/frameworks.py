@@ -2,32 +2,36 @@
 
 A mapping lives outside the policies so that adding a framework (or a control) is one
 file, not an edit of every policy. The built-in mappings ship in the policy pack
-(``policies/frameworks/``); a directory of one's own can be read the same way.
+(``policies/frameworks/``); a policy directory's own ``frameworks/`` folder is read the
+same way, and ``with_frameworks`` gives each loaded policy the controls both name.
 
     framework: aws-fsbp
     title: AWS Foundational Security Best Practices (Security Hub)
     controls:
       DynamoDB.2: [dynamodb-pitr-enabled]
 
-Nothing here knows the loaded policies: callers check the ids against them
-(``unknown_policies``), so a mapping that names a removed policy is an error there,
-never a silently empty control.
+A mapping of one's own that names a policy no loaded file defines is an error (file:line),
+never a silently empty control. The built-in mappings may name built-in policies that a
+run did not load: those controls simply have nothing to check in that run.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from .errors import InputError, Problem
-from .policy.loader import builtin_policy_dir
-from .policy.schema import ID_PATTERN
-from .yamlfile import load_yaml, stray_key_problem
+from ..errors import InputError, Problem
+from ..yamlfile import YamlDocument, load_yaml, stray_key_problem
+from .model import Policy
+from .pack import FRAMEWORKS, builtin_policy_dir
+from .schema import ID_PATTERN
 
 FRAMEWORK_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -56,6 +60,7 @@ class Framework:
     title: str
     controls: tuple[tuple[str, tuple[str, ...]], ...]  # (control, policy ids), file order
     source: str
+    document: YamlDocument | None = field(default=None, compare=False, repr=False)
 
     def by_policy(self) -> dict[str, list[str]]:
         """policy id -> the controls it checks, in the file's order."""
@@ -67,7 +72,7 @@ class Framework:
 
 
 def frameworks_dir() -> Path:
-    return builtin_policy_dir() / "frameworks"
+    return builtin_policy_dir() / FRAMEWORKS
 
 
 def list_frameworks(directory: Path | None = None) -> list[str]:
@@ -97,6 +102,51 @@ def unknown_policies(framework: Framework, policy_ids: set[str]) -> list[str]:
     return sorted({p for _, ids in framework.controls for p in ids} - policy_ids)
 
 
+def load_frameworks(directory: Path) -> list[Framework]:
+    """Every mapping in ``directory``, by name; none when there is no such folder."""
+    return [_load(directory / f"{name}.yml") for name in list_frameworks(directory)]
+
+
+def with_frameworks(policies: Sequence[Policy], policy_dirs: Sequence[Path]) -> list[Policy]:
+    """``policies``, each with the controls the mapping files give it: the built-in
+    mappings, then those in each of ``policy_dirs``' ``frameworks/`` folders. A policy's
+    own ``frameworks:`` key (still accepted for compatibility) is merged in, after them.
+    Frameworks come sorted by name; controls in file order, each once."""
+    builtin = frameworks_dir()
+    own = [f for d in dict.fromkeys((d / FRAMEWORKS).resolve() for d in policy_dirs)
+           if d != builtin.resolve() for f in load_frameworks(d)]
+    loaded = {p.id for p in policies}
+    problems = [_unknown_problem(f, policy_id) for f in own
+                for policy_id in unknown_policies(f, loaded)]
+    if problems:
+        raise InputError(problems)
+    given: dict[str, dict[str, list[str]]] = {}  # policy id -> framework -> controls
+    for framework in [*load_frameworks(builtin), *own]:
+        for policy_id, controls in framework.by_policy().items():
+            given.setdefault(policy_id, {}).setdefault(framework.name, []).extend(controls)
+    return [_merged(p, given.get(p.id, {})) for p in policies]
+
+
+def _merged(policy: Policy, given: dict[str, list[str]]) -> Policy:
+    if not given:
+        return policy
+    names = sorted({*given, *policy.frameworks})
+    frameworks = {name: tuple(dict.fromkeys([*given.get(name, ()),
+                                             *policy.frameworks.get(name, ())]))
+                  for name in names}
+    return dataclasses.replace(policy, frameworks=frameworks)
+
+
+def _unknown_problem(framework: Framework, policy_id: str) -> Problem:
+    control = next(c for c, ids in framework.controls if policy_id in ids)
+    message = f"control {control[:80]!r} names policy {policy_id[:80]!r}, which no loaded " \
+              "policy file defines"
+    hint = "fix the id, remove it from the mapping, or load the policies that define it"
+    if framework.document is None:
+        return Problem(framework.source, None, None, message, hint)
+    return framework.document.problem(("controls", control), message, hint)
+
+
 @functools.lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
     return Draft202012Validator(FRAMEWORK_SCHEMA)
@@ -120,4 +170,4 @@ def _load(path: Path) -> Framework:
     if problems:
         raise InputError(problems)
     controls = tuple((str(c), tuple(ids)) for c, ids in doc.data["controls"].items())
-    return Framework(doc.data["framework"], doc.data["title"], controls, str(path))
+    return Framework(doc.data["framework"], doc.data["title"], controls, str(path), doc)
