@@ -143,3 +143,23 @@ def test_a_call_names_its_method_and_request():
     assert QUEUES.method == "list_queues"
     assert QUEUES.request(QueueNamePrefix="o") == {"MaxResults": 1000, "QueueNamePrefix": "o"}
     assert engine.MalformedAnswer(QUEUES, "QueueUrls").operation == "ListQueues"
+
+
+def test_the_readme_resource_table_is_the_specs():
+    """The README's table is generated from the registry; PREFLIGHT_REGEN_GOLDEN=1 rewrites it."""
+    import os
+    import re
+
+    from preflight_scanner.resources.catalogue import readme_table
+
+    readme = Path(__file__).resolve().parent.parent / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    block = re.compile(r"(<!-- resource-table:begin -->\n)(.*?)(\n<!-- resource-table:end -->)",
+                       re.DOTALL)
+    expected = readme_table(REGISTRY)
+    if os.environ.get("PREFLIGHT_REGEN_GOLDEN"):
+        readme.write_text(block.sub(lambda m: m[1] + expected + m[3], text), encoding="utf-8")
+    found = block.search(readme.read_text(encoding="utf-8"))
+    assert found, "README.md lost its <!-- resource-table:begin/end --> markers"
+    assert found[2] == expected, "README's resource table differs from the specs: " \
+                                 "run the tests with PREFLIGHT_REGEN_GOLDEN=1"
