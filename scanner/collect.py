@@ -34,8 +34,8 @@ from typing import Any
 from .aws import RegionContext, Sessions, error_code, error_operation
 from .models import Account, CollectionError, Gap, Resource
 from .redact import redact
-from .resources import REGISTRY
-from .resources.base import Detail, ResourceType
+from .resources import REGISTRY, engine
+from .resources.spec import AnyDetail, Call, ResourceType
 
 log = logging.getLogger("preflight.collect")
 
@@ -57,7 +57,7 @@ class _Task:
 
 
 # Which details each resource type must fetch for the loaded policies.
-Plan = dict[str, tuple[Detail, ...]]
+Plan = dict[str, tuple[AnyDetail, ...]]
 
 
 def make_plan(needs: dict[str, set[str]]) -> Plan:
@@ -81,8 +81,8 @@ Progress = Callable[[CollectProgress], None]
 OPEN, LIST, BATCH, PER_RESOURCE = range(4)
 
 
-def _service(calls: Sequence[str]) -> str:
-    return calls[0].split(":", 1)[0] if calls else "-"
+def _service(calls: Sequence[Call]) -> str:
+    return calls[0].service if calls else "-"
 
 
 class _Queue:
@@ -221,7 +221,8 @@ class Collector:
         for type_name in self.plan:
             rtype = REGISTRY[type_name]
             for ctx in (contexts[region] for region in self._regions_of(rtype)):
-                self._submit(LIST, _service(rtype.list_calls), _list_all, (rtype, ctx),
+                self._submit(LIST, _service(rtype.listing.calls), engine.list_resources,
+                             (rtype, ctx),
                              lambda found, t=rtype, c=ctx: self._listed(t, c, found),
                              lambda exc, t=rtype, c=ctx: self._listing_failed(t, c, exc),
                              account)
@@ -244,30 +245,31 @@ class Collector:
         for detail in self.plan[rtype.name]:
             if detail.per_resource:
                 for resource in found:
-                    self._submit(PER_RESOURCE, _service(detail.calls), detail.fetch_one,
-                                 (ctx, resource),
+                    self._submit(PER_RESOURCE, _service(detail.spec_calls), engine.fetch_one,
+                                 (detail, ctx, resource),
                                  lambda doc, r=resource: r.data.update(doc),
                                  lambda exc, r=resource, d=detail: self._detail_failed([r], d, exc),
                                  ctx.account)
             else:
-                self._submit(BATCH, _service(detail.calls), detail.fetch_batch, (ctx, found),
+                self._submit(BATCH, _service(detail.spec_calls), engine.fetch_batch,
+                             (detail, ctx, found),
                              lambda docs, rs=found: _merge_batch(rs, docs),
                              lambda exc, rs=found, d=detail: self._detail_failed(rs, d, exc),
                              ctx.account)
 
     def _listing_failed(self, rtype: ResourceType, ctx: RegionContext, exc: BaseException) -> None:
         error = self._error(exc, ctx.account, ctx.region, rtype.name,
-                            fallback_operation=_operations(rtype.list_calls))
+                            fallback_operation=_operations(rtype.listing.calls))
         self.inventory.gaps.append(Gap(ctx.account, ctx.region, rtype.name, error))
 
     # --- details --------------------------------------------------------------------------
 
-    def _detail_failed(self, resources: Iterable[Resource], detail: Detail,
+    def _detail_failed(self, resources: Iterable[Resource], detail: AnyDetail,
                        exc: BaseException) -> None:
         for resource in resources:
             error = self._error(exc, resource.account, resource.region, resource.type,
                                 resource_id=resource.id,
-                                fallback_operation=_operations(detail.calls))
+                                fallback_operation=_operations(detail.spec_calls))
             for attribute in detail.attributes:
                 resource.unreadable[attribute.name] = error.describe()
 
@@ -289,13 +291,9 @@ class Collector:
         return error
 
 
-def _list_all(rtype: ResourceType, ctx: RegionContext) -> list[Resource]:
-    return list(rtype.list(ctx))
-
-
-def _operations(calls: Iterable[str]) -> str:
+def _operations(calls: Iterable[Call]) -> str:
     """What was being called when the failure was not an AWS answer (a timeout, a reset)."""
-    return "/".join(call.split(":", 1)[1] for call in calls) or "unknown"
+    return "/".join(call.operation for call in calls) or "unknown"
 
 
 def _merge_batch(resources: list[Resource], docs: dict[str, dict[str, Any]]) -> None:

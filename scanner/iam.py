@@ -1,13 +1,14 @@
 """The least-privilege IAM policy a scan needs, derived from what the loaded policies read.
 
-Resource types declare the calls their listing and each detail cost (botocore operation
-names such as ``dynamodb:DescribeTable``). The scan fetches a detail only when a loaded
+Resource types declare the calls their listing and each detail cost (``spec.Call``
+objects, named ``dynamodb:DescribeTable``). The scan fetches a detail only when a loaded
 policy reads one of its attributes; the same plan (scan.plan_attributes, then
 collect.make_plan) gives the calls here, so the policy grants exactly what the collector
 will ask for. Each call maps to its IAM action: usually the same name, sometimes not
 (``s3:ListBuckets`` is authorised as ``s3:ListAllMyBuckets``, Budgets reads as
 ``budgets:ViewBudget``), and API Gateway authorises by HTTP method on resource paths
-(``apigateway:GET`` on ``/restapis/*/stages``). Every action is a read.
+(``apigateway:GET`` on ``/restapis/*/stages``): both declared on the Call, next to the
+operation they authorise. Every action is a read.
 """
 
 from __future__ import annotations
@@ -21,33 +22,13 @@ from .config import Config
 from .errors import PreflightSignal
 from .policy.model import Policy
 from .resources import REGISTRY
+from .resources.spec import Call
 
 # botocore service name -> IAM service prefix, where they differ.
 SERVICE_PREFIXES = {
     "apigatewayv2": "apigateway",
     "resourcegroupstaggingapi": "tag",
     "monitoring": "cloudwatch",
-}
-
-# Calls whose IAM action has another name.
-RENAMED_ACTIONS = {
-    "s3:ListBuckets": "s3:ListAllMyBuckets",
-    "budgets:DescribeBudgets": "budgets:ViewBudget",
-    "budgets:DescribeNotificationsForBudget": "budgets:ViewBudget",
-}
-
-# API Gateway (v1 and v2) authorises apigateway:GET on the path a call reads.
-APIGATEWAY_PATHS = {
-    "apigateway:GetRestApis": "/restapis",
-    "apigateway:GetStages": "/restapis/*/stages",
-    "apigateway:GetResources": "/restapis/*/resources",
-    "apigateway:GetResource": "/restapis/*/resources/*",
-    "apigateway:GetMethod": "/restapis/*/resources/*/methods/*",
-    "apigateway:GetIntegration": "/restapis/*/resources/*/methods/*/integration",
-    "apigatewayv2:GetApis": "/apis",
-    "apigatewayv2:GetStages": "/apis/*/stages",
-    "apigatewayv2:GetIntegrations": "/apis/*/integrations",
-    "apigatewayv2:GetRoutes": "/apis/*/routes",
 }
 
 # Read actions whose names do not start with List, Get or Describe.
@@ -85,27 +66,39 @@ def required_calls(policies: Sequence[Policy], config: Config) -> dict[str, set[
     calls: dict[str, set[str]] = {}
     for type_name, details in plan.items():
         rtype = REGISTRY[type_name]
-        for call in (*rtype.list_calls, *(c for d in details for c in d.calls)):
-            calls.setdefault(call, set()).add(type_name)
+        for call in (*rtype.listing.calls, *(c for d in details for c in d.spec_calls)):
+            calls.setdefault(call.name, set()).add(type_name)
     return calls
 
 
-def iam_action(call: str, partition: str = "aws") -> tuple[str, tuple[str, ...]]:
-    """The IAM action (and resources) that authorise a declared call ``service:Operation``."""
-    service, _, operation = call.partition(":")
-    if not operation:
-        raise UnmappedCall(f"{call!r} is not service:Operation")
-    if service in ("apigateway", "apigatewayv2"):
-        path = APIGATEWAY_PATHS.get(call)
-        if path is None:
-            raise UnmappedCall(f"no API Gateway resource path known for {call}; "
-                               "add it to scanner/iam.py APIGATEWAY_PATHS")
-        return "apigateway:GET", (f"arn:{partition}:apigateway:*::{path}",)
-    action = RENAMED_ACTIONS.get(call, f"{SERVICE_PREFIXES.get(service, service)}:{operation}")
-    return action, ("*",)
+def declared_calls() -> dict[str, Call]:
+    """Every call a registered type declares, by name."""
+    return {call.name: call for rtype in REGISTRY.values() for call in rtype.calls()}
+
+
+def iam_action(call: str | Call, partition: str = "aws") -> tuple[str, tuple[str, ...]]:
+    """The IAM action (and resources) that authorise a call.
+
+    A name (``service:Operation``, as call counts and `runbooks check` give them) is looked
+    up among the registered types' calls, so the declared IAM action and API Gateway path
+    apply; an undeclared one is authorised by the naming rule.
+    """
+    if isinstance(call, str):
+        service, _, operation = call.partition(":")
+        if not operation:
+            raise UnmappedCall(f"{call!r} is not service:Operation")
+        call = declared_calls().get(call) or Call(service, operation)
+    if call.service in ("apigateway", "apigatewayv2"):
+        if call.iam_path is None:
+            raise UnmappedCall(f"no API Gateway resource path known for {call.name}; "
+                               "declare iam_path on its Call")
+        return "apigateway:GET", (f"arn:{partition}:apigateway:*::{call.iam_path}",)
+    prefix = SERVICE_PREFIXES.get(call.service, call.service)
+    return call.iam_action or f"{prefix}:{call.operation}", ("*",)
 
 
 def grants(calls: Iterable[str], partition: str = "aws") -> list[Grant]:
+    """``calls`` by name; each one's Call (declared or by the naming rule) says its action."""
     by_action: dict[str, tuple[set[str], set[str]]] = {}
     for call in sorted(set(calls) - NEEDS_NO_PERMISSION):
         action, resources = iam_action(call, partition)

@@ -149,18 +149,6 @@ def test_latest_backup_and_count_from_one_listing(aws, scan, tmp_path):
     assert tables["scratch"].evidence == {"latest_backup": None, "backup_count": 0}
 
 
-class _FakeRegion:
-    """Just enough of a RegionContext to feed _backups a listing moto cannot produce."""
-
-    def __init__(self, summaries: list[dict[str, Any]]):
-        self.summaries = summaries
-        self.calls: list[tuple[str, str, dict[str, Any]]] = []
-
-    def paginate(self, service: str, operation: str, key: str, **params: Any) -> list[Any]:
-        self.calls.append((service, operation, params))
-        return self.summaries
-
-
 def test_only_available_user_and_aws_backup_backups_count():
     def summary(table: str, name: str, when: datetime, kind: str = "USER",
                 status: str = "AVAILABLE") -> dict[str, Any]:
@@ -168,7 +156,7 @@ def test_only_available_user_and_aws_backup_backups_count():
                 "BackupCreationDateTime": when, "BackupType": kind, "BackupStatus": status}
 
     plus_two = timezone(timedelta(hours=2))
-    ctx = _FakeRegion([
+    summaries = [
         summary("orders", "weekly", datetime(2026, 1, 1, 3, 0, tzinfo=UTC)),
         summary("orders", "vault", datetime(2026, 1, 5, 12, 0, tzinfo=plus_two), "AWS_BACKUP"),
         summary("orders", "on-delete", datetime(2026, 1, 9, tzinfo=UTC), "SYSTEM"),
@@ -176,12 +164,13 @@ def test_only_available_user_and_aws_backup_backups_count():
                 status="CREATING"),
         summary("orders", "gone", datetime(2026, 1, 9, tzinfo=UTC), status="DELETED"),
         summary("carts", "carts-1", datetime(2026, 1, 2, tzinfo=UTC)),
-    ])
+    ]
     tables = [_table(name) for name in ("orders", "sessions")]
 
-    docs = dynamodb._backups(ctx, tables)  # type: ignore[arg-type]
+    # The join, fed a listing moto cannot produce (SYSTEM, CREATING and DELETED backups).
+    docs = dynamodb.join_backups(summaries, tables)
 
-    assert ctx.calls == [("dynamodb", "list_backups", {"BackupType": "ALL"})]
+    assert dynamodb.LIST_BACKUPS.request() == {"BackupType": "ALL"}
     assert docs["orders"] == {"backup_count": 2, "latest_backup": {
         "name": "vault", "arn": "arn:vault", "created_at": "2026-01-05T10:00:00+00:00",
         "type": "AWS_BACKUP"}}

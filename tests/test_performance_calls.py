@@ -19,7 +19,7 @@ from preflight_scanner.resources import REGISTRY
 from preflight_scanner.scan import configure_policies, plan_attributes
 
 from benchmarks import estate as bench_estate
-from benchmarks.minimum import TAGGING_TYPES, minimum_calls, place_counts
+from benchmarks.minimum import minimum_calls, place_counts
 from tests.support import BUILTIN_POLICIES
 
 POLICIES = BUILTIN_POLICIES  # the installed pack, not the checkout's copy
@@ -103,15 +103,17 @@ def test_the_whole_pack_makes_exactly_the_calls_it_needs(tiny, scan, write_confi
     assert made["resourcegroupstaggingapi:GetResources"] == len(tiny.places)
 
 
-def test_the_minimum_model_knows_every_detail_and_its_declared_calls():
-    """A new detail must be added to benchmarks/minimum.py, with calls it declares."""
-    from benchmarks import minimum
+def test_the_minimum_model_counts_every_call_every_spec_declares():
+    """The model reads the specs: a plan of every detail, on a place where each call lists
+    one item, needs each declared call, and the tagging listing for the tagging types."""
+    from benchmarks.minimum import AccountCounts, PlaceCounts, tagging_types
 
-    for type_name, rtype in REGISTRY.items():
-        assert type_name in minimum.MODELLED_TYPES, type_name
-        for detail in rtype.details:
-            assert detail.name in minimum.MODELLED_TYPES[type_name], (type_name, detail.name)
-        if "tags" in {d.name for d in rtype.details} and rtype.name in TAGGING_TYPES:
-            tags = next(d for d in rtype.details if d.name == "tags")
-            assert tags.tagging_filter == TAGGING_TYPES[type_name]
-            assert not tags.per_resource
+    declared = {c.name for t in REGISTRY.values() for c in t.calls()}
+    one_each = {name: 1 for name in declared}
+    plan = {name: [d.name for d in t.details] for name, t in REGISTRY.items()}
+    needed = minimum_calls(plan, [AccountCounts("1", assumed=False, items=one_each)], ["r"],
+                           {("1", "r"): PlaceCounts(items=one_each, tagged={})},
+                           organization=False)
+    assert set(needed) == declared | {"sts:GetCallerIdentity"}
+    assert tagging_types() == {"aws.dynamodb.table": "dynamodb:table", "aws.s3.bucket": "s3",
+                               "aws.lambda.function": "lambda:function"}

@@ -12,7 +12,7 @@ from preflight_scanner.models import Severity
 from preflight_scanner.policy import builtin_policy_dir, load_policies, load_policy_file, policy_schema
 from preflight_scanner.policy.conditions import All, Leaf, ParamRef
 from preflight_scanner.policy.operators import OPERATORS, Operator
-from preflight_scanner.resources import REGISTRY, Attribute, ResourceType
+from preflight_scanner.resources import REGISTRY, Attribute, Call, CustomListing, ResourceType
 from preflight_scanner.yamlfile import load_yaml
 
 # A comment first, so that "line 1" is never right by accident.
@@ -342,8 +342,9 @@ def test_policy_schema_lists_every_resource_type_and_operator():
 
 
 def test_policy_schema_follows_the_registries(monkeypatch):
-    fake = ResourceType("aws.fake.widget", "A test widget", ("fake:ListWidgets",), lambda ctx: [],
-                        (Attribute("colour", "Colour", "red"),))
+    fake = ResourceType("aws.fake.widget", "A test widget",
+                        CustomListing((Call("fake", "ListWidgets"),), lambda ctx: [],
+                                      (Attribute("colour", "Colour", "red"),)))
     monkeypatch.setitem(REGISTRY, fake.name, fake)
     monkeypatch.setitem(OPERATORS, "starts_with",
                         Operator("starts_with", "Starts with", {"type": "string"},

@@ -298,12 +298,22 @@ def test_a_denied_operation_exits_3_and_1_when_failures_remain(small_estate, pro
 
 def test_a_bug_in_a_detail_becomes_an_error_with_its_cause_in_report_and_log(
         small_estate, proxy, monkeypatch, tmp_path, capsys):
+    from dataclasses import replace
+
     from preflight_scanner.resources import dynamodb
+    from preflight_scanner.resources.spec import Field, Get
 
     def broken(value: Any) -> Any:
         raise KeyError("EarliestRestorableDateTime (injected bug)")
 
-    monkeypatch.setattr(dynamodb, "_iso", broken)  # used while parsing DescribeContinuousBackups
+    # The converter the spec reads DescribeContinuousBackups' answer with, broken.
+    pitr = Field(dynamodb.PITR.attribute, {
+        **dynamodb.PITR.shape,  # type: ignore[dict-item]
+        "earliest_restorable_time": Get("PointInTimeRecoveryDescription."
+                                        "EarliestRestorableDateTime", convert=broken)})
+    details = tuple(replace(d, fields=(pitr,)) if d.name == "continuous_backups" else d
+                    for d in dynamodb.RESOURCE.details)
+    monkeypatch.setitem(REGISTRY, dynamodb.TYPE, replace(dynamodb.RESOURCE, details=details))
     code = main(["scan", "--config", str(small_estate["config"]), "--out", str(tmp_path),
                  "--policies", str(POLICY_DIR / "dynamodb-pitr-enabled.yml"),
                  "--policies", str(POLICY_DIR / "s3-versioning-enabled.yml")])
@@ -318,8 +328,8 @@ def test_a_bug_in_a_detail_becomes_an_error_with_its_cause_in_report_and_log(
     s3 = {f["resource"]["name"]: f["status"] for f in report["findings"]
           if f["policy_id"] == "s3-versioning-enabled"}
     assert s3 == {"assets-bucket": "pass", "logs-bucket": "fail"}
-    # The log keeps the traceback, pointing at the module that failed.
-    assert "injected bug" in err and "Traceback" in err and "dynamodb.py" in err
+    # The log keeps the traceback, pointing at the engine that read the answer.
+    assert "injected bug" in err and "Traceback" in err and "engine.py" in err
 
 
 def test_a_bug_in_a_listing_becomes_an_error_per_policy(small_estate, proxy, monkeypatch):

@@ -112,24 +112,18 @@ def _scope_text(scope: dict[str, Any]) -> str:
 
 
 @click.command()
-def resources() -> int:
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Text for people, or JSON for scripts.")
+def resources(output: str) -> int:
     """List resource types, the attributes policies can use, and the calls they cost."""
     from ..resources import REGISTRY
+    from ..resources.catalogue import text, type_entry
 
-    for rtype in REGISTRY.values():
-        click.echo(f"{rtype.name}: {rtype.description}")
-        where = "once per account" if rtype.per_account else "once per account-region"
-        calls = ", ".join(rtype.list_calls) or "no API call"
-        click.echo(f"  listing ({calls}; {where}):")
-        for attr in (*rtype.common, *rtype.listed):
-            click.echo(f"    {attr.name:24} {attr.description}")
-        for detail in rtype.details:
-            cost = "per resource" if detail.per_resource else "once per account-region"
-            click.echo(f"  {detail.name} ({', '.join(detail.calls)}; {cost}, "
-                       "only when a policy reads it):")
-            for attr in detail.attributes:
-                click.echo(f"    {attr.name:24} {attr.description}")
-        click.echo("")
+    if output == "json":
+        click.echo(json.dumps([type_entry(t) for t in REGISTRY.values()], indent=2,
+                              default=str))
+    else:
+        click.echo(text(REGISTRY))
     return EXIT_OK
 
 

@@ -1,9 +1,9 @@
-"""The registry of resource types. Adding a type: write its module, list it here."""
+"""The registry of resource types. Adding a type: write its spec module, list it here."""
 
 from __future__ import annotations
 
 from . import account, apigateway, awslambda, cognito, dynamodb, route53, s3
-from .base import Attribute, Detail, ResourceType
+from .spec import Attribute, Call, CustomDetail, CustomListing, Detail, Field, Get, Listing, ResourceType
 
 REGISTRY: dict[str, ResourceType] = {
     t.name: t
@@ -20,4 +20,5 @@ REGISTRY: dict[str, ResourceType] = {
     )
 }
 
-__all__ = ["REGISTRY", "Attribute", "Detail", "ResourceType"]
+__all__ = ["REGISTRY", "Attribute", "Call", "CustomDetail", "CustomListing", "Detail", "Field",
+           "Get", "Listing", "ResourceType"]

@@ -8,31 +8,42 @@ are modelled as resources too, one per account-region (``aws.region``) or per ac
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from ..aws import RegionContext
 from ..models import Resource
-from .base import Attribute, Detail, Document, ResourceType
+from . import engine
+from .spec import Attribute, Call, CustomDetail, CustomListing, Document, ResourceType
 
 REGION_TYPE = "aws.region"
 ACCOUNT_TYPE = "aws.account"
 
+LIST_DETECTORS = Call("guardduty", "ListDetectors", "DetectorIds", page_size=50)
+GET_DETECTOR = Call("guardduty", "GetDetector", per_item_of=LIST_DETECTORS)
+# Budgets authorises its reads as one action, budgets:ViewBudget.
+DESCRIBE_BUDGETS = Call("budgets", "DescribeBudgets", "Budgets", page_size=100,
+                        iam_action="budgets:ViewBudget")
+BUDGET_NOTIFICATIONS = Call("budgets", "DescribeNotificationsForBudget", "Notifications",
+                            per_item_of=DESCRIBE_BUDGETS, iam_action="budgets:ViewBudget")
+LIST_DASHBOARDS = Call("cloudwatch", "ListDashboards", "DashboardEntries")
 
-def _list_region(ctx: RegionContext):
+
+def _list_region(ctx: RegionContext) -> Iterator[Resource]:
     yield ctx.resource(REGION_TYPE, f"{ctx.account.id}/{ctx.region}", ctx.region, None, {})
 
 
-def _list_account(ctx: RegionContext):
+def _list_account(ctx: RegionContext) -> Iterator[Resource]:
     partition = ctx.sessions.partition(ctx.region)
     yield ctx.resource(ACCOUNT_TYPE, ctx.account.id, ctx.account.name,
                        f"arn:{partition}:iam::{ctx.account.id}:root", {})
 
 
 def _guardduty(ctx: RegionContext, region: Resource) -> Document:
-    client = ctx.client("guardduty")
-    detectors = ctx.paginate("guardduty", "list_detectors", "DetectorIds")
-    statuses = ctx.map(lambda d: client.get_detector(DetectorId=d).get("Status", "DISABLED"),
-                       detectors)
+    detectors = engine.items(ctx, LIST_DETECTORS)
+    statuses = ctx.map(
+        lambda d: engine.answer(ctx, GET_DETECTOR, DetectorId=d).get("Status", "DISABLED"),
+        detectors)
     return {"guardduty": {
         "detector_ids": detectors,
         "status": "ENABLED" if "ENABLED" in statuses else ("DISABLED" if detectors else "NONE"),
@@ -43,14 +54,14 @@ def _budgets(ctx: RegionContext, account: Resource) -> Document:
     # The Budgets API has one endpoint per partition, in its first region.
     region = "us-east-1" if ctx.sessions.partition(ctx.region) == "aws" else ctx.region
     client = ctx.sessions.client(ctx.account, "budgets", region)
-    listed = [budget
-              for page in client.get_paginator("describe_budgets").paginate(AccountId=ctx.account.id)
-              for budget in page.get("Budgets", [])]
+    paginator = client.get_paginator(DESCRIBE_BUDGETS.method)
+    listed = [budget for page in paginator.paginate(AccountId=ctx.account.id)
+              for budget in page.get(DESCRIBE_BUDGETS.result, [])]
 
     def describe(budget: dict[str, Any]) -> dict[str, Any]:
-        notes = client.describe_notifications_for_budget(
+        notes = getattr(client, BUDGET_NOTIFICATIONS.method)(
             AccountId=ctx.account.id, BudgetName=budget["BudgetName"]
-        ).get("Notifications", [])
+        ).get(BUDGET_NOTIFICATIONS.result, [])
         limit = budget.get("BudgetLimit") or {}
         return {
             "name": budget["BudgetName"],
@@ -68,18 +79,16 @@ def _budgets(ctx: RegionContext, account: Resource) -> Document:
 
 
 def _dashboards(ctx: RegionContext, account: Resource) -> Document:
-    entries = ctx.paginate("cloudwatch", "list_dashboards", "DashboardEntries")
+    entries = engine.items(ctx, LIST_DASHBOARDS)
     return {"dashboards": sorted(e["DashboardName"] for e in entries)}
 
 
 REGION_RESOURCE = ResourceType(
     name=REGION_TYPE,
     description="An account's region (one per scanned account and region)",
-    list_calls=(),
-    list=_list_region,
-    listed=(),
+    listing=CustomListing((), _list_region),
     details=(
-        Detail("guardduty", ("guardduty:ListDetectors", "guardduty:GetDetector"),
+        CustomDetail("guardduty", (LIST_DETECTORS, GET_DETECTOR),
                (Attribute("guardduty", "GuardDuty in this region: {detector_ids, status: "
                           "ENABLED|DISABLED|NONE}", {"detector_ids": ["abc"], "status": "ENABLED"}),),
                fetch_one=_guardduty),
@@ -89,12 +98,10 @@ REGION_RESOURCE = ResourceType(
 ACCOUNT_RESOURCE = ResourceType(
     name=ACCOUNT_TYPE,
     description="An AWS account (one per scanned account, read in the first scanned region)",
-    list_calls=(),
-    list=_list_account,
-    listed=(),
+    listing=CustomListing((), _list_account),
     per_account=True,
     details=(
-        Detail("budgets", ("budgets:DescribeBudgets", "budgets:DescribeNotificationsForBudget"),
+        CustomDetail("budgets", (DESCRIBE_BUDGETS, BUDGET_NOTIFICATIONS),
                (Attribute("budgets", "AWS Budgets: [{name, type, time_unit, limit, "
                           "notifications: [{type, threshold, comparison}]}]",
                           [{"name": "monthly", "type": "COST", "time_unit": "MONTHLY",
@@ -102,7 +109,7 @@ ACCOUNT_RESOURCE = ResourceType(
                                 {"type": "ACTUAL", "threshold": 80.0,
                                  "comparison": "GREATER_THAN"}]}]),),
                fetch_one=_budgets),
-        Detail("dashboards", ("cloudwatch:ListDashboards",),
+        CustomDetail("dashboards", (LIST_DASHBOARDS,),
                (Attribute("dashboards", "Names of the account's CloudWatch dashboards "
                           "(dashboards are global)", ["shop-prod-dashboard"],
                           "CloudWatch dashboards"),),

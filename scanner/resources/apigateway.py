@@ -10,35 +10,44 @@ dimension watches the whole API, so it covers every stage; one on another stage 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from ..aws import RegionContext
-from . import cloudwatch
-from .base import Attribute, ResourceType
+from ..models import Resource
+from . import cloudwatch, engine
+from .spec import Attribute, Call, CustomListing, ResourceType
 
 REST_TYPE = "aws.apigateway.stage"
-# GetRestApis and GetResources answer 25 items a page unless asked for up to 500.
-PAGE_SIZE = 500
 HTTP_TYPE = "aws.apigatewayv2.stage"
+
+# The region's REST and HTTP APIs: listed once and shared with other types (Lambda's
+# integrations). GetRestApis and GetResources answer 25 items a page unless asked for 500.
+# API Gateway authorises apigateway:GET on the resource path a call reads.
+REST_APIS = Call("apigateway", "GetRestApis", "items", page_size=500, page_param="limit",
+                 shared="apigateway.rest_apis", iam_path="/restapis")
+REST_STAGES = Call("apigateway", "GetStages", "item", per_item_of=REST_APIS,
+                   iam_path="/restapis/*/stages")
+HTTP_APIS = Call("apigatewayv2", "GetApis", "Items", token="NextToken",
+                 shared="apigatewayv2.apis", iam_path="/apis")
+HTTP_STAGES = Call("apigatewayv2", "GetStages", "Items", token="NextToken",
+                   per_item_of=HTTP_APIS, iam_path="/apis/*/stages")
 
 
 def rest_apis(ctx: RegionContext) -> list[dict[str, Any]]:
     """The region's REST APIs, listed once and shared with other resource types."""
-    return ctx.shared("apigateway.rest_apis",
-                      lambda: ctx.paginate("apigateway", "get_rest_apis", "items", limit=PAGE_SIZE))
+    return engine.shared_items(ctx, REST_APIS)
 
 
 def http_apis(ctx: RegionContext) -> list[dict[str, Any]]:
-    return ctx.shared("apigatewayv2.apis",
-                      lambda: ctx.paginate("apigatewayv2", "get_apis", "Items"))
+    return engine.shared_items(ctx, HTTP_APIS)
 
 
-def _list_rest(ctx: RegionContext):
-    client = ctx.client("apigateway")
+def _list_rest(ctx: RegionContext) -> Iterator[Resource]:
     partition = ctx.sessions.partition(ctx.region)
     apis = rest_apis(ctx)
     # One GetStages per API, spread over idle workers.
-    stages_of = ctx.map(lambda api: client.get_stages(restApiId=api["id"]).get("item", []), apis)
+    stages_of = ctx.map(lambda api: engine.answer(ctx, REST_STAGES, restApiId=api["id"]), apis)
     for api, stages in zip(apis, stages_of, strict=True):
         for stage in stages:
             name = stage["stageName"]
@@ -76,19 +85,11 @@ def _list_rest(ctx: RegionContext):
             )
 
 
-def _list_http(ctx: RegionContext):
-    client = ctx.client("apigatewayv2")
+def _list_http(ctx: RegionContext) -> Iterator[Resource]:
     partition = ctx.sessions.partition(ctx.region)
 
     def stages_of(api: dict[str, Any]) -> list[dict[str, Any]]:
-        stages = []
-        params: dict[str, Any] = {"ApiId": api["ApiId"]}
-        while True:  # GetStages has no boto3 paginator
-            page = client.get_stages(**params)
-            stages.extend(page.get("Items", []))
-            if not page.get("NextToken"):
-                return stages
-            params["NextToken"] = page["NextToken"]
+        return engine.items(ctx, HTTP_STAGES, ApiId=api["ApiId"])
 
     apis = http_apis(ctx)
     for api, stages in zip(apis, ctx.map(stages_of, apis), strict=True):
@@ -129,9 +130,7 @@ _STAGE_COMMON = (
 REST_RESOURCE = ResourceType(
     name=REST_TYPE,
     description="A stage of an API Gateway REST API",
-    list_calls=("apigateway:GetRestApis", "apigateway:GetStages"),
-    list=_list_rest,
-    listed=(
+    listing=CustomListing((REST_APIS, REST_STAGES), _list_rest, (
         *_STAGE_COMMON,
         Attribute("logging_level", "Execution logging level of */*: OFF, ERROR or INFO", "INFO",
                   "execution logging level"),
@@ -142,7 +141,7 @@ REST_RESOURCE = ResourceType(
                   "per-method settings"),
         Attribute("tracing_enabled", "X-Ray tracing", False),
         Attribute("web_acl_arn", "ARN of the associated WAF web ACL, or null", None),
-    ),
+    )),
     details=(
         cloudwatch.alarm_detail(
             "AWS/ApiGateway",
@@ -150,17 +149,17 @@ REST_RESOURCE = ResourceType(
             required={"ApiName"},
         ),
     ),
+    cloudformation=("AWS::ApiGateway::Stage",),
+    terraform=("aws_api_gateway_stage",),
 )
 
 HTTP_RESOURCE = ResourceType(
     name=HTTP_TYPE,
     description="A stage of an API Gateway HTTP or WebSocket API (v2)",
-    list_calls=("apigatewayv2:GetApis", "apigatewayv2:GetStages"),
-    list=_list_http,
-    listed=(
+    listing=CustomListing((HTTP_APIS, HTTP_STAGES), _list_http, (
         *_STAGE_COMMON,
         Attribute("protocol_type", "HTTP or WEBSOCKET", "HTTP"),
-    ),
+    )),
     details=(
         cloudwatch.alarm_detail(
             "AWS/ApiGateway",
@@ -168,4 +167,6 @@ HTTP_RESOURCE = ResourceType(
             required={"ApiId"},
         ),
     ),
+    cloudformation=("AWS::ApiGatewayV2::Stage",),
+    terraform=("aws_apigatewayv2_stage",),
 )

@@ -11,36 +11,31 @@ from typing import Any
 
 from ..aws import RegionContext
 from ..models import Resource
-from . import cloudwatch, tagging
-from .apigateway import PAGE_SIZE, http_apis, rest_apis
-from .base import Attribute, Detail, Document, ResourceType
+from . import cloudwatch, engine, tagging
+from .apigateway import HTTP_APIS, REST_APIS, http_apis, rest_apis
+from .spec import Attribute, Call, CustomDetail, Detail, Document, Field, Get, Listing, ResourceType
 
 TYPE = "aws.lambda.function"
+
+REST_RESOURCES = Call("apigateway", "GetResources", "items", {"embed": ["methods"]},
+                      page_size=500, page_param="limit", per_item_of=REST_APIS,
+                      iam_path="/restapis/*/resources")
+HTTP_INTEGRATIONS = Call("apigatewayv2", "GetIntegrations", "Items", token="NextToken",
+                         per_item_of=HTTP_APIS, iam_path="/apis/*/integrations")
+LIST_ALIASES = Call("lambda", "ListAliases", "Aliases", page_size=50)
+LIST_VERSIONS = Call("lambda", "ListVersionsByFunction", "Versions", page_size=50)
+# GetMetricData accepts at most 500 queries per request: the "page" is 500 functions.
+GET_METRIC_DATA = Call("cloudwatch", "GetMetricData", "MetricDataResults", page_size=500)
 
 # arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/FUNCTION_ARN/invocations
 _INVOKE_URI = re.compile(r"functions/(arn:[^/]+)/invocations")
 
 
-def _list(ctx: RegionContext):
-    for fn in ctx.paginate("lambda", "list_functions", "Functions"):
-        yield ctx.resource(
-            TYPE,
-            fn["FunctionName"],
-            fn["FunctionName"],
-            fn["FunctionArn"],
-            {
-                "timeout": fn.get("Timeout", 3),
-                "memory_size": fn.get("MemorySize", 128),
-                "runtime": fn.get("Runtime"),
-                "package_type": fn.get("PackageType", "Zip"),
-                "architectures": fn.get("Architectures", ["x86_64"]),
-            },
-        )
-
-
-def _concurrency(ctx: RegionContext, fn: Resource) -> Document:
-    response = ctx.client("lambda").get_function_concurrency(FunctionName=fn.name)
-    return {"reserved_concurrency": response.get("ReservedConcurrentExecutions")}
+TIMEOUT = Field(Attribute("timeout", "Timeout in seconds", 30), Get("Timeout", 3))
+MEMORY_SIZE = Field(Attribute("memory_size", "Memory in MB", 512), Get("MemorySize", 128))
+RESERVED_CONCURRENCY = Field(
+    Attribute("reserved_concurrency", "Reserved concurrent executions, null if unreserved", 50),
+    Get("ReservedConcurrentExecutions"))
 
 
 def _unqualified(function_arn: str) -> str:
@@ -53,8 +48,7 @@ def _api_integrations(ctx: RegionContext, functions: list[Resource]) -> dict[str
 
     def rest_integrations(api: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         out = []
-        for resource in ctx.paginate("apigateway", "get_resources", "items",
-                                     restApiId=api["id"], embed=["methods"], limit=PAGE_SIZE):
+        for resource in engine.items(ctx, REST_RESOURCES, restApiId=api["id"]):
             for method, spec in (resource.get("resourceMethods") or {}).items():
                 integration = spec.get("methodIntegration") or {}
                 match = _INVOKE_URI.search(integration.get("uri") or "")
@@ -66,26 +60,19 @@ def _api_integrations(ctx: RegionContext, functions: list[Resource]) -> dict[str
                     }))
         return out
 
-    v2 = ctx.client("apigatewayv2")
-
     def http_integrations(api: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         out = []
-        params: dict[str, Any] = {"ApiId": api["ApiId"]}
-        while True:  # GetIntegrations has no boto3 paginator
-            page = v2.get_integrations(**params)
-            for integration in page.get("Items", []):
-                uri = integration.get("IntegrationUri") or ""
-                match = _INVOKE_URI.search(uri)
-                target = match.group(1) if match else uri
-                if ":lambda:" in target and ":function:" in target:
-                    out.append((_unqualified(target), {
-                        "api_type": api.get("ProtocolType", "HTTP"), "api_id": api["ApiId"],
-                        "path": None, "method": None,
-                        **_timeouts(integration.get("TimeoutInMillis", 30000)),
-                    }))
-            if not page.get("NextToken"):
-                return out
-            params["NextToken"] = page["NextToken"]
+        for integration in engine.items(ctx, HTTP_INTEGRATIONS, ApiId=api["ApiId"]):
+            uri = integration.get("IntegrationUri") or ""
+            match = _INVOKE_URI.search(uri)
+            target = match.group(1) if match else uri
+            if ":lambda:" in target and ":function:" in target:
+                out.append((_unqualified(target), {
+                    "api_type": api.get("ProtocolType", "HTTP"), "api_id": api["ApiId"],
+                    "path": None, "method": None,
+                    **_timeouts(integration.get("TimeoutInMillis", 30000)),
+                }))
+        return out
 
     # One call per API, REST and HTTP alike, spread over idle workers; order is kept.
     jobs = [(rest_integrations, api) for api in rest_apis(ctx)]
@@ -105,13 +92,12 @@ def _timeouts(timeout_ms: int) -> dict[str, Any]:
 def _aliases(ctx: RegionContext, fn: Resource) -> Document:
     return {"aliases": [
         {"name": alias["Name"], "function_version": alias.get("FunctionVersion")}
-        for alias in ctx.paginate("lambda", "list_aliases", "Aliases", FunctionName=fn.name)
+        for alias in engine.items(ctx, LIST_ALIASES, FunctionName=fn.name)
     ]}
 
 
 def _versions(ctx: RegionContext, fn: Resource) -> Document:
-    listed = ctx.paginate("lambda", "list_versions_by_function", "Versions",
-                          FunctionName=fn.name)
+    listed = engine.items(ctx, LIST_VERSIONS, FunctionName=fn.name)
     return {"versions": sorted(int(v["Version"]) for v in listed
                                if str(v.get("Version", "")).isdigit())}  # not $LATEST
 
@@ -119,8 +105,7 @@ def _versions(ctx: RegionContext, fn: Resource) -> Document:
 # The look-back window of the `duration` attribute: long enough to include a weekly batch
 # job or a monthly peak's run-up, short enough to stay in CloudWatch's 1-minute retention.
 DURATION_WINDOW_DAYS = 14
-# GetMetricData accepts at most 500 queries per request.
-METRIC_QUERIES_PER_CALL = 500
+METRIC_QUERIES_PER_CALL = GET_METRIC_DATA.page_size or 500
 
 
 def _duration(ctx: RegionContext, functions: list[Resource]) -> dict[str, Document]:
@@ -148,8 +133,8 @@ def _duration(ctx: RegionContext, functions: list[Resource]) -> dict[str, Docume
             },
             "ReturnData": True,
         } for i, fn in enumerate(chunk)]
-        results = ctx.paginate("cloudwatch", "get_metric_data", "MetricDataResults",
-                               MetricDataQueries=queries, StartTime=start, EndTime=end)
+        results = engine.items(ctx, GET_METRIC_DATA, MetricDataQueries=queries,
+                               StartTime=start, EndTime=end)
         for fn_id in ids.values():
             maxima.setdefault(fn_id, None)
         for result in results:  # a query's values may continue on later pages
@@ -177,45 +162,30 @@ def _duration(ctx: RegionContext, functions: list[Resource]) -> dict[str, Docume
     return docs
 
 
-def _not_found_is_none(fetch):
-    """GetFunctionConcurrency answers 404 on some endpoints when nothing is reserved."""
-    def wrapper(ctx: RegionContext, fn: Resource) -> Document:
-        from botocore.exceptions import ClientError
-
-        try:
-            return fetch(ctx, fn)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
-                return {"reserved_concurrency": None}
-            raise
-    return wrapper
-
-
 RESOURCE = ResourceType(
     name=TYPE,
     description="A Lambda function",
-    list_calls=("lambda:ListFunctions",),
-    list=_list,
-    listed=(
-        Attribute("timeout", "Timeout in seconds", 30),
-        Attribute("memory_size", "Memory in MB", 512),
-        Attribute("runtime", "Runtime identifier, null for container images", "python3.12"),
-        Attribute("package_type", "Zip or Image", "Zip"),
-        Attribute("architectures", "Instruction set architectures", ["arm64"]),
+    listing=Listing(
+        Call("lambda", "ListFunctions", "Functions", page_size=50),
+        id=Get("FunctionName"), arn=Get("FunctionArn"),
+        fields=(TIMEOUT, MEMORY_SIZE,
+                Field(Attribute("runtime", "Runtime identifier, null for container images",
+                                "python3.12"), Get("Runtime")),
+                Field(Attribute("package_type", "Zip or Image", "Zip"), Get("PackageType", "Zip")),
+                # A tuple default, listed afresh: no two functions share one list.
+                Field(Attribute("architectures", "Instruction set architectures", ["arm64"]),
+                      Get("Architectures", ("x86_64",), list))),
     ),
     details=(
         Detail(
-            "concurrency",
-            ("lambda:GetFunctionConcurrency",),
-            (Attribute("reserved_concurrency", "Reserved concurrent executions, null if unreserved",
-                       50),),
-            fetch_one=_not_found_is_none(_concurrency),
+            "concurrency", Call("lambda", "GetFunctionConcurrency"), {"FunctionName": "name"},
+            (RESERVED_CONCURRENCY,),
+            # GetFunctionConcurrency answers 404 on some endpoints when nothing is reserved.
+            missing=frozenset({"ResourceNotFoundException"}),
         ),
         tagging.tags_detail("lambda:function"),
-        Detail(
-            "api_integrations",
-            ("apigateway:GetRestApis", "apigateway:GetResources",
-             "apigatewayv2:GetApis", "apigatewayv2:GetIntegrations"),
+        CustomDetail(
+            "api_integrations", (REST_APIS, REST_RESOURCES, HTTP_APIS, HTTP_INTEGRATIONS),
             (Attribute("api_integrations", "API Gateway integrations that invoke the function: "
                        "[{api_type, api_id, path, method, timeout_ms, timeout_seconds}]",
                        [{"api_type": "REST", "api_id": "a1b2c3", "path": "/orders",
@@ -223,26 +193,23 @@ RESOURCE = ResourceType(
             fetch_batch=_api_integrations,
         ),
         # Two details, not one: a policy reading only aliases does not pay for versions.
-        Detail(
-            "aliases",
-            ("lambda:ListAliases",),
+        CustomDetail(
+            "aliases", (LIST_ALIASES,),
             (Attribute("aliases", "Aliases and the version each points at: "
                        "[{name, function_version}] ($LATEST when unpublished)",
                        [{"name": "production", "function_version": "7"}], "aliases"),),
             fetch_one=_aliases,
         ),
-        Detail(
-            "versions",
-            ("lambda:ListVersionsByFunction",),
+        CustomDetail(
+            "versions", (LIST_VERSIONS,),
             (Attribute("versions", "Published version numbers, ascending, without $LATEST",
                        [5, 6, 7]),),
             fetch_one=_versions,
         ),
         cloudwatch.alarm_detail("AWS/Lambda", identity=lambda f: {"FunctionName": f.name},
                                 required={"FunctionName"}),
-        Detail(
-            "duration",
-            ("cloudwatch:GetMetricData",),
+        CustomDetail(
+            "duration", (GET_METRIC_DATA,),
             (Attribute("duration", f"Longest execution over the last {DURATION_WINDOW_DAYS} "
                        "days (CloudWatch AWS/Lambda Duration, Maximum; one GetMetricData call "
                        "per 500 functions): {max_ms, window_days, ratio_of_timeout} where "
@@ -254,4 +221,6 @@ RESOURCE = ResourceType(
             fetch_batch=_duration,
         ),
     ),
+    cloudformation=("AWS::Lambda::Function",),
+    terraform=("aws_lambda_function",),
 )

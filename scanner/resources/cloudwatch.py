@@ -12,18 +12,16 @@ from typing import Any
 
 from ..aws import RegionContext
 from ..models import Resource
-from .base import Attribute, Detail, Document
+from . import engine
+from .spec import Attribute, Call, CustomDetail, Document
 
-CALLS = ("cloudwatch:DescribeAlarms",)
+DESCRIBE_ALARMS = Call("cloudwatch", "DescribeAlarms", "MetricAlarms", page_size=100,
+                       page_param="MaxRecords", shared="cloudwatch.alarms")
 
 
 def alarms(ctx: RegionContext) -> list[dict[str, Any]]:
     """Every metric alarm in the account-region, normalised; listed once per scan."""
-    return ctx.shared("cloudwatch.alarms", lambda: [
-        _normalise(alarm)
-        for alarm in ctx.paginate("cloudwatch", "describe_alarms", "MetricAlarms",
-                                    MaxRecords=100)
-    ])
+    return [_normalise(alarm) for alarm in engine.shared_items(ctx, DESCRIBE_ALARMS)]
 
 
 def _normalise(alarm: dict[str, Any]) -> dict[str, Any]:
@@ -62,7 +60,7 @@ def watches(alarm_metric: dict[str, Any], namespace: str, identity: dict[str, st
 
 
 def alarm_detail(namespace: str, identity: Callable[[Resource], dict[str, str]],
-                 required: set[str]) -> Detail:
+                 required: set[str]) -> CustomDetail:
     """A batch detail giving each resource the alarms that watch it."""
 
     def fetch(ctx: RegionContext, resources: list[Resource]) -> dict[str, Document]:
@@ -79,8 +77,8 @@ def alarm_detail(namespace: str, identity: Callable[[Resource], dict[str, str]],
             ]}
         return docs
 
-    return Detail(
-        "alarms", CALLS,
+    return CustomDetail(
+        "alarms", (DESCRIBE_ALARMS,),
         (Attribute("alarms", f"CloudWatch alarms on {namespace} metrics of this resource: "
                    "[{name, metric, dimensions, has_actions, actions_enabled, state}]",
                    [{"name": "orders-throttles", "metric": "ThrottledRequests",

@@ -8,52 +8,56 @@ from typing import Any
 
 from ..aws import RegionContext
 from ..models import Resource
-from . import cloudwatch, tagging
-from .base import Attribute, Detail, Document, ResourceType
+from . import cloudwatch, engine, tagging
+from .spec import (
+    Attribute,
+    Call,
+    CustomDetail,
+    Detail,
+    Document,
+    Field,
+    Get,
+    Listing,
+    ResourceType,
+    boolean,
+    iso_time,
+)
 
 TYPE = "aws.dynamodb.table"
 
+BILLING_MODE = Field(
+    Attribute("billing_mode", "PROVISIONED or PAY_PER_REQUEST", "PROVISIONED"),
+    # Tables created before billing modes existed have no summary: they are provisioned.
+    Get("BillingModeSummary.BillingMode", "PROVISIONED"))
+DELETION_PROTECTION = Field(
+    Attribute("deletion_protection", "Whether deletion protection is on", True),
+    Get("DeletionProtectionEnabled", False, boolean))
+PITR = Field(
+    Attribute("pitr", "Point-in-time recovery: {status: ENABLED|DISABLED, "
+              "earliest_restorable_time, latest_restorable_time}",
+              {"status": "ENABLED", "earliest_restorable_time": None,
+               "latest_restorable_time": None}),
+    {"status": Get("PointInTimeRecoveryDescription.PointInTimeRecoveryStatus", "DISABLED"),
+     "earliest_restorable_time": Get("PointInTimeRecoveryDescription."
+                                     "EarliestRestorableDateTime", convert=iso_time),
+     "latest_restorable_time": Get("PointInTimeRecoveryDescription.LatestRestorableDateTime",
+                                   convert=iso_time)})
 
-def _list(ctx: RegionContext):
-    for name in ctx.paginate("dynamodb", "list_tables", "TableNames"):
-        yield ctx.resource(TYPE, name, name, ctx.arn("dynamodb", f"table/{name}"), {})
-
-
-def _describe(ctx: RegionContext, table: Resource) -> Document:
-    desc = ctx.client("dynamodb").describe_table(TableName=table.name)["Table"]
-    throughput = desc.get("ProvisionedThroughput", {})
-    return {
-        # Tables created before billing modes existed have no summary: they are provisioned.
-        "billing_mode": desc.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED"),
-        "table_status": desc.get("TableStatus"),
-        "provisioned_throughput": {
-            "read": throughput.get("ReadCapacityUnits"),
-            "write": throughput.get("WriteCapacityUnits"),
-        },
-        "deletion_protection": bool(desc.get("DeletionProtectionEnabled", False)),
-    }
-
-
-def _continuous_backups(ctx: RegionContext, table: Resource) -> Document:
-    response = ctx.client("dynamodb").describe_continuous_backups(TableName=table.name)
-    pitr = response["ContinuousBackupsDescription"].get("PointInTimeRecoveryDescription", {})
-    return {
-        "pitr": {
-            "status": pitr.get("PointInTimeRecoveryStatus", "DISABLED"),
-            "earliest_restorable_time": _iso(pitr.get("EarliestRestorableDateTime")),
-            "latest_restorable_time": _iso(pitr.get("LatestRestorableDateTime")),
-        }
-    }
+# Application Auto Scaling's two listings for the region, 50 a page (their maximum; moto's
+# default is larger).
+SCALABLE_TARGETS = Call("application-autoscaling", "DescribeScalableTargets", "ScalableTargets",
+                        {"ServiceNamespace": "dynamodb"}, page_size=50, page_param="MaxResults")
+SCALING_POLICIES = Call("application-autoscaling", "DescribeScalingPolicies", "ScalingPolicies",
+                        {"ServiceNamespace": "dynamodb"}, page_size=50, page_param="MaxResults")
+LIST_BACKUPS = Call("dynamodb", "ListBackups", "BackupSummaries", {"BackupType": "ALL"},
+                    page_size=100)
 
 
 def _autoscaling(ctx: RegionContext, tables: list[Resource]) -> dict[str, Document]:
     """One DescribeScalableTargets and one DescribeScalingPolicies for the whole region."""
     # Both listings at once, 50 a page (their maximum; moto's default is larger).
-    targets, policies = ctx.map(
-        lambda args: ctx.paginate("application-autoscaling", args[0], args[1],
-                                  ServiceNamespace="dynamodb", MaxResults=50),
-        [("describe_scalable_targets", "ScalableTargets"),
-         ("describe_scaling_policies", "ScalingPolicies")])
+    targets, policies = ctx.map(lambda call: engine.items(ctx, call),
+                                [SCALABLE_TARGETS, SCALING_POLICIES])
     by_target: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for policy in policies:
         key = (policy["ResourceId"], policy["ScalableDimension"])
@@ -88,8 +92,13 @@ _RESTORABLE_TYPES = ("USER", "AWS_BACKUP")
 
 def _backups(ctx: RegionContext, tables: list[Resource]) -> dict[str, Document]:
     """One paginated ListBackups for the whole region, joined to the tables by name."""
+    return join_backups(engine.items(ctx, LIST_BACKUPS), tables)
+
+
+def join_backups(summaries: list[dict[str, Any]], tables: list[Resource]) -> dict[str, Document]:
+    """Each table's restorable backups, from the region's ListBackups summaries."""
     by_table: dict[str, list[dict[str, Any]]] = {}
-    for backup in ctx.paginate("dynamodb", "list_backups", "BackupSummaries", BackupType="ALL"):
+    for backup in summaries:
         # CREATING cannot be restored yet, DELETED never again.
         if backup.get("BackupType") in _RESTORABLE_TYPES and \
                 backup.get("BackupStatus") == "AVAILABLE":
@@ -103,7 +112,7 @@ def _backups(ctx: RegionContext, tables: list[Resource]) -> dict[str, Document]:
             "latest_backup": None if latest is None else {
                 "name": latest.get("BackupName"),
                 "arn": latest.get("BackupArn"),
-                "created_at": _iso(latest["BackupCreationDateTime"]),
+                "created_at": iso_time(latest["BackupCreationDateTime"]),
                 "type": latest.get("BackupType"),
             },
         }
@@ -114,52 +123,38 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _iso(value: Any) -> str | None:
-    """Timestamps as ISO 8601 in UTC, whatever zone botocore parsed them into."""
-    return _utc(value).isoformat() if isinstance(value, datetime) else None
-
-
 RESOURCE = ResourceType(
     name=TYPE,
     description="A DynamoDB table",
-    list_calls=("dynamodb:ListTables",),
-    list=_list,
-    listed=(),
+    listing=Listing(Call("dynamodb", "ListTables", "TableNames", page_size=100),
+                    id=Get(""), arn="arn:{partition}:dynamodb:{region}:{account}:table/{name}"),
     details=(
         Detail(
-            "table",
-            ("dynamodb:DescribeTable",),
+            "table", Call("dynamodb", "DescribeTable", "Table"), {"TableName": "name"},
             (
-                Attribute("billing_mode", "PROVISIONED or PAY_PER_REQUEST", "PROVISIONED"),
-                Attribute("table_status", "ACTIVE, CREATING, UPDATING, ...", "ACTIVE"),
-                Attribute("provisioned_throughput", "{read, write} capacity units",
-                          {"read": 5, "write": 5}),
-                Attribute("deletion_protection", "Whether deletion protection is on", True),
+                BILLING_MODE,
+                Field(Attribute("table_status", "ACTIVE, CREATING, UPDATING, ...", "ACTIVE"),
+                      Get("TableStatus")),
+                Field(Attribute("provisioned_throughput", "{read, write} capacity units",
+                                {"read": 5, "write": 5}),
+                      {"read": Get("ProvisionedThroughput.ReadCapacityUnits"),
+                       "write": Get("ProvisionedThroughput.WriteCapacityUnits")}),
+                DELETION_PROTECTION,
             ),
-            fetch_one=_describe,
         ),
-        Detail(
-            "continuous_backups",
-            ("dynamodb:DescribeContinuousBackups",),
-            (Attribute("pitr", "Point-in-time recovery: {status: ENABLED|DISABLED, "
-                       "earliest_restorable_time, latest_restorable_time}",
-                       {"status": "ENABLED", "earliest_restorable_time": None,
-                        "latest_restorable_time": None}),),
-            fetch_one=_continuous_backups,
-        ),
-        Detail(
-            "autoscaling",
-            ("application-autoscaling:DescribeScalableTargets",
-             "application-autoscaling:DescribeScalingPolicies"),
+        Detail("continuous_backups",
+               Call("dynamodb", "DescribeContinuousBackups", "ContinuousBackupsDescription"),
+               {"TableName": "name"}, (PITR,)),
+        CustomDetail(
+            "autoscaling", (SCALABLE_TARGETS, SCALING_POLICIES),
             (Attribute("autoscaling", "Application Auto Scaling per direction: {read, write}, "
                        "each null or {min_capacity, max_capacity, policies: [{name, type}]}",
                        {"read": {"min_capacity": 5, "max_capacity": 100, "policies": []},
                         "write": None}, "Application Auto Scaling"),),
             fetch_batch=_autoscaling,
         ),
-        Detail(
-            "backups",
-            ("dynamodb:ListBackups",),
+        CustomDetail(
+            "backups", (LIST_BACKUPS,),
             (
                 Attribute("latest_backup", "Newest AVAILABLE on-demand or AWS Backup backup: "
                           "{name, arn, created_at (ISO 8601), type: USER|AWS_BACKUP}, or null",
@@ -176,4 +171,6 @@ RESOURCE = ResourceType(
                                 required={"TableName"}),
         tagging.tags_detail("dynamodb:table"),
     ),
+    cloudformation=("AWS::DynamoDB::Table",),
+    terraform=("aws_dynamodb_table",),
 )

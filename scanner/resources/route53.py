@@ -13,21 +13,31 @@ from typing import Any
 
 from ..aws import RegionContext
 from ..models import Resource
-from .base import Attribute, Detail, Document, ResourceType, tags_from_list
+from . import engine
+from .spec import (
+    Attribute,
+    Call,
+    CustomDetail,
+    Detail,
+    Document,
+    Field,
+    Get,
+    Listing,
+    ResourceType,
+    boolean,
+    tag_list,
+)
 
 TYPE = "aws.route53.hosted_zone"
-_PREFIX = "/hostedzone/"
+
+LIST_RECORD_SETS = Call("route53", "ListResourceRecordSets", "ResourceRecordSets",
+                        page_size=300)
+LIST_HEALTH_CHECKS = Call("route53", "ListHealthChecks", "HealthChecks", page_size=100,
+                          shared="route53:health_checks")
 
 
-def _list(ctx: RegionContext):
-    partition = ctx.sessions.partition(ctx.region)
-    for zone in ctx.paginate("route53", "list_hosted_zones", "HostedZones"):
-        zone_id = zone["Id"].removeprefix(_PREFIX)
-        yield ctx.resource(TYPE, zone_id, _bare(zone["Name"]),
-                           f"arn:{partition}:route53:::hostedzone/{zone_id}", {
-                               "private": bool(zone.get("Config", {}).get("PrivateZone", False)),
-                               "record_count": zone.get("ResourceRecordSetCount"),
-                           })
+def _zone_id(value: str) -> str:
+    return value.removeprefix("/hostedzone/")
 
 
 def _bare(name: str) -> str:
@@ -38,7 +48,7 @@ def _bare(name: str) -> str:
 
 
 def _health_checks(ctx: RegionContext) -> dict[str, dict[str, Any]]:
-    checks = ctx.paginate("route53", "list_health_checks", "HealthChecks")
+    checks = engine.items(ctx, LIST_HEALTH_CHECKS)
     found = {}
     for check in checks:
         config = check.get("HealthCheckConfig", {})
@@ -61,9 +71,8 @@ def _target(record: dict[str, Any]) -> str | None:
 
 
 def _records(ctx: RegionContext, zone: Resource) -> Document:
-    raw = ctx.paginate("route53", "list_resource_record_sets", "ResourceRecordSets",
-                       HostedZoneId=zone.id)
-    checks = ctx.shared("route53:health_checks", lambda: _health_checks(ctx))
+    raw = engine.items(ctx, LIST_RECORD_SETS, HostedZoneId=zone.id)
+    checks = ctx.shared(LIST_HEALTH_CHECKS.shared or "", lambda: _health_checks(ctx))
     records = [{
         "name": _bare(r["Name"]),
         "type": r["Type"],
@@ -94,27 +103,24 @@ def _records(ctx: RegionContext, zone: Resource) -> Document:
     return {"records": records, "failover": [pairs[k] for k in sorted(pairs)]}
 
 
-def _tags(ctx: RegionContext, zone: Resource) -> Document:
-    response = ctx.client("route53").list_tags_for_resource(ResourceType="hostedzone",
-                                                            ResourceId=zone.id)
-    return {"tags": tags_from_list(response.get("ResourceTagSet", {}).get("Tags"))}
-
-
 RESOURCE = ResourceType(
     name=TYPE,
     description="A Route 53 hosted zone (global: listed once per account)",
-    list_calls=("route53:ListHostedZones",),
-    list=_list,
-    listed=(
-        Attribute("private", "Whether the zone is private (serves VPCs, not the internet)", False),
-        Attribute("record_count", "How many record sets the zone holds", 12,
-                  "number of record sets"),
+    listing=Listing(
+        Call("route53", "ListHostedZones", "HostedZones", page_size=100),
+        id=Get("Id", convert=_zone_id), name=Get("Name", convert=_bare),
+        arn="arn:{partition}:route53:::hostedzone/{id}",
+        fields=(
+            Field(Attribute("private", "Whether the zone is private (serves VPCs, not the "
+                            "internet)", False), Get("Config.PrivateZone", False, boolean)),
+            Field(Attribute("record_count", "How many record sets the zone holds", 12,
+                            "number of record sets"), Get("ResourceRecordSetCount")),
+        ),
     ),
     per_account=True,
     details=(
-        Detail(
-            "records",
-            ("route53:ListResourceRecordSets", "route53:ListHealthChecks"),
+        CustomDetail(
+            "records", (LIST_RECORD_SETS, LIST_HEALTH_CHECKS),
             (
                 Attribute("records", "Record sets: [{name, type, ttl (null for an alias), "
                           "set_identifier, failover: PRIMARY|SECONDARY|null, health_check_id, "
@@ -140,9 +146,13 @@ RESOURCE = ResourceType(
         ),
         Detail(
             "tags",
-            ("route53:ListTagsForResource",),
-            (Attribute("tags", "Resource tags as a mapping", {"Environment": "prod"}, "tags"),),
-            fetch_one=_tags,
+            Call("route53", "ListTagsForResource", "ResourceTagSet",
+                 {"ResourceType": "hostedzone"}),
+            {"ResourceId": "id"},
+            (Field(Attribute("tags", "Resource tags as a mapping", {"Environment": "prod"},
+                             "tags"), Get("Tags", convert=tag_list)),),
         ),
     ),
+    cloudformation=("AWS::Route53::HostedZone",),
+    terraform=("aws_route53_zone",),
 )

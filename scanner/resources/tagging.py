@@ -12,28 +12,29 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .base import Attribute, Detail, Document, tags_from_list
+from . import engine
+from .spec import Attribute, Call, CustomDetail, Document, tag_list
 
 if TYPE_CHECKING:
     from ..aws import RegionContext
     from ..models import Resource
 
-CALLS = ("tag:GetResources",)
-PAGE_SIZE = 100  # the API's maximum ResourcesPerPage
+# Shared under a key naming the filters it was asked for (see tags_by_arn), not `shared`:
+# the filters are the scan's, so the answer is one per account-region all the same.
+GET_RESOURCES = Call("resourcegroupstaggingapi", "GetResources", "ResourceTagMappingList",
+                     page_size=100, page_param="ResourcesPerPage", shared="tagging")
 
 
 def tags_by_arn(ctx: RegionContext, type_filter: str) -> dict[str, dict[str, str]]:
     """Tags of every tagged resource of the scan's tag-read types here, by ARN; listed once."""
     filters = sorted(ctx.tag_filters | {type_filter})
-    return ctx.shared("tagging:" + ",".join(filters), lambda: {
-        mapping["ResourceARN"]: tags_from_list(mapping.get("Tags"))
-        for mapping in ctx.paginate("resourcegroupstaggingapi", "get_resources",
-                                    "ResourceTagMappingList", ResourceTypeFilters=filters,
-                                    ResourcesPerPage=PAGE_SIZE)
+    return ctx.shared("tagging:" + ",".join(filters), lambda: {  # type: ignore[no-any-return]
+        mapping["ResourceARN"]: tag_list(mapping.get("Tags"))
+        for mapping in engine.items(ctx, GET_RESOURCES, ResourceTypeFilters=filters)
     })
 
 
-def tags_detail(type_filter: str) -> Detail:
+def tags_detail(type_filter: str) -> CustomDetail:
     """The ``tags`` attribute of a type, from the shared tagging listing.
 
     ``type_filter`` is the type's Resource Groups Tagging API filter (``dynamodb:table``).
@@ -43,8 +44,8 @@ def tags_detail(type_filter: str) -> Detail:
         by_arn = tags_by_arn(ctx, type_filter)
         return {r.id: {"tags": dict(by_arn.get(r.arn or "", {}))} for r in resources}
 
-    return Detail(
-        "tags", CALLS,
+    return CustomDetail(
+        "tags", (GET_RESOURCES,),
         (Attribute("tags", "Resource tags as a mapping (one Resource Groups Tagging API "
                    "listing per account-region)", {"Environment": "prod"}, "tags"),),
         fetch_batch=fetch, tagging_filter=type_filter,

@@ -1,0 +1,134 @@
+"""The one engine that executes resource specs: list a type, fetch a detail.
+
+It calls AWS only through the :class:`RegionContext` the collector hands it, so the
+read-only guard, call counting, credentials and the scan's worker pool apply unchanged;
+it returns data or raises, and the collector turns whatever it raises into a gap (a
+listing) or unreadable attributes (a detail). An answer that lacks the key a spec reads
+its items or result from raises :class:`MalformedAnswer`: never silently an empty list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from .spec import AnyDetail, Call, CustomListing, Detail, Document, Get, Listing, ResourceType
+
+if TYPE_CHECKING:
+    from ..aws import RegionContext
+    from ..models import Resource
+
+
+class MalformedAnswer(Exception):
+    """An answer without the key its spec reads: the call's result cannot be trusted."""
+
+    def __init__(self, call: Call, key: str) -> None:
+        super().__init__(f"{call.operation} answered without {key!r}: "
+                         "its result could not be read")
+        self.operation = call.operation
+
+
+def items(ctx: RegionContext, call: Call, **params: Any) -> list[Any]:
+    """Every item a listing call answers, all pages, or an exception: never a partial list."""
+    key = _result_key(call)
+    request = call.request(**params)
+    paginator = ctx.sessions.paginator(ctx.account, call.service, ctx.region, call.method)
+    found: list[Any] = []
+    if paginator is not None:
+        for page in paginator.paginate(**request):
+            found.extend(_result(call, page, key))
+        return found
+    method = getattr(ctx.client(call.service), call.method)
+    while True:  # no botocore paginator: follow the declared token, if any
+        page = method(**request)
+        found.extend(_result(call, page, key))
+        if not call.token or not page.get(call.token):
+            return found
+        request = {**request, call.token: page[call.token]}
+
+
+def answer(ctx: RegionContext, call: Call, **params: Any) -> Any:
+    """The result of a call that describes one thing (``call.result`` of its answer)."""
+    response = getattr(ctx.client(call.service), call.method)(**call.request(**params))
+    return _result(call, response, call.result) if call.result else response
+
+
+def shared_items(ctx: RegionContext, call: Call) -> list[Any]:
+    """A listing several types read (``call.shared``), made once per account-region."""
+    if call.shared is None:
+        raise ValueError(f"{call.name} is not declared shared")
+    return ctx.shared(call.shared, lambda: items(ctx, call))  # type: ignore[no-any-return]
+
+
+def list_resources(rtype: ResourceType, ctx: RegionContext) -> list[Resource]:
+    listing = rtype.listing
+    if isinstance(listing, CustomListing):
+        return list(listing.list(ctx))
+    params = {listing.region_param: ctx.region} if listing.region_param else {}
+    return [_resource(rtype.name, listing, ctx, item)
+            for item in items(ctx, listing.call, **params)]
+
+
+def _resource(type_name: str, listing: Listing, ctx: RegionContext, item: Any) -> Resource:
+    resource_id = str(listing.id.read(item))
+    name = listing.name.read(item) if listing.name else None
+    name = resource_id if name is None else str(name)
+    arn = listing.arn
+    if isinstance(arn, Get):
+        arn = arn.read(item)
+    elif arn is not None:
+        arn = arn.format(partition=ctx.sessions.partition(ctx.region), region=ctx.region,
+                         account=ctx.account.id, id=resource_id, name=name)
+    return ctx.resource(type_name, resource_id, name, arn,
+                        {f.attribute.name: f.read(item) for f in listing.fields})
+
+
+def fetch_one(detail: AnyDetail, ctx: RegionContext, resource: Resource) -> Document:
+    """A per-resource detail's document for ``resource``."""
+    if not isinstance(detail, Detail):
+        if detail.fetch_one is None:
+            raise ValueError(f"detail {detail.name} is not per resource")
+        return detail.fetch_one(ctx, resource)
+    params = {param: _property(resource, source) for param, source in detail.params.items()}
+    try:
+        result = answer(ctx, detail.call, **params)
+    except Exception as exc:
+        if not detail.missing or _code(exc) not in detail.missing:
+            raise
+        result = {}  # "nothing configured": every field takes its default
+    return {f.attribute.name: f.read(result) for f in detail.fields}
+
+
+def _property(resource: Resource, source: str) -> Any:
+    if source in ("id", "name", "arn"):
+        return getattr(resource, source)
+    return resource.data[source]
+
+
+def _result_key(call: Call) -> str:
+    if not call.result:
+        raise ValueError(f"{call.name} declares no result key to read items from")
+    return call.result
+
+
+def _result(call: Call, answer: Mapping[str, Any], key: str) -> Any:
+    if key not in answer:
+        if call.empty_when_absent:
+            return []
+        raise MalformedAnswer(call, key)
+    return answer[key]
+
+
+def _code(exc: BaseException) -> str | None:
+    response = getattr(exc, "response", None)
+    if isinstance(response, Mapping):
+        return str(response.get("Error", {}).get("Code"))
+    return None
+
+
+def fetch_batch(detail: AnyDetail, ctx: RegionContext,
+                resources: list[Resource]) -> dict[str, Document]:
+    """A batch detail's documents, by resource id, for every resource of a place."""
+    if isinstance(detail, Detail) or detail.fetch_batch is None:
+        raise ValueError(f"detail {detail.name} is not a batch")
+    return detail.fetch_batch(ctx, resources)
