@@ -53,6 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import estate as bench_estate  # noqa: E402
+from benchmarks.compare import compare  # noqa: E402
 from benchmarks.minimum import minimum_calls, place_counts  # noqa: E402
 from benchmarks.proxy import CountingProxy  # noqa: E402
 
@@ -280,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     size = dataclasses.replace(size, accounts=args.accounts or size.accounts,
                                regions=args.regions or size.regions)
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f}")
+    results_load_start = [round(x, 1) for x in os.getloadavg()]
     print(f"estate: {args.size}: {size.accounts} accounts x {size.regions} regions, "
           f"{size.per_region} resources per account-region, {size.resources:,} resources")
     for key, value in FAKE_ENV.items():
@@ -341,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
                            POLICY_SETS[args.policies], results["preflight"])
         if yardstick:
             results["yardstick"] = report_yardstick(yard, needed, spec, best)
+            results["medians"] = compare(runs, yard)
         if args.c7n:
             from benchmarks import custodian
 
@@ -354,7 +357,9 @@ def main(argv: list[str] | None = None) -> int:
                       f"preflight is {c7n['wall'] / best.wall:.1f}x faster with "
                       f"{c7n['calls'] / sum(best.calls.values()):.1f}x fewer calls")
         results["load_average"] = [round(x, 1) for x in os.getloadavg()]
-        print(f"load average at the end: {results['load_average']}")
+        results["load_average_start"] = results_load_start
+        print(f"load average at the start: {results_load_start}, at the end: "
+              f"{results['load_average']}")
         if args.json:
             args.json.write_text(json.dumps(results, indent=2))
     finally:
