@@ -37,6 +37,29 @@ from tests.support import BUILTIN_POLICIES
 POLICY_DIR = BUILTIN_POLICIES  # the installed pack, not the checkout's copy
 
 
+def _parse_each_service_model_once_per_process() -> None:
+    """botocore parses a service's JSON model once per session (its loader's cache), which is
+    right for a user's one scan; a test process makes hundreds of sessions (every scan and
+    every seeded account) and that parsing was the largest CPU cost of the suite. The model
+    files do not change while the tests run, so one parse per process serves every session.
+    botocore only reads a parsed model, apart from merging its sdk-extras file into it, which
+    gives the same dict when repeated."""
+    import botocore.loaders
+
+    parse = botocore.loaders.JSONFileLoader.load_file
+    parsed: dict[str, Any] = {}
+
+    def load_file(self: botocore.loaders.JSONFileLoader, file_path: str) -> Any:
+        if file_path not in parsed:  # a race parses twice, harmlessly
+            parsed[file_path] = parse(self, file_path)
+        return parsed[file_path]
+
+    botocore.loaders.JSONFileLoader.load_file = load_file  # type: ignore[method-assign]
+
+
+_parse_each_service_model_once_per_process()
+
+
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
     with moto_server() as endpoint:
