@@ -90,6 +90,7 @@ def fetch_one(detail: AnyDetail, ctx: RegionContext, resource: Resource) -> Docu
             raise ValueError(f"detail {detail.name} is not per resource")
         return detail.fetch_one(ctx, resource)
     params = {param: _property(resource, source) for param, source in detail.params.items()}
+    result: Any  # a listing's items, or one answer's document
     try:
         if detail.call.lists:
             result = items(ctx, detail.call, **params)
