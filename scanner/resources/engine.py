@@ -90,8 +90,12 @@ def fetch_one(detail: AnyDetail, ctx: RegionContext, resource: Resource) -> Docu
             raise ValueError(f"detail {detail.name} is not per resource")
         return detail.fetch_one(ctx, resource)
     params = {param: _property(resource, source) for param, source in detail.params.items()}
+    result: Any  # a listing's items, or one answer's document
     try:
-        result = answer(ctx, detail.call, **params)
+        if detail.call.lists:
+            result = items(ctx, detail.call, **params)
+        else:
+            result = answer(ctx, detail.call, **params)
     except Exception as exc:
         if not detail.missing or _code(exc) not in detail.missing:
             raise
