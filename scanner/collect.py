@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from .aws import RegionContext, Sessions, error_code, error_operation
@@ -199,8 +200,8 @@ class Collector:
             account = self._waiting.popleft()
             self._live[account.id] = 0
             self._submit(OPEN, "sts", self.sessions.open, (account,),
-                         lambda _, a=account: self._account_opened(a),
-                         lambda exc, a=account: self._account_failed(a, exc), account)
+                         partial(self._account_opened, account),
+                         partial(self._account_failed, account), account)
 
     def _task_ended(self, account: Account) -> None:
         self._live[account.id] -= 1
@@ -212,7 +213,7 @@ class Collector:
 
     # --- accounts -------------------------------------------------------------------------
 
-    def _account_opened(self, account: Account) -> None:
+    def _account_opened(self, account: Account, _opened: object = None) -> None:
         # One context per region, shared by every type, so datasets such as the region's
         # REST APIs are listed once for all the types that need them.
         contexts = {region: RegionContext(self.sessions, account, region, self.now,
@@ -223,9 +224,8 @@ class Collector:
             for ctx in (contexts[region] for region in self._regions_of(rtype)):
                 self._submit(LIST, _service(rtype.listing.calls), engine.list_resources,
                              (rtype, ctx),
-                             lambda found, t=rtype, c=ctx: self._listed(t, c, found),
-                             lambda exc, t=rtype, c=ctx: self._listing_failed(t, c, exc),
-                             account)
+                             partial(self._listed, rtype, ctx),
+                             partial(self._listing_failed, rtype, ctx), account)
 
     def _account_failed(self, account: Account, exc: BaseException) -> None:
         error = self._error(exc, account, None, None, fallback_operation="AssumeRole")
@@ -247,15 +247,13 @@ class Collector:
                 for resource in found:
                     self._submit(PER_RESOURCE, _service(detail.spec_calls), engine.fetch_one,
                                  (detail, ctx, resource),
-                                 lambda doc, r=resource: r.data.update(doc),
-                                 lambda exc, r=resource, d=detail: self._detail_failed([r], d, exc),
-                                 ctx.account)
+                                 partial(_merge_one, resource),
+                                 partial(self._detail_failed, [resource], detail), ctx.account)
             else:
                 self._submit(BATCH, _service(detail.spec_calls), engine.fetch_batch,
                              (detail, ctx, found),
-                             lambda docs, rs=found: _merge_batch(rs, docs),
-                             lambda exc, rs=found, d=detail: self._detail_failed(rs, d, exc),
-                             ctx.account)
+                             partial(_merge_batch, found),
+                             partial(self._detail_failed, found, detail), ctx.account)
 
     def _listing_failed(self, rtype: ResourceType, ctx: RegionContext, exc: BaseException) -> None:
         error = self._error(exc, ctx.account, ctx.region, rtype.name,
@@ -294,6 +292,10 @@ class Collector:
 def _operations(calls: Iterable[Call]) -> str:
     """What was being called when the failure was not an AWS answer (a timeout, a reset)."""
     return "/".join(call.operation for call in calls) or "unknown"
+
+
+def _merge_one(resource: Resource, document: dict[str, Any]) -> None:
+    resource.data.update(document)
 
 
 def _merge_batch(resources: list[Resource], docs: dict[str, dict[str, Any]]) -> None:

@@ -138,9 +138,10 @@ def listed(model: ServiceModel, call: Call, page: Mapping[str, Any], key: str) -
 def optional_list(model: ServiceModel, call: Call, key: str) -> bool:
     """Is ``key`` a list the operation's output shape does not require?"""
     output = model.operation_model(call.operation).output_shape
-    member = output.members.get(key) if output is not None else None
-    return member is not None and member.type_name == "list" and \
-        key not in output.required_members
+    if output is None or key in output.required_members:
+        return False
+    member = output.members.get(key)
+    return member is not None and member.type_name == "list"
 
 
 def _result(call: Call, answer: Mapping[str, Any], key: str) -> Any:
