@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from . import account, apigateway, awslambda, cognito, dynamodb, route53, s3
-from . import apigateway_account, logs
+from . import account, apigateway, apigateway_account, awslambda, cognito, dynamodb, logs, route53, s3
 from .spec import Attribute, Call, CustomDetail, CustomListing, Detail, Field, Get, Listing, ResourceType
 
 REGISTRY: dict[str, ResourceType] = {

@@ -15,8 +15,7 @@ from collections.abc import Iterator
 from ..aws import RegionContext
 from ..models import Resource
 from .apigateway import REST_APIS, rest_apis
-from .spec import (Attribute, Call, CustomDetail, CustomListing, Detail, Document, Field, Get,
-                   ResourceType)
+from .spec import Attribute, Call, CustomDetail, CustomListing, Detail, Document, Field, Get, ResourceType
 
 TYPE = "aws.apigateway.account"
 

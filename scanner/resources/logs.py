@@ -18,8 +18,7 @@ from typing import Any
 from ..aws import RegionContext
 from ..models import Resource
 from . import engine
-from .spec import (Attribute, Call, CustomDetail, Document, Field, Get, Listing, ResourceType,
-                   epoch_millis)
+from .spec import Attribute, Call, CustomDetail, Document, Field, Get, Listing, ResourceType, epoch_millis
 
 TYPE = "aws.logs.log_group"
 

@@ -9,8 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..values import Unknown
-from . import apigateway, awslambda, cognito, dynamodb, s3
-from . import logs
+from . import apigateway, awslambda, cognito, dynamodb, logs, s3
 
 if TYPE_CHECKING:
     from ..cloudformation import Template
