@@ -122,6 +122,11 @@ def _prod_logs(session: Any, east: str, west: str, orders_api: str) -> None:
     estate.set_log_retention(session, east, execution_logs, 90)
     # The role is set where no REST API needs it and missing where two do (us-east-1).
     estate.set_apigateway_logs_role(session, west, "apigateway-logs")
+    # canary logs errors, but no group exists yet: fails apigateway-execution-log-group.
+    estate.set_execution_logging(session, east, orders_api, "canary", "ERROR")
+    # Only orders-handler runs Lambda Insights; nightly-report and image-resizer never
+    # ran, so they have no log group (lambda-log-group-exists).
+    estate.add_insights_layer(session, east, "orders-handler")
 
 
 def _seed_staging(session: Any) -> None:
