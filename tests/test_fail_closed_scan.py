@@ -45,6 +45,7 @@ def tagged_dev_account(aws):
                            lambda_arn=function)
     estate.create_failover_zone(dev, "dev.example.com.", "app.dev.example.com",
                                 primary="a.example.com", secondary=None)
+    estate.create_log_group(dev, EAST, "/aws/lambda/dev-checkout")
     prod = estate.account_session(ids["prod"])
     estate.create_user_pool(prod, EAST, "prod-customers", tags=PROD_TAG)
     config = {

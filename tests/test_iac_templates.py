@@ -380,6 +380,9 @@ def test_real_cdk_synth_output() -> None:
          f"{nested}:22"),
         ("dynamodb-deletion-protection", "fail", "OrdersStack/Storage/GlobalTable/Resource",
          f"{nested}:38"),
+        # LambdaRestApi's cloudWatchRole: an Account with the role it creates
+        ("apigateway-account-logging-role", "pass", "RestApiAccount7C83CF5A", f"{stack}:269"),
+        ("logs-retention-set", "pass", "OrdersStack/AccessLogs/Resource", f"{stack}:195"),
     }
     staged = {(t[0], t[1], t[2].removeprefix("Prod/")) for t in _table(result)
               if "assembly-Prod" in t[3]}

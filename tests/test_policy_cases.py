@@ -53,7 +53,7 @@ def test_every_builtin_policy_has_cases(pack_run):
     report = pack_run["report"]
     assert report["summary"]["untested"] == []
     assert {r["policy_id"] for r in report["results"]} == {p.id for p in POLICIES}
-    assert len(POLICIES) == 24
+    assert len(POLICIES) == 29
 
 
 @pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.id)
@@ -121,6 +121,8 @@ BUILTIN_MAPPINGS = {
     "lambda-reserved-concurrency": {"aws-config": ("lambda-concurrency-check",)},
     "s3-versioning-enabled": {"aws-config": ("s3-bucket-versioning-enabled",),
                               "aws-fsbp": ("S3.14",)},
+    "logs-retention-set": {"aws-config": ("cw-loggroup-retention-period-check",),
+                           "aws-fsbp": ("CloudWatch.16",)},
 }
 
 

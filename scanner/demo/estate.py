@@ -370,3 +370,30 @@ def create_ip_set(session: boto3.Session, region: str, name: str) -> str:
     """A regional WAF IP set (empty): what a block-an-address runbook step updates."""
     return str(session.client("wafv2", region_name=region).create_ip_set(
         Name=name, Scope="REGIONAL", IPAddressVersion="IPV4", Addresses=[])["Summary"]["Id"])
+
+
+def set_log_retention(session: boto3.Session, region: str, name: str, days: int) -> None:
+    """Keep a log group's events for ``days`` (a group is created without, never expiring)."""
+    session.client("logs", region_name=region).put_retention_policy(
+        logGroupName=name, retentionInDays=days)
+
+
+def set_apigateway_logs_role(session: boto3.Session, region: str, role_name: str) -> str:
+    """API Gateway's CloudWatch Logs role of the account-region (the role is not created:
+    API Gateway's fake does not check it)."""
+    account = session.client("sts", region_name=region).get_caller_identity()["Account"]
+    arn = f"arn:aws:iam::{account}:role/{role_name}"
+    session.client("apigateway", region_name=region).update_account(patchOperations=[
+        {"op": "replace", "path": "/cloudwatchRoleArn", "value": arn}])
+    return arn
+
+
+def add_insights_layer(session: boto3.Session, region: str, function: str) -> str:
+    """Run ``function`` with a layer named like the Lambda Insights extension. AWS publishes
+    the real one from its own accounts; the fake only attaches layers it holds, so the
+    estate publishes its namesake (the scanner recognises the extension by name)."""
+    client = session.client("lambda", region_name=region)
+    layer = client.publish_layer_version(LayerName="LambdaInsightsExtension",
+                                         Content={"ZipFile": _zip()})["LayerVersionArn"]
+    client.update_function_configuration(FunctionName=function, Layers=[layer])
+    return str(layer)

@@ -110,6 +110,23 @@ def _prod_functions_and_apis(session: Any, east: str, west: str) -> None:
     estate.create_rest_api(session, east, "checkout-api", [Stage("prod", rate=100, burst=200)],
                            lambda_arn=checkout_fn)
     estate.create_http_api(session, west, "webhooks", [Stage("prod", rate=50, burst=100)])
+    _prod_logs(session, east, west, orders_api)
+
+
+def _prod_logs(session: Any, east: str, west: str, orders_api: str) -> None:
+    # orders-handler's group (written by its runs) keeps 30 days; checkout-handler's
+    # never expires: fails logs-retention-set.
+    estate.set_log_retention(session, east, "/aws/lambda/orders-handler", 30)
+    execution_logs = f"API-Gateway-Execution-Logs_{orders_api}/prod"
+    estate.create_log_group(session, east, execution_logs)
+    estate.set_log_retention(session, east, execution_logs, 90)
+    # The role is set where no REST API needs it and missing where two do (us-east-1).
+    estate.set_apigateway_logs_role(session, west, "apigateway-logs")
+    # canary logs errors, but no group exists yet: fails apigateway-execution-log-group.
+    estate.set_execution_logging(session, east, orders_api, "canary", "ERROR")
+    # Only orders-handler runs Lambda Insights; nightly-report and image-resizer never
+    # ran, so they have no log group (lambda-log-group-exists).
+    estate.add_insights_layer(session, east, "orders-handler")
 
 
 def _seed_staging(session: Any) -> None:

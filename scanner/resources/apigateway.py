@@ -6,6 +6,7 @@ The ``alarms`` attribute joins the account-region's single DescribeAlarms listin
 with every other watched type) to each stage by its metric dimensions: REST APIs publish
 ``ApiName`` and ``Stage``, HTTP APIs ``ApiId`` and ``Stage``. An alarm without a Stage
 dimension watches the whole API, so it covers every stage; one on another stage does not.
+A REST stage's ``execution_log_group`` comes from the shared log-group listing.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from ..aws import RegionContext
 from ..models import Resource
-from . import cloudwatch, engine
+from . import cloudwatch, engine, logs
 from .spec import Attribute, Call, CustomListing, ResourceType
 
 REST_TYPE = "aws.apigateway.stage"
@@ -148,6 +149,11 @@ REST_RESOURCE = ResourceType(
             identity=lambda s: {"ApiName": s.data["api_name"], "Stage": s.data["stage_name"]},
             required={"ApiName"},
         ),
+        # The group API Gateway names after the API and stage when execution logging is on.
+        logs.log_group_detail(
+            "execution_log_group", "The stage's execution log group "
+            "(API-Gateway-Execution-Logs_<api id>/<stage>), as the runbook reads it",
+            lambda s: f"API-Gateway-Execution-Logs_{s.data['api_id']}/{s.data['stage_name']}"),
     ),
     cloudformation=("AWS::ApiGateway::Stage",),
     terraform=("aws_api_gateway_stage",),

@@ -1,7 +1,9 @@
 """Lambda functions: timeout, memory, runtime, reserved concurrency, tags, aliases and
 published versions (the rollback the runbook performs), the alarms that watch them, their
 longest recent execution (one GetMetricData batch per account-region), and which API
-Gateway integrations call them (joined from the region's APIs in one pass)."""
+Gateway integrations call them (joined from the region's APIs in one pass). The log group
+each writes to comes from the region's shared log-group listing; Lambda Insights from the
+layers ListFunctions already answers."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import Any
 
 from ..aws import RegionContext
 from ..models import Resource
-from . import cloudwatch, engine, tagging
+from . import cloudwatch, engine, logs, tagging
 from .apigateway import HTTP_APIS, REST_APIS, http_apis, rest_apis
 from .spec import Attribute, Call, CustomDetail, Detail, Document, Field, Get, Listing, ResourceType
 
@@ -36,6 +38,38 @@ MEMORY_SIZE = Field(Attribute("memory_size", "Memory in MB", 512), Get("MemorySi
 RESERVED_CONCURRENCY = Field(
     Attribute("reserved_concurrency", "Reserved concurrent executions, null if unreserved", 50),
     Get("ReservedConcurrentExecutions"))
+
+
+# AWS publishes the Lambda Insights extension as a layer named LambdaInsightsExtension
+# (-Arm64 for Graviton) from its own accounts, one per region: the name is what is stable.
+_INSIGHTS_LAYER = re.compile(r":layer:LambdaInsightsExtension(-Arm64)?:\d+$")
+
+
+def _layer_arns(layers: Any) -> list[str]:
+    return [str(layer.get("Arn", "")) for layer in layers or ()]
+
+
+def _has_insights(layers: Any) -> bool:
+    return any(_INSIGHTS_LAYER.search(arn) for arn in _layer_arns(layers))
+
+
+LAYERS = Field(Attribute("layers", "ARNs of the layers the function runs with",
+                         ["arn:aws:lambda:us-east-1:580247275435:layer:LambdaInsightsExtension:49"]),
+               Get("Layers", (), _layer_arns))
+LAMBDA_INSIGHTS = Field(
+    Attribute("lambda_insights", "The Lambda Insights extension is one of its layers "
+              "(LambdaInsightsExtension[-Arm64], read from ListFunctions: no extra call)", True,
+              "Lambda Insights"),
+    Get("Layers", (), _has_insights))
+# The group a function logs to: its logging configuration's, else Lambda's default name.
+LOG_GROUP_NAME = Field(
+    Attribute("log_group_name", "Log group its logging configuration names (null: the default "
+              "/aws/lambda/<name>)", None),
+    Get("LoggingConfig.LogGroup"))
+
+
+def _log_group_of(fn: Resource) -> str:
+    return str(fn.data.get("log_group_name") or f"/aws/lambda/{fn.name}")
 
 
 def _unqualified(function_arn: str) -> str:
@@ -171,7 +205,8 @@ RESOURCE = ResourceType(
                 Field(Attribute("package_type", "Zip or Image", "Zip"), Get("PackageType", "Zip")),
                 # A tuple default, listed afresh: no two functions share one list.
                 Field(Attribute("architectures", "Instruction set architectures", ["arm64"]),
-                      Get("Architectures", ("x86_64",), list))),
+                      Get("Architectures", ("x86_64",), list)),
+                LAYERS, LAMBDA_INSIGHTS, LOG_GROUP_NAME),
     ),
     details=(
         Detail(
@@ -216,6 +251,9 @@ RESOURCE = ResourceType(
                         "ratio_of_timeout": 0.083}),),
             fetch_batch=_duration,
         ),
+        logs.log_group_detail(
+            "log_group", "The log group the function writes to and the runbook reads",
+            _log_group_of),
     ),
     cloudformation=("AWS::Lambda::Function",),
     terraform=("aws_lambda_function",),

@@ -73,8 +73,10 @@ def list_resources(rtype: ResourceType, ctx: RegionContext) -> list[Resource]:
     if isinstance(listing, CustomListing):
         return list(listing.list(ctx))
     params = {listing.region_param: ctx.region} if listing.region_param else {}
-    return [_resource(rtype.name, listing, ctx, item)
-            for item in items(ctx, listing.call, **params)]
+    # A shared listing (log groups) is made once however many types read it.
+    listed = shared_items(ctx, listing.call) if listing.call.shared and not params \
+        else items(ctx, listing.call, **params)
+    return [_resource(rtype.name, listing, ctx, item) for item in listed]
 
 
 def _resource(type_name: str, listing: Listing, ctx: RegionContext, item: Any) -> Resource:

@@ -165,6 +165,13 @@ def tag_list(value: Any) -> dict[str, str]:
     return {item["Key"]: item.get("Value", "") for item in value or []}
 
 
+def epoch_millis(value: Any) -> str | None:
+    """Milliseconds since the epoch (CloudWatch Logs' timestamps) as ISO 8601 in UTC."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return datetime.fromtimestamp(value / 1000, UTC).isoformat()
+
+
 def iso_time(value: Any) -> str | None:
     """Timestamps as ISO 8601 in UTC, whatever zone botocore parsed them into."""
     if not isinstance(value, datetime):
