@@ -53,7 +53,7 @@ def test_every_builtin_policy_has_cases(pack_run):
     report = pack_run["report"]
     assert report["summary"]["untested"] == []
     assert {r["policy_id"] for r in report["results"]} == {p.id for p in POLICIES}
-    assert len(POLICIES) == 24
+    assert len(POLICIES) == 27
 
 
 @pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.id)
@@ -121,6 +121,12 @@ BUILTIN_MAPPINGS = {
     "lambda-reserved-concurrency": {"aws-config": ("lambda-concurrency-check",)},
     "s3-versioning-enabled": {"aws-config": ("s3-bucket-versioning-enabled",),
                               "aws-fsbp": ("S3.14",)},
+    "secretsmanager-rotation-enabled": {"aws-config": ("secretsmanager-rotation-enabled-check",),
+                                        "aws-fsbp": ("SecretsManager.1",)},
+    "secretsmanager-rotated-recently": {
+        "aws-config": ("secretsmanager-scheduled-rotation-success-check",
+                       "secretsmanager-secret-periodic-rotation"),
+        "aws-fsbp": ("SecretsManager.4",)},
 }
 
 
