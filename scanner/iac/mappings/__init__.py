@@ -17,8 +17,7 @@ if TYPE_CHECKING:
     from ..remediation import Fix
     from ..terraform import Change, Plan
 
-_FAMILIES = (dynamodb, s3, cognito, apigateway, awslambda)
-_FAMILIES += (secretsmanager, wafv2)
+_FAMILIES = (dynamodb, s3, cognito, apigateway, awslambda, secretsmanager, wafv2)
 
 # The attributes a template or plan can express, per type: the same names the live
 # collectors produce. Anything else (alarms, backups, aliases, recent durations...) exists
