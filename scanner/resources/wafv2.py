@@ -149,10 +149,15 @@ def _joined(ctx: RegionContext, arn: str) -> Document:
     return {"arn": arn, "name": acl.get("Name"), "ip_block_rules": IP_BLOCK_RULES.read(acl)}
 
 
-def _fetch_stage_acls(ctx: RegionContext, stages: list[Resource]) -> dict[str, Document]:
-    arns = sorted({s.data["web_acl_arn"] for s in stages if s.data.get("web_acl_arn")})
-    acls = dict(zip(arns, ctx.map(lambda arn: _joined(ctx, arn), arns), strict=True))
-    return {s.id: {"web_acl": acls.get(s.data.get("web_acl_arn") or "")} for s in stages}
+def _fetch_stage_acl(ctx: RegionContext, stage: Resource) -> Document:
+    """Per stage, so a stage without an ACL costs nothing and cannot fail, and an ACL that
+    cannot be read makes only its own stages unreadable; the answer is shared by every
+    stage of the account-region that names the same ACL (one call, or one error)."""
+    arn = stage.data.get("web_acl_arn")
+    if not arn:
+        return {"web_acl": None}
+    joined: Document = ctx.shared(f"wafv2:web_acl:{arn}", lambda: _joined(ctx, arn))
+    return {"web_acl": joined}
 
 
 def stage_web_acl_detail() -> CustomDetail:
@@ -163,5 +168,5 @@ def stage_web_acl_detail() -> CustomDetail:
                    {"arn": "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/orders/0f1e",
                     "name": "orders", "ip_block_rules": IP_BLOCK_RULES.attribute.example},
                    "attached web ACL"),),
-        fetch_batch=_fetch_stage_acls,
+        fetch_one=_fetch_stage_acl,
     )
