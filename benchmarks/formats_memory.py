@@ -1,7 +1,7 @@
 """Memory of writing each report format, against the result held in memory (the yardstick),
 on the same 100,000 synthetic resources as benchmarks/memory.py.
 
-    python benchmarks/formats_memory.py --resources 100000
+    python benchmarks/formats_memory.py --resources 100000 [--formats html,json] [--collector default]
 
 Each format renders in a fresh process (so no format inherits another's freed arenas) that
 builds the same result, then resets its peak RSS (/proc/self/clear_refs, 5) and publishes the
@@ -35,9 +35,14 @@ def _status(key: str) -> float:
     raise RuntimeError(f"no {key} in /proc/self/status")
 
 
-def measure(fmt: str, n: int) -> dict[str, float]:
+def measure(fmt: str, n: int, collector: str = "program") -> dict[str, float]:
     """In this process: build the result, reset the peak, render one format."""
     import gc
+
+    if collector == "program":  # the collector as `preflight scan` runs (scanner/gcsettings.py)
+        from preflight_scanner.gcsettings import tune_for_run
+
+        tune_for_run()
 
     from preflight_scanner import __version__
     from preflight_scanner.config import load_config
@@ -83,19 +88,25 @@ def measure(fmt: str, n: int) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--resources", type=int, default=100_000)
+    parser.add_argument("--formats", default=",".join(FORMATS),
+                        help="comma-separated subset of: " + ", ".join(FORMATS))
+    parser.add_argument("--collector", choices=("program", "default"), default="program",
+                        help="the garbage collector's thresholds as a program run sets them "
+                             "(scanner/gcsettings.py, default) or CPython's defaults")
     parser.add_argument("--one", choices=FORMATS, help=argparse.SUPPRESS)  # the child's job
     args = parser.parse_args(argv)
     if args.one:
-        print(json.dumps(measure(args.one, args.resources)))
+        print(json.dumps(measure(args.one, args.resources, args.collector)))
         return 0
     rows = {}
-    for fmt in FORMATS:
+    for fmt in args.formats.split(","):
         child = subprocess.run([sys.executable, __file__, "--resources", str(args.resources),
-                                "--one", fmt], capture_output=True, text=True, check=True)
+                                "--collector", args.collector, "--one", fmt],
+                               capture_output=True, text=True, check=True)
         rows[fmt] = json.loads(child.stdout.strip().splitlines()[-1])
     # The yardstick is the result itself in memory (what the scan holds before writing): a
     # streamed format adds next to nothing to it, a buffered one adds its whole text.
-    print(f"{rows['json']['findings']:,} findings; peak RSS while the format is written, "
+    print(f"{next(iter(rows.values()))['findings']:,} findings; peak RSS while the format is written, "
           "against the result held in memory before it")
     print("| format | output | write time | added by writing | process peak | peak / result |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")

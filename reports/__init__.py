@@ -63,7 +63,7 @@ class ReportFormat:
         except ImportError as exc:
             raise FormatError(f"format {self.name!r} is not available in this installation: "
                               f"cannot import {self.module} ({exc})") from None
-        render = getattr(module, "render", None)
+        render: Callable[[ScanResult], str] | None = getattr(module, "render", None)
         if not callable(render):
             raise FormatError(f"format {self.name!r} is not available: "
                               f"{self.module} defines no render(result) function")

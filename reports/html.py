@@ -250,7 +250,7 @@ def _error_groups(result: ScanResult) -> list[dict[str, Any]]:
 
 def _context(result: ScanResult) -> dict[str, Any]:
     status_totals = Counter(f.status for f in result.findings)
-    by_severity = {sev: Counter() for sev in Severity}
+    by_severity: dict[Severity, Counter[Status]] = {sev: Counter() for sev in Severity}
     for f in result.findings:
         by_severity[f.severity][f.status] += 1
     views = _policy_views(result)

@@ -158,7 +158,7 @@ def _header(result: ScanResult, counts: Counter[Status]) -> str:
 
 
 def _severity_table(result: ScanResult) -> str:
-    by = {sev: Counter() for sev in Severity}
+    by: dict[Severity, Counter[Status]] = {sev: Counter() for sev in Severity}
     for finding in result.findings:
         by[finding.severity][finding.status] += 1
     statuses = [Status.FAIL, Status.ERROR, *([Status.WAIVED] if _shows_waivers(result) else []),
@@ -186,7 +186,7 @@ def _findings_table(findings: list[Finding], accounts: dict[str, Account],
         head, rule = "| change " + head, "| --- " + rule
     rows = [head, rule]
     for f in findings:
-        change = f"| {_CHANGE.get(f.change, '')} " if baseline else ""
+        change = f"| {_CHANGE.get(f.change, '') if f.change else ''} " if baseline else ""
         rows.append(f"{change}| {_account(f.resource.account_id, accounts)} | "
                     f"{code(f.resource.region or 'global')} | {_resource(f)} | "
                     f"{text(f.message)} |")
@@ -345,8 +345,8 @@ def render(result: ScanResult, *, limit: int = DEFAULT_LIMIT, max_bytes: int = M
             what = " ".join(code(part) for part in (e.resource_type, e.resource_id) if part)
             rows.append(f"| {_account(e.account_id, accounts)} | {code(e.region or 'global')} | "
                         f"{what} | {code(e.operation)} | {code(e.code)}: {text(e.message)} |")
-        block = "\n".join(rows) + "\n\n"
-        if not out.add(block):
+        errors_block = "\n".join(rows) + "\n\n"
+        if not out.add(errors_block):
             omitted.append(f"the list of {len(result.errors)} read errors")
 
     footer = ["---", ""]

@@ -214,7 +214,7 @@ def _result(finding: Finding, rule_index: int, account: Account | None,
     logical: dict[str, Any] = {"name": r.name, "kind": "resource"}
     if r.arn:
         logical["fullyQualifiedName"] = r.arn
-    result = {
+    result: dict[str, Any] = {
         "ruleId": finding.policy_id,
         "ruleIndex": rule_index,
         "kind": "fail" if failed else "open",

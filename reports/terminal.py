@@ -57,8 +57,9 @@ def render(result: ScanResult, view: View = View()) -> str:
     located = [f for f in result.findings if f.location is not None and f.status is not Status.PASS]
     if located:  # pre-deploy scans: where each problem is declared
         lines.append("")
-        for f in sorted(located, key=lambda f: (f.location.path, f.location.line, f.policy_id)):
-            lines.append(inert(f"{f.location.describe()}: {f.status.value} {f.policy_id} "
+        for f, where in sorted(((f, f.location) for f in located if f.location is not None),
+                               key=lambda pair: (pair[1].path, pair[1].line, pair[0].policy_id)):
+            lines.append(inert(f"{where.describe()}: {f.status.value} {f.policy_id} "
                                f"[{f.severity.value}] {f.resource.name}: {f.message}"))
     lines.extend(_failing(result, view))
     for note in result.notes:

@@ -123,8 +123,9 @@ class Sessions:
             if cached is None:
                 # Every client comes from the base session, so service models are parsed
                 # once per process rather than once per account.
-                cached = self.base.client(service, region_name=region, config=self._config,
-                                          **credentials)
+                base: Any = self.base  # the service is a variable: no typed overload
+                cached = base.client(service, region_name=region, config=self._config,
+                                     **credentials)
                 cached.meta.events.register("before-call.*.*", _guard(self.call_log))
                 self._clients[key] = cached
                 self.peak_clients = max(self.peak_clients, len(self._clients))

@@ -310,5 +310,6 @@ def _is_bug(exc: BaseException) -> bool:
     from botocore.exceptions import BotoCoreError, ClientError
 
     from .aws import MutatingCallBlocked
+    from .resources.engine import MalformedAnswer
 
-    return not isinstance(exc, (ClientError, BotoCoreError, MutatingCallBlocked))
+    return not isinstance(exc, (ClientError, BotoCoreError, MutatingCallBlocked, MalformedAnswer))

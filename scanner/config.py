@@ -89,7 +89,8 @@ class Config:
         """This config without the overrides of policies that are not loaded, and a note for
         each; an id that no policy has at all (``known``) is a typo: InputError with the
         closest id."""
-        named = [(("policies", pid), pid) for pid in self.policies]
+        named: list[tuple[tuple[str, ...], str]] = [(("policies", pid), pid)
+                                                    for pid in self.policies]
         named += [(("parameters", env, pid), pid)
                   for env, per_policy in self.parameters.items() for pid in per_policy]
         problems = [self.problem(pointer, f"no policy has id {pid!r}{did_you_mean(pid, known)}",
@@ -229,7 +230,7 @@ def _runbook_problem(doc: YamlDocument, error: ValidationError) -> Problem | Non
         return None
     where = "/".join(map(str, pointer))
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = error.schema.get("properties", {})
+        allowed = error.schema.get("properties", {}) if isinstance(error.schema, Mapping) else {}
         stray = [str(key) for key in error.instance if key not in allowed]
         if stray:
             return doc.problem((*pointer, stray[0]), f"{where}: unknown key {stray[0]!r}"

@@ -78,8 +78,8 @@ def load_yaml(path: Path | str, text: str | None = None) -> YamlDocument:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        raise InputError([Problem(name, line, col, f"invalid YAML: {exc.problem or exc}")]) from None
+        at: tuple[int | None, int | None] = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        raise InputError([Problem(name, *at, f"invalid YAML: {exc.problem or exc}")]) from None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow
         line = text.count("\n", 0, exc.position) + 1
         column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
@@ -112,7 +112,8 @@ def _check_depth(text: str, name: str) -> None:
             depth += 1
             if depth > MAX_DEPTH + 1:
                 mark = event.start_mark
-                raise InputError([Problem(name, mark.line + 1, mark.column + 1, _TOO_DEEP,
+                raise InputError([Problem(name, mark.line + 1 if mark else None,
+                                          mark.column + 1 if mark else None, _TOO_DEEP,
                                           _TOO_DEEP_HINT)])
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1

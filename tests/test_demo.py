@@ -10,10 +10,13 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 from preflight_scanner.cli import main
-from preflight_scanner.demo.run import seed_demo_estate
+from preflight_scanner.config import load_config
 from preflight_scanner.models import Account
 from preflight_scanner.policy import load_policies
 from preflight_scanner.reports.json_report import schema, to_document
+from preflight_scanner.scan import run_scan
+
+from tests.support import BUILTIN_POLICIES
 
 
 def test_demo_writes_a_valid_report_that_exercises_every_policy(aws, tmp_path, capsys):
@@ -47,10 +50,12 @@ def test_demo_writes_a_valid_report_that_exercises_every_policy(aws, tmp_path, c
     own_runbooks_checked(out, captured.out)
 
 
-def test_report_is_deterministic_for_the_same_estate(scan, write_config):
-    config = seed_demo_estate()
+def test_report_is_deterministic_for_the_same_estate(demo_aws, write_config):
+    config = load_config(write_config(demo_aws.config))
     now = datetime.now(UTC)  # ages (backups) are measured against the scan clock
-    documents = [json.dumps(to_document(scan(config, clock=lambda: now))) for _ in range(2)]
+    documents = [json.dumps(to_document(run_scan(config, load_policies([BUILTIN_POLICIES]),
+                                                 clock=lambda: now)))
+                 for _ in range(2)]
     assert documents[0] == documents[1]
     findings = json.loads(documents[0])["findings"]
     keys = [(f["policy_id"], f["resource"]["account_id"], f["resource"]["region"],
@@ -58,10 +63,10 @@ def test_report_is_deterministic_for_the_same_estate(scan, write_config):
     assert keys == sorted(keys)
 
 
-def test_a_saved_report_round_trips_to_the_same_result(scan):
+def test_a_saved_report_round_trips_to_the_same_result(demo_scan):
     from preflight_scanner.reports.json_report import from_document
 
-    result = scan(seed_demo_estate())
+    result = demo_scan.result
     document = json.loads(json.dumps(to_document(result)))
     # A report keeps what a reader needs: no role ARNs, no policy file paths.
     assert from_document(document) == dataclasses.replace(

@@ -21,7 +21,6 @@ from preflight_scanner.iam import (
 from preflight_scanner.policy import load_policies
 from preflight_scanner.resources import REGISTRY
 from preflight_scanner.runbookcheck.run import required_calls
-from preflight_scanner.scan import run_scan
 
 from tests.support import BUILTIN_POLICIES
 
@@ -118,13 +117,12 @@ def test_other_partitions(capsys):
     assert all(r.startswith("arn:aws-cn:") for r in document["Statement"][0]["Resource"])
 
 
-def test_the_declared_calls_cover_every_call_a_scan_makes(aws, write_config):
+def test_the_declared_calls_cover_every_call_a_scan_makes(demo_aws, demo_scan, write_config):
     """A full scan of the demo estate (every resource type) issues no call the generated
     policy would not allow: the declarations the policy is built from are complete."""
-    config = load_config(write_config(seed_demo_estate()))
+    config = load_config(write_config(demo_aws.config))
     policies = load_policies([POLICY_DIR])
-    sessions = Sessions()
-    run_scan(config, policies, sessions=sessions)
+    sessions = demo_scan.sessions
     granted = actions_of(iam_policy(policies, config)) | {"sts:GetCallerIdentity"}
     made = {iam_action(call)[0] if call != "sts:GetCallerIdentity" else call
             for call in sessions.call_log.counts}

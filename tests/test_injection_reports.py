@@ -255,16 +255,14 @@ def test_re_rendering_a_hostile_report_prints_no_escape_sequence(hostile_scan, t
 def test_logs_carry_no_escape_sequence(hostile_scan, tmp_path, monkeypatch, capsys):
     """A bug in a resource module is logged with its message, which quotes AWS data (here a
     tag key full of escapes): the log line must be inert too."""
-    from preflight_scanner.resources import dynamodb
-
-    from tests.test_reliability_faults import point_at
+    from tests.test_reliability_faults import break_pitr_reading, point_at
 
     point_at(monkeypatch, _PROXY["endpoint"])
 
     def broken(value: Any) -> Any:
         raise RuntimeError(MARK + HOSTILE)
 
-    monkeypatch.setattr(dynamodb, "_iso", broken)
+    break_pitr_reading(monkeypatch, broken)
     main(["scan", "--config", str(hostile_scan["config"]), "--out", str(tmp_path),
           "--policies", str(POLICY_DIR / "dynamodb-pitr-enabled.yml")])
     err = capsys.readouterr().err

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 import yaml
 from preflight_scanner.cli import main
-from preflight_scanner.demo.run import seed_demo_estate
 from preflight_scanner.errors import InputError
 from preflight_scanner.evaluate import EvaluationContext, evaluate
 from preflight_scanner.models import Account, Resource, ScanResult, Status
@@ -265,9 +264,9 @@ def _sarif_messages(text: str) -> list[str]:
 
 
 def test_no_output_of_the_demo_the_drill_or_iac_shows_expression_syntax(
-        scan, write_config, tmp_path, capsys):
-    config = seed_demo_estate()
-    result: ScanResult = scan(config)
+        demo_aws, demo_scan, write_config, tmp_path, capsys):
+    config = demo_aws.config
+    result: ScanResult = demo_scan.result
     failing = [f for f in result.findings if f.status is not Status.PASS]
     assert len(failing) > 40  # the demo fails on purpose, in every policy
     for finding in result.findings:

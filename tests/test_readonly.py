@@ -5,26 +5,12 @@ from __future__ import annotations
 import boto3
 import pytest
 from preflight_scanner.aws import MutatingCallBlocked, Sessions, is_read_operation
-from preflight_scanner.config import load_config
-from preflight_scanner.demo.run import seed_demo_estate
-from preflight_scanner.policy import load_policies
-from preflight_scanner.scan import run_scan
 
 READ_VERBS = ("Describe", "Get", "List")
 
 
-@pytest.fixture
-def demo_scan(aws, write_config):
-    config = load_config(write_config(seed_demo_estate()))
-    aws.seen.clear()
-    sessions = Sessions()
-    result = run_scan(config, load_policies(None), sessions=sessions)
-    return result, sessions, aws
-
-
 def test_every_operation_a_full_scan_issues_is_a_read(demo_scan):
-    result, sessions, _ = demo_scan
-    operations = sessions.call_log.counts
+    result, operations = demo_scan.result, demo_scan.sessions.call_log.counts
     assert result.api_calls == sum(operations.values()) > 50
     not_reads = [op for op in operations
                  if not op.split(":")[1].startswith(READ_VERBS)
@@ -34,8 +20,8 @@ def test_every_operation_a_full_scan_issues_is_a_read(demo_scan):
 
 def test_what_reaches_the_wire_is_read_only(demo_scan):
     """Independent of the scanner's own log: the proxy saw every request."""
-    _, _, proxy = demo_scan
-    for request in proxy.seen:
+    assert demo_scan.wire
+    for request in demo_scan.wire:
         _, _, what = request.partition(":")
         if " " in what:  # REST protocols: classified by HTTP method
             method = what.split(" ")[0]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -296,17 +296,14 @@ def test_a_denied_operation_exits_3_and_1_when_failures_remain(small_estate, pro
 # --- a bug in a resource module --------------------------------------------------------------
 
 
-def test_a_bug_in_a_detail_becomes_an_error_with_its_cause_in_report_and_log(
-        small_estate, proxy, monkeypatch, tmp_path, capsys):
+def break_pitr_reading(monkeypatch: pytest.MonkeyPatch, broken: Callable[[Any], Any]) -> None:
+    """Register DynamoDB with ``broken`` as the converter its spec reads the PITR answer's
+    EarliestRestorableDateTime with: a bug while reading DescribeContinuousBackups."""
     from dataclasses import replace
 
     from preflight_scanner.resources import dynamodb
     from preflight_scanner.resources.spec import Field, Get
 
-    def broken(value: Any) -> Any:
-        raise KeyError("EarliestRestorableDateTime (injected bug)")
-
-    # The converter the spec reads DescribeContinuousBackups' answer with, broken.
     pitr = Field(dynamodb.PITR.attribute, {
         **dynamodb.PITR.shape,  # type: ignore[dict-item]
         "earliest_restorable_time": Get("PointInTimeRecoveryDescription."
@@ -314,6 +311,14 @@ def test_a_bug_in_a_detail_becomes_an_error_with_its_cause_in_report_and_log(
     details = tuple(replace(d, fields=(pitr,)) if d.name == "continuous_backups" else d
                     for d in dynamodb.RESOURCE.details)
     monkeypatch.setitem(REGISTRY, dynamodb.TYPE, replace(dynamodb.RESOURCE, details=details))
+
+
+def test_a_bug_in_a_detail_becomes_an_error_with_its_cause_in_report_and_log(
+        small_estate, proxy, monkeypatch, tmp_path, capsys):
+    def broken(value: Any) -> Any:
+        raise KeyError("EarliestRestorableDateTime (injected bug)")
+
+    break_pitr_reading(monkeypatch, broken)
     code = main(["scan", "--config", str(small_estate["config"]), "--out", str(tmp_path),
                  "--policies", str(POLICY_DIR / "dynamodb-pitr-enabled.yml"),
                  "--policies", str(POLICY_DIR / "s3-versioning-enabled.yml")])

@@ -13,7 +13,6 @@ from jsonschema import Draft202012Validator
 from junitparser import Error, Failure, JUnitXml
 from preflight_scanner import reports
 from preflight_scanner.cli import main
-from preflight_scanner.demo.run import seed_demo_estate
 from preflight_scanner.formats import Format, write_reports
 from preflight_scanner.models import Status
 from preflight_scanner.reports import FORMATS, FormatError, ReportFormat, load_renderers, parse_formats, sarif
@@ -96,8 +95,8 @@ def test_scan_refuses_a_format_whose_renderer_is_missing(capsys, tmp_path, monke
     assert "Traceback" not in err
 
 
-def test_scan_writes_every_requested_format(aws, write_config, capsys, tmp_path):
-    config = write_config(seed_demo_estate())
+def test_scan_writes_every_requested_format(demo_aws, write_config, capsys, tmp_path):
+    config = write_config(demo_aws.config)
     out = tmp_path / "out"
     code, stdout, err = run(capsys, "scan", "--config", str(config), "--out", str(out),
                             "--format", "sarif", "--format", "junit,md")
@@ -216,8 +215,8 @@ def test_a_failing_renderer_leaves_the_previous_output_whole(tmp_path, monkeypat
 
 # -- the round trip on a real scan ------------------------------------------------------------
 
-def test_report_round_trip_on_a_demo_scan_writes_every_format(scan, capsys, tmp_path):
-    result = scan(seed_demo_estate())
+def test_report_round_trip_on_a_demo_scan_writes_every_format(demo_scan, capsys, tmp_path):
+    result = demo_scan.result
     scanned = tmp_path / "scan"
     write_reports(result, scanned, [Format.JSON])
     saved = json.loads((scanned / "report.json").read_text())

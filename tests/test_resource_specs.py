@@ -163,3 +163,29 @@ def test_the_readme_resource_table_is_the_specs():
     assert found, "README.md lost its <!-- resource-table:begin/end --> markers"
     assert found[2] == expected, "README's resource table differs from the specs: " \
                                  "run the tests with PREFLIGHT_REGEN_GOLDEN=1"
+
+
+def test_an_absent_list_is_empty_only_where_the_service_model_makes_it_optional():
+    """AWS leaves optional empty lists out of an answer (GetStages without ``item``), as
+    botocore's paginators read it; a required key, or one the model does not know, missing
+    from an answer is malformed: an error, never an empty listing."""
+    import botocore.session
+
+    models = botocore.session.get_session()
+    stages = Call("apigateway", "GetStages", "item")
+    zones = Call("route53", "ListHostedZones", "HostedZones")
+    typo = Call("s3", "ListBuckets", "Bucketz")
+    apigateway = models.get_service_model("apigateway")
+    assert engine.optional_list(apigateway, stages, "item")
+    assert engine.listed(apigateway, stages, {}, "item") == []
+    assert engine.listed(apigateway, stages, {"item": [{"stageName": "prod"}]}, "item") == [
+        {"stageName": "prod"}]
+    route53 = models.get_service_model("route53")
+    assert not engine.optional_list(route53, zones, "HostedZones")  # required by the model
+    with pytest.raises(engine.MalformedAnswer, match="answered without 'HostedZones'"):
+        engine.listed(route53, zones, {"IsTruncated": False}, "HostedZones")
+    s3_model = models.get_service_model("s3")
+    with pytest.raises(engine.MalformedAnswer, match="answered without 'Bucketz'"):
+        engine.listed(s3_model, typo, {"Buckets": []}, "Bucketz")
+    with pytest.raises(engine.MalformedAnswer, match="is not a list"):
+        engine.listed(apigateway, stages, {"item": {"stageName": "prod"}}, "item")

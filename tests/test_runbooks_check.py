@@ -254,13 +254,11 @@ def test_only_cannot_tell_exits_3(aws, tmp_path, write_config):
                     "read"])}
 
 
-def test_the_demo_estate_has_ready_and_not_ready_steps_in_our_own_runbook(aws, tmp_path,
+def test_the_demo_estate_has_ready_and_not_ready_steps_in_our_own_runbook(demo_aws, tmp_path,
                                                                           write_config):
-    from preflight_scanner.demo.run import seed_demo_estate
-
     from tests.support import BUILTIN_POLICIES
 
-    demo = seed_demo_estate()
+    demo = demo_aws.config
     code, report = run(tmp_path, str(BUILTIN_POLICIES / "runbooks" / "lambda-errors.md"),
                        "--config", str(write_config(demo)))
     assert code == 1

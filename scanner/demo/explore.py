@@ -82,7 +82,7 @@ def _has_runbooks_check() -> bool:
 
 
 def _builtin_runbooks() -> Path:
-    from ..policy.loader import builtin_policy_dir
+    from ..policy.pack import builtin_policy_dir
 
     return builtin_policy_dir() / "runbooks"
 

@@ -78,7 +78,8 @@ def client(service: str, region: str | None) -> Any:
 
     config = Config(retries={"mode": "adaptive", "max_attempts": 8}, connect_timeout=10,
                     read_timeout=30, user_agent_extra="preflight-export")
-    return boto3.session.Session().client(service, region_name=region, config=config)
+    session: Any = boto3.session.Session()  # the service is a variable: no typed overload
+    return session.client(service, region_name=region, config=config)
 
 
 def _aws_error(action: str, exc: Exception) -> ExportError:
@@ -91,7 +92,7 @@ def import_batches(hub: Any, findings: Sequence[dict[str, Any]],
     transient; return how many were imported and what failed for good."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    imported, failed = 0, []
+    imported, failed = 0, list[Failed]()
     for start in range(0, len(findings), BATCH):
         pending = list(findings[start:start + BATCH])
         for attempt in range(ATTEMPTS):

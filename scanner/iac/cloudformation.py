@@ -37,6 +37,7 @@ def decode(path: Path) -> dict[str, Any]:
     from cfnlint.decode import decode as cfn_decode
 
     _check_json(path)
+    template: dict[str, Any] | None
     template, matches = cfn_decode(str(path))
     if template is None or matches:
         problems = []
@@ -110,12 +111,13 @@ class Template:
         line = self.key_lines.get(logical_id) or line_of(resource) or 1
         found: tuple[int, str] | None = None
         node: Any = self.props(resource)
-        for depth, part in enumerate((prop or "").split(".") if prop else []):
+        parts = prop.split(".") if prop else []
+        for depth, part in enumerate(parts):
             key = next((k for k in node if str(k) == part), None) \
                 if isinstance(node, dict) else None
             if key is None or not line_of(key):
                 break
-            found = (line_of(key) or line, ".".join(prop.split(".")[:depth + 1]))
+            found = (line_of(key) or line, ".".join(parts[:depth + 1]))
             node = node[key]
         if found is None:
             return SourceLocation(self.rel, line, line)

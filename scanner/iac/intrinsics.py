@@ -149,7 +149,7 @@ class Context:
                 return Unknown(f"!FindInMap {keys} is not in the template's Mappings")
         if fn == "Fn::Length":  # AWS::LanguageExtensions
             items = self.resolve(arg)
-            if isinstance(items, list) and not isinstance(items, Deferred):
+            if isinstance(items, list):
                 return len(items)
             return items if isinstance(items, Unknown) else Unknown(
                 f"Fn::Length of {items!s}, known only after deployment")

@@ -285,7 +285,8 @@ def parse_parameters(pairs: Sequence[str], files: Sequence[str]) -> dict[str, st
     values: dict[str, str | Unknown] = {}
     for name in files:
         document = _parameters_document(name)
-        raw, pointer = document.data, ()
+        raw: Any = document.data
+        pointer: tuple[str, ...] = ()
         if isinstance(raw, dict) and isinstance(raw.get("Parameters"), (dict, list)):
             raw, pointer = raw["Parameters"], ("Parameters",)  # `cloudformation deploy`'s
         if isinstance(raw, list) and all(isinstance(i, dict) and "ParameterKey" in i for i in raw):

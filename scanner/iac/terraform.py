@@ -189,7 +189,7 @@ def module_sources(plan: dict[str, Any]) -> dict[str, str]:
 
 
 def _references(expression: Any) -> list[str]:
-    found = []
+    found: list[str] = []
     if isinstance(expression, dict):
         listed = expression.get("references")
         found.extend(str(r) for r in (listed if isinstance(listed, list) else ()))
@@ -394,8 +394,8 @@ class Plan:
         locations = {}
         for attribute, argument in (arguments or {}).items():
             pattern = re.compile(rf"^\s*{re.escape(argument)}\s*(=|\{{)")
-            for number, line in block.lines:
-                if pattern.match(line):
+            for number, text in block.lines:
+                if pattern.match(text):
                     locations[attribute] = SourceLocation(block.path, number, block.line, argument)
                     break
         return SourceLocation(block.path, block.line, block.line), locations, block.waivers

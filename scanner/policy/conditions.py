@@ -129,15 +129,11 @@ class Leaf:
 
 
 @dataclass(frozen=True)
-class All:
+class _Group:
+    """What all and any share: several conditions, and the expressions they read."""
+
     items: tuple[Condition, ...]
     message: str | None = None
-
-    def evaluate(self, document: Mapping[str, Any], params: Mapping[str, Any]) -> Outcome:
-        outcomes = [c.evaluate(document, params) for c in self.items]
-        passed = all(o.passed for o in outcomes)
-        decisive = [leaf for o in outcomes if o.passed is passed for leaf in o.decisive]
-        return _worded(Outcome(passed, _leaves(outcomes), tuple(decisive)), self.message)
 
     def expressions(self) -> Iterable[str]:
         for item in self.items:
@@ -149,18 +145,21 @@ class All:
 
 
 @dataclass(frozen=True)
-class AnyOf:
-    items: tuple[Condition, ...]
-    message: str | None = None
+class All(_Group):
+    def evaluate(self, document: Mapping[str, Any], params: Mapping[str, Any]) -> Outcome:
+        outcomes = [c.evaluate(document, params) for c in self.items]
+        passed = all(o.passed for o in outcomes)
+        decisive = [leaf for o in outcomes if o.passed is passed for leaf in o.decisive]
+        return _worded(Outcome(passed, _leaves(outcomes), tuple(decisive)), self.message)
 
+
+@dataclass(frozen=True)
+class AnyOf(_Group):
     def evaluate(self, document: Mapping[str, Any], params: Mapping[str, Any]) -> Outcome:
         outcomes = [c.evaluate(document, params) for c in self.items]
         passed = any(o.passed for o in outcomes)
         decisive = [leaf for o in outcomes if o.passed is passed for leaf in o.decisive]
         return _worded(Outcome(passed, _leaves(outcomes), tuple(decisive)), self.message)
-
-    expressions = All.expressions
-    params = All.params
 
 
 @dataclass(frozen=True)
@@ -249,7 +248,7 @@ def root_attributes(expression: str) -> set[str]:
     return _roots(expressions.compile_expression(expression).parsed)
 
 
-def _roots(node: dict[str, Any]) -> set[str]:
+def _roots(node: Mapping[str, Any]) -> set[str]:
     kind = node.get("type")
     children = node.get("children", [])
     if kind == "field":

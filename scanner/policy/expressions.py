@@ -97,7 +97,7 @@ def _check_nesting(expression: str) -> None:
                                  f"{str(exc)[:120]}") from None
 
 
-def _check_tree(root: dict[str, Any]) -> None:
+def _check_tree(root: Mapping[str, Any]) -> None:
     """Count the syntax tree's nodes and levels without recursing."""
     stack: list[tuple[Any, int]] = [(root, 1)]
     nodes = 0
@@ -137,7 +137,7 @@ def search(expression: str, document: Mapping[str, Any],
         raise Unevaluable("the value is nested too deeply to evaluate") from None
 
 
-class _BoundedInterpreter(TreeInterpreter):  # type: ignore[misc]
+class _BoundedInterpreter(TreeInterpreter):
     """jmespath's interpreter, charged a step per node visited and per item it builds."""
 
     def __init__(self, budget: int):
@@ -145,7 +145,7 @@ class _BoundedInterpreter(TreeInterpreter):  # type: ignore[misc]
         self.left = budget
         self.budget = budget
 
-    def visit(self, node: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+    def visit(self, node: Any, *args: Any, **kwargs: Any) -> Any:  # jmespath's tree node
         self.spend(1)
         result = super().visit(node, *args, **kwargs)
         if node["type"] in _BUILDERS:

@@ -112,21 +112,23 @@ def _check(path: Path | str, text: str | None = None
         doc = load_yaml(path, text)
     except InputError as exc:  # not YAML at all: nothing more can be read from it
         return None, YamlDocument(str(path), None), list(exc.problems)
-    problems = list(_schema_problems(doc))
+    # Validated once: both the problems and the keys later checks must skip come from it.
+    errors = list(_validator().iter_errors(doc.data)) if isinstance(doc.data, dict) else []
+    problems = list(_schema_problems(doc, errors))
     policy = None
     if isinstance(doc.data, dict):
-        builder = PolicyBuilder(doc, frozenset(str(p) for p in _broken_keys(doc)))
+        builder = PolicyBuilder(doc, frozenset(str(p) for p in _broken_keys(doc, errors)))
         policy = builder.build()
         problems += builder.problems
     return policy, doc, sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
 
 
-def _broken_keys(doc: YamlDocument) -> Iterable[str | int]:
+def _broken_keys(doc: YamlDocument, errors: Sequence[ValidationError]) -> Iterable[str | int]:
     """The top-level keys a schema problem is about: later checks must not read them. A
     missing required key is broken too (it is absent)."""
     data = doc.data
     yield from (key for key in _REQUIRED if key not in data)
-    for error in _validator().iter_errors(data):
+    for error in errors:
         if error.absolute_path and error.absolute_path[0] != "check":
             yield error.absolute_path[0]
 
@@ -139,12 +141,12 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(policy_schema())
 
 
-def _schema_problems(doc: YamlDocument) -> Iterable[Problem]:
+def _schema_problems(doc: YamlDocument, errors: Sequence[ValidationError]) -> Iterable[Problem]:
     if not isinstance(doc.data, dict):
         yield doc.problem((), "a policy file must be a YAML mapping (id: ..., title: ...)",
                           "start from an example in the README's policy reference")
         return
-    for error in sorted(_validator().iter_errors(doc.data), key=lambda e: list(e.absolute_path)):
+    for error in sorted(errors, key=lambda e: list(e.absolute_path)):
         # The check is walked by the builder, which reports each of its mistakes on its own.
         if list(error.absolute_path)[:1] != ["check"]:
             yield _explain(doc, error)

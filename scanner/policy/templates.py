@@ -27,7 +27,8 @@ from typing import Any
 import jinja2
 from jinja2 import meta, nodes
 from jinja2.compiler import CodeGenerator, Frame
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..resources import REGISTRY
 
@@ -402,6 +403,7 @@ def _static_problem(source: str, types: Sequence[str], params: Mapping[str, Any]
         elif isinstance(node, nodes.Getitem):
             reached = node.arg.value if isinstance(node.arg, nodes.Const) else None
         else:  # the attr filter: x|attr('__class__')
+            assert isinstance(node, nodes.Filter)
             reached = (node.args[0].value if node.name == "attr" and node.args
                        and isinstance(node.args[0], nodes.Const) else None)
         if isinstance(reached, str) and (reached == "self" or reached.startswith("_")):

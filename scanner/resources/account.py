@@ -14,7 +14,7 @@ from typing import Any
 from ..aws import RegionContext
 from ..models import Resource
 from . import engine
-from .spec import Attribute, Call, CustomDetail, CustomListing, Document, ResourceType
+from .spec import Attribute, Call, CustomDetail, CustomListing, Detail, Document, Field, Get, ResourceType
 
 REGION_TYPE = "aws.region"
 ACCOUNT_TYPE = "aws.account"
@@ -26,7 +26,8 @@ DESCRIBE_BUDGETS = Call("budgets", "DescribeBudgets", "Budgets", page_size=100,
                         iam_action="budgets:ViewBudget")
 BUDGET_NOTIFICATIONS = Call("budgets", "DescribeNotificationsForBudget", "Notifications",
                             per_item_of=DESCRIBE_BUDGETS, iam_action="budgets:ViewBudget")
-LIST_DASHBOARDS = Call("cloudwatch", "ListDashboards", "DashboardEntries")
+# ListDashboards answers up to 1000 dashboards a page (AWS's documented maximum).
+LIST_DASHBOARDS = Call("cloudwatch", "ListDashboards", "DashboardEntries", page_size=1000)
 
 
 def _list_region(ctx: RegionContext) -> Iterator[Resource]:
@@ -78,9 +79,8 @@ def _budgets(ctx: RegionContext, account: Resource) -> Document:
     return {"budgets": ctx.map(describe, listed)}
 
 
-def _dashboards(ctx: RegionContext, account: Resource) -> Document:
-    entries = engine.items(ctx, LIST_DASHBOARDS)
-    return {"dashboards": sorted(e["DashboardName"] for e in entries)}
+def _dashboard_names(entries: list[dict[str, Any]]) -> list[str]:
+    return sorted(e["DashboardName"] for e in entries)
 
 
 REGION_RESOURCE = ResourceType(
@@ -109,10 +109,9 @@ ACCOUNT_RESOURCE = ResourceType(
                                 {"type": "ACTUAL", "threshold": 80.0,
                                  "comparison": "GREATER_THAN"}]}]),),
                fetch_one=_budgets),
-        CustomDetail("dashboards", (LIST_DASHBOARDS,),
-               (Attribute("dashboards", "Names of the account's CloudWatch dashboards "
-                          "(dashboards are global)", ["shop-prod-dashboard"],
-                          "CloudWatch dashboards"),),
-               fetch_one=_dashboards),
+        Detail("dashboards", LIST_DASHBOARDS, {},
+               (Field(Attribute("dashboards", "Names of the account's CloudWatch dashboards "
+                                "(dashboards are global)", ["shop-prod-dashboard"],
+                                "CloudWatch dashboards"), Get("", convert=_dashboard_names)),)),
     ),
 )

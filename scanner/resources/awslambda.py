@@ -89,17 +89,14 @@ def _timeouts(timeout_ms: int) -> dict[str, Any]:
     return {"timeout_ms": timeout_ms, "timeout_seconds": timeout_ms / 1000}
 
 
-def _aliases(ctx: RegionContext, fn: Resource) -> Document:
-    return {"aliases": [
-        {"name": alias["Name"], "function_version": alias.get("FunctionVersion")}
-        for alias in engine.items(ctx, LIST_ALIASES, FunctionName=fn.name)
-    ]}
+def _aliases(listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"name": alias["Name"], "function_version": alias.get("FunctionVersion")}
+            for alias in listed]
 
 
-def _versions(ctx: RegionContext, fn: Resource) -> Document:
-    listed = engine.items(ctx, LIST_VERSIONS, FunctionName=fn.name)
-    return {"versions": sorted(int(v["Version"]) for v in listed
-                               if str(v.get("Version", "")).isdigit())}  # not $LATEST
+def _published(listed: list[dict[str, Any]]) -> list[int]:
+    return sorted(int(v["Version"]) for v in listed
+                  if str(v.get("Version", "")).isdigit())  # not $LATEST
 
 
 # The look-back window of the `duration` attribute: long enough to include a weekly batch
@@ -146,11 +143,11 @@ def _duration(ctx: RegionContext, functions: list[Resource]) -> dict[str, Docume
                     "Message": f"GetMetricData could not read Duration of "
                                f"{ids.get(result.get('Id'), result.get('Id'))}"}},
                     "GetMetricData")
-            fn_id = ids.get(result.get("Id", ""))
+            queried = ids.get(result.get("Id", ""))
             values = [v for v in result.get("Values") or [] if v is not None]
-            if fn_id is not None and values:
-                current = maxima.get(fn_id)
-                maxima[fn_id] = max(values) if current is None else max(current, *values)
+            if queried is not None and values:
+                current = maxima.get(queried)
+                maxima[queried] = max(values) if current is None else max(current, *values)
     docs = {}
     for fn in functions:
         max_ms = maxima.get(fn.id)
@@ -193,18 +190,17 @@ RESOURCE = ResourceType(
             fetch_batch=_api_integrations,
         ),
         # Two details, not one: a policy reading only aliases does not pay for versions.
-        CustomDetail(
-            "aliases", (LIST_ALIASES,),
-            (Attribute("aliases", "Aliases and the version each points at: "
-                       "[{name, function_version}] ($LATEST when unpublished)",
-                       [{"name": "production", "function_version": "7"}], "aliases"),),
-            fetch_one=_aliases,
+        Detail(
+            "aliases", LIST_ALIASES, {"FunctionName": "name"},
+            (Field(Attribute("aliases", "Aliases and the version each points at: "
+                             "[{name, function_version}] ($LATEST when unpublished)",
+                             [{"name": "production", "function_version": "7"}], "aliases"),
+                   Get("", convert=_aliases)),),
         ),
-        CustomDetail(
-            "versions", (LIST_VERSIONS,),
-            (Attribute("versions", "Published version numbers, ascending, without $LATEST",
-                       [5, 6, 7]),),
-            fetch_one=_versions,
+        Detail(
+            "versions", LIST_VERSIONS, {"FunctionName": "name"},
+            (Field(Attribute("versions", "Published version numbers, ascending, without "
+                             "$LATEST", [5, 6, 7]), Get("", convert=_published)),),
         ),
         cloudwatch.alarm_detail("AWS/Lambda", identity=lambda f: {"FunctionName": f.name},
                                 required={"FunctionName"}),

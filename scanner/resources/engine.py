@@ -4,7 +4,9 @@ It calls AWS only through the :class:`RegionContext` the collector hands it, so 
 read-only guard, call counting, credentials and the scan's worker pool apply unchanged;
 it returns data or raises, and the collector turns whatever it raises into a gap (a
 listing) or unreadable attributes (a detail). An answer that lacks the key a spec reads
-its items or result from raises :class:`MalformedAnswer`: never silently an empty list.
+its items or result from raises :class:`MalformedAnswer`, unless the service model says the
+key is an optional list AWS leaves out of an empty answer (as botocore's paginators read it):
+never silently an empty list where items could have been.
 """
 
 from __future__ import annotations
@@ -12,19 +14,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..errors import PreflightSignal
 from .spec import AnyDetail, Call, CustomListing, Detail, Document, Get, Listing, ResourceType
 
 if TYPE_CHECKING:
+    from botocore.model import ServiceModel
+
     from ..aws import RegionContext
     from ..models import Resource
 
 
-class MalformedAnswer(Exception):
+class MalformedAnswer(PreflightSignal):
     """An answer without the key its spec reads: the call's result cannot be trusted."""
 
-    def __init__(self, call: Call, key: str) -> None:
-        super().__init__(f"{call.operation} answered without {key!r}: "
-                         "its result could not be read")
+    def __init__(self, call: Call, key: str, problem: str = "") -> None:
+        super().__init__(f"{call.operation} answered {key!r} that {problem}: its result could "
+                         "not be read" if problem else
+                         f"{call.operation} answered without {key!r}: its result could not be "
+                         "read")
         self.operation = call.operation
 
 
@@ -33,15 +40,16 @@ def items(ctx: RegionContext, call: Call, **params: Any) -> list[Any]:
     key = _result_key(call)
     request = call.request(**params)
     paginator = ctx.sessions.paginator(ctx.account, call.service, ctx.region, call.method)
+    model = ctx.client(call.service).meta.service_model
     found: list[Any] = []
     if paginator is not None:
         for page in paginator.paginate(**request):
-            found.extend(_result(call, page, key))
+            found.extend(listed(model, call, page, key))
         return found
     method = getattr(ctx.client(call.service), call.method)
     while True:  # no botocore paginator: follow the declared token, if any
         page = method(**request)
-        found.extend(_result(call, page, key))
+        found.extend(listed(model, call, page, key))
         if not call.token or not page.get(call.token):
             return found
         request = {**request, call.token: page[call.token]}
@@ -90,8 +98,12 @@ def fetch_one(detail: AnyDetail, ctx: RegionContext, resource: Resource) -> Docu
             raise ValueError(f"detail {detail.name} is not per resource")
         return detail.fetch_one(ctx, resource)
     params = {param: _property(resource, source) for param, source in detail.params.items()}
+    result: Any  # a listing's items, or one answer's document
     try:
-        result = answer(ctx, detail.call, **params)
+        if detail.call.lists:
+            result = items(ctx, detail.call, **params)
+        else:
+            result = answer(ctx, detail.call, **params)
     except Exception as exc:
         if not detail.missing or _code(exc) not in detail.missing:
             raise
@@ -109,6 +121,26 @@ def _result_key(call: Call) -> str:
     if not call.result:
         raise ValueError(f"{call.name} declares no result key to read items from")
     return call.result
+
+
+def listed(model: ServiceModel, call: Call, page: Mapping[str, Any], key: str) -> list[Any]:
+    """A page's items. AWS omits an empty list its model marks optional (API Gateway's
+    GetStages ``item``): that absence is an empty page. A key the model requires, or does
+    not know (a spec's typo), is malformed."""
+    if key not in page and optional_list(model, call, key):
+        return []
+    items = _result(call, page, key)
+    if not isinstance(items, list):
+        raise MalformedAnswer(call, key, "is not a list")
+    return items
+
+
+def optional_list(model: ServiceModel, call: Call, key: str) -> bool:
+    """Is ``key`` a list the operation's output shape does not require?"""
+    output = model.operation_model(call.operation).output_shape
+    member = output.members.get(key) if output is not None else None
+    return member is not None and member.type_name == "list" and \
+        key not in output.required_members
 
 
 def _result(call: Call, answer: Mapping[str, Any], key: str) -> Any:

@@ -81,6 +81,11 @@ class Call:
 
         return str(xform_name(self.operation))
 
+    @property
+    def lists(self) -> bool:
+        """Whether the call answers a listing (in pages) rather than one document."""
+        return self.page_size is not None or self.token is not None
+
     def request(self, **params: Any) -> dict[str, Any]:
         """The parameters of one request: constants, the page size, then ``params``."""
         sized = {self.page_param: self.page_size} if self.page_param and self.page_size else {}
@@ -221,8 +226,9 @@ class Detail:
 
     ``params`` name the request's parameters and the resource property each comes from
     (``{"TableName": "name"}``: ``id``, ``name`` or ``arn``, or an attribute already read).
-    ``call.result`` locates the answer's document that ``fields`` read; ``missing`` lists
-    error codes that mean "nothing configured", so the fields take their defaults.
+    ``call.result`` locates the answer's document that ``fields`` read (a call that lists,
+    such as ListAliases: the list of every page's items); ``missing`` lists error codes
+    that mean "nothing configured", so the fields take their defaults.
     """
 
     name: str

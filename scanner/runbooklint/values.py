@@ -13,7 +13,7 @@ import difflib
 import json
 import re
 
-from botocore.model import Shape
+from botocore.model import ListShape, MapShape, Shape, StructureShape
 
 from .shell import HOLE
 
@@ -32,10 +32,10 @@ def suggest(name: str, candidates: list[str] | tuple[str, ...]) -> str:
 
 def check_values(shape: Shape, values: list[str]) -> list[str]:
     """Problems with the words given to one option; [] when they fit or cannot be judged."""
-    if shape.type_name == "list" and shape.member.type_name in _SCALARS:
+    if isinstance(shape, ListShape) and shape.member.type_name in _SCALARS:
         items = [item for value in values for item in _split_scalars(value)]
         return [p for item in items for p in check_scalar(shape.member, item)]
-    if shape.type_name == "list":
+    if isinstance(shape, ListShape):
         return [p for value in values for p in _check_complex(shape.member, value, True)]
     if not values:
         return []
@@ -83,13 +83,13 @@ def _check_complex(shape: Shape, value: str, in_list: bool = False) -> list[str]
             return []
         try:
             json.loads(text)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             return [f"is not valid JSON ({exc.msg} at character {exc.pos + 1})"]
         return []
     pairs = _shorthand(text)
     if pairs is None:
         return []  # not something we can read with confidence: do not guess
-    if shape.type_name == "structure" and not pairs:
+    if isinstance(shape, StructureShape) and not pairs:
         # A bare scalar is fine where the CLI knows which member it is for: a structure with
         # one member (ec2's {"Value": ...}), or an element of a list (elb --instances i-1).
         if len(shape.members) > 1 and not in_list and HOLE not in text:
@@ -104,10 +104,10 @@ def _check_pairs(shape: Shape, pairs: list[tuple[str, str]]) -> list[str]:
     for key, value in pairs:
         if HOLE in key:
             continue
-        if shape.type_name == "map":
+        if isinstance(shape, MapShape):
             problems += _check_nested(shape.value, value)
             continue
-        if shape.type_name != "structure":
+        if not isinstance(shape, StructureShape):
             continue
         members = shape.members
         if key not in members:
@@ -127,7 +127,7 @@ def _check_nested(shape: Shape, value: str) -> list[str]:
     if shape.type_name in ("structure", "map") and text.startswith("{") and text.endswith("}"):
         inner = _shorthand(text[1:-1])
         return [] if inner is None else _check_pairs(shape, inner)
-    if shape.type_name == "list" and shape.member.type_name in _SCALARS:
+    if isinstance(shape, ListShape) and shape.member.type_name in _SCALARS:
         items = text[1:-1].split(",") if text.startswith("[") else text.split(",")
         return [p for item in items for p in check_scalar(shape.member, item.strip())]
     if shape.type_name in _SCALARS:

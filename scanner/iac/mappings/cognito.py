@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ...resources import cognito as spec
 from ..model import Planned
 from ..planvalues import tags as plan_tags
 from ..remediation import Fix
@@ -12,14 +13,17 @@ if TYPE_CHECKING:
     from ..cloudformation import Template
     from ..terraform import Change, Plan
 
-TYPE = "aws.cognito.user_pool"
+TYPE = spec.TYPE
+# What a pool the template says nothing about has, as DescribeUserPool answers live.
+MFA_OFF = spec.MFA_CONFIGURATION.default
+UNPROTECTED = spec.DELETION_PROTECTION.default
 PLANNABLE = {TYPE: frozenset({"mfa_configuration", "deletion_protection", "tags"})}
 
 
 def user_pool_from_template(t: Template, logical_id: str, r: dict[str, Any]) -> Planned:
     data = {
-        "mfa_configuration": t.value(r, "MfaConfiguration", default="OFF"),
-        "deletion_protection": t.value(r, "DeletionProtection", default="INACTIVE"),
+        "mfa_configuration": t.value(r, "MfaConfiguration", default=MFA_OFF),
+        "deletion_protection": t.value(r, "DeletionProtection", default=UNPROTECTED),
         "tags": t.tags(r, "UserPoolTags"),
     }
     return t.planned(logical_id, r, TYPE, t.value(r, "UserPoolName"), data, {
@@ -29,8 +33,8 @@ def user_pool_from_template(t: Template, logical_id: str, r: dict[str, Any]) -> 
 
 def user_pool_from_plan(p: Plan, c: Change) -> Planned:
     data = {
-        "mfa_configuration": c.get("mfa_configuration", default="OFF"),
-        "deletion_protection": c.get("deletion_protection", default="INACTIVE"),
+        "mfa_configuration": c.get("mfa_configuration", default=MFA_OFF),
+        "deletion_protection": c.get("deletion_protection", default=UNPROTECTED),
         "tags": plan_tags(c),
     }
     return p.planned(c, TYPE, c.get("name"), data, {

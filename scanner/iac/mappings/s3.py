@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ...resources import s3 as spec
 from ..model import Planned
 from ..planvalues import tags as plan_tags
 from ..remediation import Fix
@@ -14,16 +15,18 @@ if TYPE_CHECKING:
     from ..cloudformation import Template
     from ..terraform import Change, Plan
 
-TYPE = "aws.s3.bucket"
+TYPE = spec.TYPE
 PLANNABLE = {TYPE: frozenset({"versioning", "mfa_delete", "tags"})}
 # Neither CloudFormation nor Terraform can turn MFA delete on (only the root user's API
-# call can): a new bucket has it off.
-MFA_DELETE = "Disabled"
+# call can): a new bucket has it off, as a bucket that never had it answers live.
+MFA_DELETE = spec.MFA_DELETE.default
+# A bucket whose template sets no versioning has never had it: as GetBucketVersioning says.
+UNVERSIONED = spec.VERSIONING.default
 
 
 def bucket_from_template(t: Template, logical_id: str, r: dict[str, Any]) -> Planned:
     data = {
-        "versioning": t.value(r, "VersioningConfiguration", "Status", default="Disabled"),
+        "versioning": t.value(r, "VersioningConfiguration", "Status", default=UNVERSIONED),
         "mfa_delete": MFA_DELETE,
         "tags": t.tags(r),
     }
@@ -33,7 +36,7 @@ def bucket_from_template(t: Template, logical_id: str, r: dict[str, Any]) -> Pla
 
 def bucket_from_plan(p: Plan, c: Change) -> Planned:
     name = c.get("bucket")
-    versioning: Any = "Disabled"
+    versioning: Any = UNVERSIONED
     legacy = c.block("versioning").get("enabled")  # the provider's v3 inline block
     if legacy is not None:
         versioning = legacy if isinstance(legacy, Unknown) else \
@@ -43,7 +46,7 @@ def bucket_from_plan(p: Plan, c: Change) -> Planned:
         bucket = v.get("bucket")
         if (bucket == name and not isinstance(name, Unknown)) or (
                 isinstance(bucket, Unknown) and v.refers_to_change("bucket", c)):
-            versioning = v.block("versioning_configuration").get("status", default="Disabled")
+            versioning = v.block("versioning_configuration").get("status", default=UNVERSIONED)
             elsewhere["versioning"] = p.location(v)[0]
     data = {"versioning": versioning, "mfa_delete": MFA_DELETE, "tags": plan_tags(c)}
     return p.planned(c, TYPE, name, data, {"versioning": "versioning", "tags": "tags"},
