@@ -9,11 +9,13 @@ from preflight_scanner.models import Status
 from tests.support import statuses
 
 POLICIES = ["secretsmanager-rotation-enabled", "secretsmanager-rotated-recently",
-            "wafv2-ip-block-rule"]
+            "wafv2-ip-block-rule", "apigateway-waf-blocks-addresses"]
 
 
 def test_the_demo_secrets_and_web_acls_pass_and_fail_on_purpose(scan):
-    result = scan(seed_demo_estate(), policies=POLICIES)
+    config = seed_demo_estate()
+    config.pop("parameters")  # they name policies this test does not load
+    result = scan(config, policies=POLICIES)
 
     assert not result.errors
     for policy in POLICIES[:2]:
@@ -26,3 +28,7 @@ def test_the_demo_secrets_and_web_acls_pass_and_fail_on_purpose(scan):
     assert {s for n, s in acls.items() if n.endswith("-prod-acl")} == {Status.PASS}
     assert acls["shop-cdn"] is Status.FAIL
     assert len(acls) == 2
+    # Only the orders API's prod stage is behind that ACL; canary and checkout have none.
+    assert statuses(result, "apigateway-waf-blocks-addresses") == {
+        "orders-api/prod": Status.PASS, "orders-api/canary": Status.FAIL,
+        "checkout-api/prod": Status.FAIL}

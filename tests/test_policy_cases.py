@@ -53,7 +53,7 @@ def test_every_builtin_policy_has_cases(pack_run):
     report = pack_run["report"]
     assert report["summary"]["untested"] == []
     assert {r["policy_id"] for r in report["results"]} == {p.id for p in POLICIES}
-    assert len(POLICIES) == 27
+    assert len(POLICIES) == 28
 
 
 @pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.id)

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..aws import RegionContext
 from ..models import Resource
-from . import cloudwatch, engine
+from . import cloudwatch, engine, wafv2
 from .spec import Attribute, Call, CustomListing, ResourceType
 
 REST_TYPE = "aws.apigateway.stage"
@@ -148,6 +148,7 @@ REST_RESOURCE = ResourceType(
             identity=lambda s: {"ApiName": s.data["api_name"], "Stage": s.data["stage_name"]},
             required={"ApiName"},
         ),
+        wafv2.stage_web_acl_detail(),  # web_acl: the ACL web_acl_arn names, joined
     ),
     cloudformation=("AWS::ApiGateway::Stage",),
     terraform=("aws_api_gateway_stage",),
