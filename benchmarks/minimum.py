@@ -125,7 +125,7 @@ def minimum_calls(plan: Mapping[str, Iterable[str]], accounts: list[AccountCount
                     return tag_pages([n for f, counts in p.tagged.items() if f in tag_filters
                                       for n in counts], moto)
 
-                calls.update(_type_calls(rtype, details, items, size, shared, tags))
+                calls.update(_type_calls(rtype, details, items, size, shared, tags, region))
             calls.update(shared)
     return +calls
 
@@ -137,7 +137,7 @@ def _declared_pages() -> dict[str, int | None]:
 
 def _type_calls(rtype: ResourceType, details: set[str], items: Mapping[str, int],
                 size: Mapping[str, int | None], shared: dict[str, int],
-                tags: Callable[[], int]) -> Counter[str]:
+                tags: Callable[[], int], region: str | None = None) -> Counter[str]:
     c: Counter[str] = Counter()
     listing = rtype.listing.calls
     # Resources: what the last listing call lists (stages, not APIs); one if no call lists.
@@ -150,13 +150,16 @@ def _type_calls(rtype: ResourceType, details: set[str], items: Mapping[str, int]
             shared[call.name] = pages(items.get(call.name, 0), size[call.name])
         elif call.per_item_of is not None:
             c[call.name] += items.get(call.per_item_of.name, 0)
+        elif call.per_value_of is not None:  # a join: once per distinct thing named
+            c[call.name] += items.get(call.name, 0)
         elif per_resource and call.name not in items:
             c[call.name] += n
         else:  # a listing: its pages (GetMetricData's page is 500 functions)
             c[call.name] += pages(items.get(call.name, n), size[call.name])
 
     for call in listing:
-        count(call, per_resource=False)
+        if not call.only_region or region in (None, call.only_region):
+            count(call, per_resource=False)
     if n:
         for detail in rtype.details:
             if detail.name in details:

@@ -196,7 +196,7 @@ def test_check_exclude_severity_category_and_framework_choose_the_policies(aws, 
     assert main([*base, "--framework", "aws-fsbp", "--severity", "high"]) in (0, 1)
     assert _policy_ids(out) == {"cognito-deletion-protection", "cognito-mfa-on-in-prod",
                                 "dynamodb-pitr-enabled", "guardduty-enabled",
-                                "s3-versioning-enabled"}
+                                "s3-versioning-enabled", "secretsmanager-rotation-enabled"}
 
 
 @pytest.mark.parametrize(("args", "expected"), [

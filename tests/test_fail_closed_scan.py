@@ -46,6 +46,8 @@ def tagged_dev_account(aws):
     estate.create_failover_zone(dev, "dev.example.com.", "app.dev.example.com",
                                 primary="a.example.com", secondary=None)
     estate.create_log_group(dev, EAST, "/aws/lambda/dev-checkout")
+    estate.create_secret(dev, EAST, "dev-db-password", tags=PROD_TAG)
+    estate.create_web_acl(dev, "dev-edge", region=EAST, tags=PROD_TAG)
     prod = estate.account_session(ids["prod"])
     estate.create_user_pool(prod, EAST, "prod-customers", tags=PROD_TAG)
     config = {

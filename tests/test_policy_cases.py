@@ -53,7 +53,7 @@ def test_every_builtin_policy_has_cases(pack_run):
     report = pack_run["report"]
     assert report["summary"]["untested"] == []
     assert {r["policy_id"] for r in report["results"]} == {p.id for p in POLICIES}
-    assert len(POLICIES) == 29
+    assert len(POLICIES) == 33
 
 
 @pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.id)
@@ -123,6 +123,12 @@ BUILTIN_MAPPINGS = {
                               "aws-fsbp": ("S3.14",)},
     "logs-retention-set": {"aws-config": ("cw-loggroup-retention-period-check",),
                            "aws-fsbp": ("CloudWatch.16",)},
+    "secretsmanager-rotation-enabled": {"aws-config": ("secretsmanager-rotation-enabled-check",),
+                                        "aws-fsbp": ("SecretsManager.1",)},
+    "secretsmanager-rotated-recently": {
+        "aws-config": ("secretsmanager-scheduled-rotation-success-check",
+                       "secretsmanager-secret-periodic-rotation"),
+        "aws-fsbp": ("SecretsManager.4",)},
 }
 
 

@@ -397,3 +397,66 @@ def add_insights_layer(session: boto3.Session, region: str, function: str) -> st
                                          Content={"ZipFile": _zip()})["LayerVersionArn"]
     client.update_function_configuration(FunctionName=function, Layers=[layer])
     return str(layer)
+
+
+def create_secret(session: boto3.Session, region: str, name: str, *,
+                  rotate_every_days: int | None = None,
+                  tags: dict[str, str] | None = None) -> str:
+    """A secret; ``rotate_every_days`` schedules rotation and rotates once (now)."""
+    secrets = session.client("secretsmanager", region_name=region)
+    params: dict[str, Any] = {"Name": name, "SecretString": "demo-value"}
+    if tags:
+        params["Tags"] = _tags(tags)
+    arn = str(secrets.create_secret(**params)["ARN"])
+    if rotate_every_days:
+        # moto rotates without a rotation function; AWS would need RotationLambdaARN.
+        secrets.rotate_secret(SecretId=arn,
+                              RotationRules={"AutomaticallyAfterDays": rotate_every_days})
+    return arn
+
+
+def _ip_block_rule(ip_set_arn: str, priority: int = 0) -> dict[str, Any]:
+    return {"Name": "blocked-addresses", "Priority": priority, "Action": {"Block": {}},
+            "Statement": {"IPSetReferenceStatement": {"ARN": ip_set_arn}},
+            "VisibilityConfig": {"SampledRequestsEnabled": True,
+                                 "CloudWatchMetricsEnabled": True,
+                                 "MetricName": "blocked-addresses"}}
+
+
+def block_addresses(session: boto3.Session, region: str, acl_arn: str) -> str:
+    """Give an existing web ACL an IP set and a rule that blocks it; the set's ARN."""
+    waf = session.client("wafv2", region_name=region)
+    acl_id, acl_name, scope = acl_arn.rsplit("/", 1)[1], acl_arn.split("/")[-2], "REGIONAL"
+    ip_set = waf.create_ip_set(Name=f"{acl_name}-blocked", Scope=scope,
+                               IPAddressVersion="IPV4", Addresses=[])["Summary"]["ARN"]
+    current = waf.get_web_acl(Name=acl_name, Scope=scope, Id=acl_id)
+    acl = current["WebACL"]
+    waf.update_web_acl(Name=acl_name, Scope=scope, Id=acl_id, LockToken=current["LockToken"],
+                       DefaultAction=acl["DefaultAction"],
+                       VisibilityConfig=acl["VisibilityConfig"],
+                       Rules=[*acl.get("Rules", []), _ip_block_rule(ip_set)])
+    return str(ip_set)
+
+
+def create_web_acl(session: boto3.Session, name: str, *, scope: str = "REGIONAL",
+                   region: str = "us-east-1", block_ip_set: bool = False,
+                   tags: dict[str, str] | None = None) -> str:
+    """A web ACL, not associated; CLOUDFRONT scope lives in us-east-1. ``block_ip_set``:
+    with an IP set and a rule that blocks it. Otherwise a rate-based rule only."""
+    waf = session.client("wafv2", region_name=region)
+    rules: list[dict[str, Any]] = [{
+        "Name": "rate-limit", "Priority": 1, "Action": {"Block": {}},
+        "Statement": {"RateBasedStatement": {"Limit": 2000, "AggregateKeyType": "IP"}},
+        "VisibilityConfig": {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True,
+                             "MetricName": "rate-limit"}}]
+    if block_ip_set:
+        ip_set = waf.create_ip_set(Name=f"{name}-blocked", Scope=scope, IPAddressVersion="IPV4",
+                                   Addresses=[])["Summary"]["ARN"]
+        rules.append(_ip_block_rule(ip_set))
+    params: dict[str, Any] = {
+        "Name": name, "Scope": scope, "DefaultAction": {"Allow": {}}, "Rules": rules,
+        "VisibilityConfig": {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True,
+                             "MetricName": name}}
+    if tags:
+        params["Tags"] = _tags(tags)
+    return str(waf.create_web_acl(**params)["Summary"]["ARN"])

@@ -71,6 +71,7 @@ def _seed_prod(session: Any) -> None:
     estate.create_failover_zone(session, "shop.example.com", "app.shop.example.com",
                                 primary="main.d1abc.amplifyapp.com",
                                 secondary="main.d2def.amplifyapp.com")
+    _prod_secrets_and_web_acls(session, east)
 
 
 def _prod_tables(session: Any, east: str, west: str) -> None:
@@ -101,7 +102,8 @@ def _prod_functions_and_apis(session: Any, east: str, west: str) -> None:
         session, east, "orders-api", [Stage("prod", rate=500, burst=1000), Stage("canary")],
         lambda_arn=orders_fn)
     estate.set_execution_logging(session, east, orders_api, "prod")
-    estate.attach_web_acl(session, east, orders_api, "prod")
+    # The stage's web ACL can block an address: an IP set and a Block rule over it.
+    estate.block_addresses(session, east, estate.attach_web_acl(session, east, orders_api, "prod"))
     estate.create_alarm(session, east, "orders-api-5xx", namespace="AWS/ApiGateway",
                         metric="5XXError", dimensions={"ApiName": "orders-api", "Stage": "prod"})
     # No Stage dimension: watches every stage of the API.
@@ -127,6 +129,13 @@ def _prod_logs(session: Any, east: str, west: str, orders_api: str) -> None:
     # Only orders-handler runs Lambda Insights; nightly-report and image-resizer never
     # ran, so they have no log group (lambda-log-group-exists).
     estate.add_insights_layer(session, east, "orders-handler")
+
+
+def _prod_secrets_and_web_acls(session: Any, east: str) -> None:
+    estate.create_secret(session, east, "shop/orders-db", rotate_every_days=30)
+    estate.create_secret(session, east, "shop/payments-api-key")  # never rotated: fails
+    # A CloudFront ACL with a rate limit only: no IP set to add an attacker's address to.
+    estate.create_web_acl(session, "shop-cdn", scope="CLOUDFRONT")
 
 
 def _seed_staging(session: Any) -> None:

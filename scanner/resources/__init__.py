@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from . import account, apigateway, apigateway_account, awslambda, cognito, dynamodb, logs, route53, s3
+from . import (
+    account,
+    apigateway,
+    apigateway_account,
+    awslambda,
+    cognito,
+    dynamodb,
+    logs,
+    route53,
+    s3,
+    secretsmanager,
+    wafv2,
+)
 from .spec import Attribute, Call, CustomDetail, CustomListing, Detail, Field, Get, Listing, ResourceType
 
 REGISTRY: dict[str, ResourceType] = {
@@ -19,6 +31,8 @@ REGISTRY: dict[str, ResourceType] = {
         route53.RESOURCE,
         logs.RESOURCE,
         apigateway_account.RESOURCE,
+        secretsmanager.RESOURCE,
+        wafv2.RESOURCE,
     )
 }
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..aws import RegionContext
 from ..models import Resource
-from . import cloudwatch, engine, logs
+from . import cloudwatch, engine, logs, wafv2
 from .spec import Attribute, Call, CustomListing, ResourceType
 
 REST_TYPE = "aws.apigateway.stage"
@@ -154,6 +154,7 @@ REST_RESOURCE = ResourceType(
             "execution_log_group", "The stage's execution log group "
             "(API-Gateway-Execution-Logs_<api id>/<stage>), as the runbook reads it",
             lambda s: f"API-Gateway-Execution-Logs_{s.data['api_id']}/{s.data['stage_name']}"),
+        wafv2.stage_web_acl_detail(),  # web_acl: the ACL web_acl_arn names, joined
     ),
     cloudformation=("AWS::ApiGateway::Stage",),
     terraform=("aws_api_gateway_stage",),

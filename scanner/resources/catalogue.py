@@ -20,6 +20,10 @@ def call_entry(call: Call) -> dict[str, Any]:
         entry["shared"] = call.shared
     if call.per_item_of:
         entry["per_item_of"] = call.per_item_of.name
+    if call.only_region:
+        entry["only_region"] = call.only_region
+    if call.per_value_of:
+        entry["per_value_of"] = call.per_value_of
     return entry
 
 
@@ -97,4 +101,8 @@ def _call_text(call: Call) -> str:
         return f"{call.name} (shared)"
     if call.per_item_of:
         return f"{call.name} per {call.per_item_of.operation} item"
+    if call.only_region:
+        return f"{call.name} ({', '.join(map(str, call.params.values()))}, {call.only_region} only)"
+    if call.per_value_of:
+        return f"{call.name} per distinct {call.per_value_of}"
     return call.name

@@ -61,6 +61,13 @@ class Call:
     # on the path a call reads).
     iam_action: str | None = None
     iam_path: str | None = None
+    # Answered only in one region (WAF's CLOUDFRONT scope: us-east-1): made only in the
+    # scanned account-regions of that region, never once per scanned region.
+    only_region: str | None = None
+    # A join's call, made once per distinct value of this attribute among a place's
+    # resources (GetWebACL per web ACL the stages name), never once per resource: a
+    # resource without the value costs nothing.
+    per_value_of: str | None = None
 
     @property
     def name(self) -> str:

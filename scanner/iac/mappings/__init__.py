@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..values import Unknown
-from . import apigateway, awslambda, cognito, dynamodb, logs, s3
+from . import apigateway, awslambda, cognito, dynamodb, logs, s3, secretsmanager, wafv2
 
 if TYPE_CHECKING:
     from ..cloudformation import Template
@@ -17,8 +17,7 @@ if TYPE_CHECKING:
     from ..remediation import Fix
     from ..terraform import Change, Plan
 
-_FAMILIES = (dynamodb, s3, cognito, apigateway, awslambda,
-             logs)
+_FAMILIES = (dynamodb, s3, cognito, apigateway, awslambda, logs, secretsmanager, wafv2)
 
 # The attributes a template or plan can express, per type: the same names the live
 # collectors produce. Anything else (alarms, backups, aliases, recent durations...) exists
