@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import account, apigateway, awslambda, cognito, dynamodb, route53, s3
+from . import account, amplify, apigateway, awslambda, cloudfront, cognito, dynamodb, route53, s3
 from .spec import Attribute, Call, CustomDetail, CustomListing, Detail, Field, Get, Listing, ResourceType
 
 REGISTRY: dict[str, ResourceType] = {
@@ -17,6 +17,8 @@ REGISTRY: dict[str, ResourceType] = {
         account.REGION_RESOURCE,
         account.ACCOUNT_RESOURCE,
         route53.RESOURCE,
+        cloudfront.RESOURCE,
+        amplify.RESOURCE,
     )
 }
 
