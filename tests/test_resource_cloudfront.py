@@ -75,9 +75,10 @@ def test_the_logging_and_waf_policies_pass_and_fail(aws, scan) -> None:
         ids["guarded"]: Status.PASS, ids["bare"]: Status.FAIL, unscoped: Status.FAIL}
     assert logging[ids["guarded"]].message == \
         "standard logs go to shop-logs.s3.amazonaws.com/cloudfront/"
-    waf = by_name(result, "cloudfront-waf-attached")
+    waf = by_name(result, "cloudfront-waf-attached")  # named by their comments
     # Only the prod-tagged one is in scope (the account's environment is "default").
-    assert {name: f.status for name, f in waf.items()} == {ids["guarded"]: Status.PASS}
+    assert {name: f.status for name, f in waf.items()} == {"guarded": Status.PASS}
+    assert waf["guarded"].resource.id == ids["guarded"]
 
 
 def test_listed_once_per_account_and_described_once_each(aws, scan) -> None:

@@ -56,7 +56,10 @@ TAGS = Field(Attribute("tags", "Resource tags as a mapping", {"Environment": "pr
 RESOURCE = ResourceType(
     name=TYPE,
     description="A CloudFront distribution (global: listed once per account)",
-    listing=Listing(LIST_DISTRIBUTIONS, id=Get("Id"), name=Get("Id"), arn=Get("ARN"),
+    # Named by its comment, which is what people call it (IaC mappings do the same); a
+    # distribution without one by its id.
+    listing=Listing(LIST_DISTRIBUTIONS, id=Get("Id"), name=Get("Comment", convert=blank_is_none),
+                    arn=Get("ARN"),
                     fields=(DOMAIN, ALIASES, ENABLED, WEB_ACL)),
     per_account=True,
     details=(
