@@ -34,6 +34,7 @@ from .spec import (
 
 TYPE = "aws.amplify.app"
 SUCCEED = "SUCCEED"
+NEXT_TOKEN = "nextToken"
 
 LIST_APPS = Call("amplify", "ListApps", "apps", page_size=50, page_param="maxResults")
 LIST_BRANCHES = Call("amplify", "ListBranches", "branches", page_size=50,
@@ -41,7 +42,7 @@ LIST_BRANCHES = Call("amplify", "ListBranches", "branches", page_size=50,
 # Jobs come newest first; read page by page only until an earlier success is found, and
 # for the production branch only: one (paged) listing per app, not per branch.
 LIST_JOBS = Call("amplify", "ListJobs", "jobSummaries", page_size=50, page_param="maxResults",
-                 token="nextToken", per_item_of=LIST_APPS)
+                 token=NEXT_TOKEN, per_item_of=LIST_APPS)
 
 
 def _production_branch(app: Resource, branches: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -64,9 +65,9 @@ def _jobs(ctx: RegionContext, app_id: str, branch: str) -> tuple[dict[str, Any] 
                 newest = job
             elif job.get("status") == SUCCEED:
                 return newest, job
-        if not page.get(LIST_JOBS.token):
+        if not page.get(NEXT_TOKEN):
             return newest, None
-        request = {**request, LIST_JOBS.token: page[LIST_JOBS.token]}
+        request = {**request, NEXT_TOKEN: page[NEXT_TOKEN]}
 
 
 def _job(job: dict[str, Any] | None) -> dict[str, Any] | None:
