@@ -53,7 +53,7 @@ def test_every_builtin_policy_has_cases(pack_run):
     report = pack_run["report"]
     assert report["summary"]["untested"] == []
     assert {r["policy_id"] for r in report["results"]} == {p.id for p in POLICIES}
-    assert len(POLICIES) == 33
+    assert len(POLICIES) == 37
 
 
 @pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.id)
@@ -104,6 +104,10 @@ BUILTIN_MAPPINGS = {
                                      "aws-fsbp": ("APIGateway.1",)},
     "apigateway-waf-attached": {"aws-config": ("api-gw-associated-with-waf",),
                                 "aws-fsbp": ("APIGateway.4",)},
+    "cloudfront-logging-enabled": {"aws-config": ("cloudfront-accesslogs-enabled",),
+                                   "aws-fsbp": ("CloudFront.5",)},
+    "cloudfront-waf-attached": {"aws-config": ("cloudfront-associated-with-waf",),
+                                "aws-fsbp": ("CloudFront.6",)},
     "cognito-deletion-protection": {
         "aws-config": ("cognito-user-pool-deletion-protection-enabled",),
         "aws-fsbp": ("Cognito.6",)},

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from . import (
     account,
+    amplify,
     apigateway,
     apigateway_account,
     awslambda,
+    cloudfront,
     cognito,
     dynamodb,
     logs,
@@ -33,6 +35,8 @@ REGISTRY: dict[str, ResourceType] = {
         apigateway_account.RESOURCE,
         secretsmanager.RESOURCE,
         wafv2.RESOURCE,
+        cloudfront.RESOURCE,
+        amplify.RESOURCE,
     )
 }
 

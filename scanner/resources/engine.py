@@ -55,6 +55,12 @@ def items(ctx: RegionContext, call: Call, **params: Any) -> list[Any]:
         request = {**request, call.token: page[call.token]}
 
 
+def result(call: Call, page: Mapping[str, Any]) -> Any:
+    """The items (or the result) one answer of ``call`` holds: for listings read page by
+    page in code, that stop early (Amplify's jobs, newest first)."""
+    return _result(call, page, _result_key(call))
+
+
 def answer(ctx: RegionContext, call: Call, **params: Any) -> Any:
     """The result of a call that describes one thing (``call.result`` of its answer)."""
     response = getattr(ctx.client(call.service), call.method)(**call.request(**params))
@@ -147,6 +153,11 @@ def optional_list(model: ServiceModel, call: Call, key: str) -> bool:
 
 
 def _result(call: Call, answer: Mapping[str, Any], key: str) -> Any:
+    *parents, key = key.split(".")
+    for parent in parents:  # a nested result: CloudFront's "DistributionList.Items"
+        if not isinstance(answer.get(parent), Mapping):
+            raise MalformedAnswer(call, parent)
+        answer = answer[parent]
     if key not in answer:
         if call.empty_when_absent:
             return []

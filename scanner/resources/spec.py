@@ -37,7 +37,9 @@ class Call:
     listing comes in one answer, or the call is not a listing); ``page_param`` is the
     parameter that asks for that size, when the server's default is smaller. ``result`` is
     the key of the answer that holds the items (a listing) or the described thing (a
-    detail): an answer without it is an error, never an empty list.
+    detail): an answer without it is an error, never an empty list. A dotted ``result``
+    ("DistributionList.Items") reads a nested key: a missing parent is an error, a missing
+    last key is ``empty_when_absent``'s to decide.
     """
 
     service: str  # botocore client name: "cognito-idp", "apigatewayv2"

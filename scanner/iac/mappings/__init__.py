@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..values import Unknown
-from . import apigateway, awslambda, cognito, dynamodb, logs, s3, secretsmanager, wafv2
+from . import apigateway, awslambda, cloudfront, cognito, dynamodb, logs, s3, secretsmanager, wafv2
 
 if TYPE_CHECKING:
     from ..cloudformation import Template
@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from ..remediation import Fix
     from ..terraform import Change, Plan
 
-_FAMILIES = (dynamodb, s3, cognito, apigateway, awslambda, logs, secretsmanager, wafv2)
+_FAMILIES = (dynamodb, s3, cognito, apigateway, awslambda, logs, secretsmanager, wafv2,
+             cloudfront)
 
 # The attributes a template or plan can express, per type: the same names the live
 # collectors produce. Anything else (alarms, backups, aliases, recent durations...) exists
