@@ -94,7 +94,7 @@ def create_table(session: boto3.Session, region: str, name: str, *, on_demand: b
                 },
             },
         )
-    return arn
+    return str(arn)
 
 
 def create_bucket(session: boto3.Session, region: str, name: str, *,
@@ -125,7 +125,7 @@ def create_user_pool(session: boto3.Session, region: str, name: str, *, mfa: str
             SoftwareTokenMfaConfiguration={"Enabled": True},
             MfaConfiguration=mfa,
         )
-    return pool_id
+    return str(pool_id)
 
 
 def _zip() -> bytes:
@@ -150,7 +150,7 @@ def create_function(session: boto3.Session, region: str, name: str, *, timeout: 
     if reserved is not None:
         session.client("lambda", region_name=region).put_function_concurrency(
             FunctionName=name, ReservedConcurrentExecutions=reserved)
-    return fn["FunctionArn"]
+    return str(fn["FunctionArn"])
 
 
 @dataclass
@@ -192,7 +192,7 @@ def create_rest_api(session: boto3.Session, region: str, name: str, stages: list
                         "value": str(stage.burst)})
         if ops:
             api.update_stage(restApiId=api_id, stageName=stage.name, patchOperations=ops)
-    return api_id
+    return str(api_id)
 
 
 def create_http_api(session: boto3.Session, region: str, name: str, stages: list[Stage], *,
@@ -212,7 +212,7 @@ def create_http_api(session: boto3.Session, region: str, name: str, stages: list
         if settings:
             params["DefaultRouteSettings"] = settings
         api.create_stage(**params)
-    return api_id
+    return str(api_id)
 
 
 def create_alarm(session: boto3.Session, region: str, name: str, *, namespace: str,
@@ -272,7 +272,8 @@ def put_durations(session: boto3.Session, region: str, function: str,
 
 
 def enable_guardduty(session: boto3.Session, region: str) -> str:
-    return session.client("guardduty", region_name=region).create_detector(Enable=True)["DetectorId"]
+    detector = session.client("guardduty", region_name=region).create_detector(Enable=True)
+    return str(detector["DetectorId"])
 
 
 def create_budget(session: boto3.Session, name: str, *, amount: float = 1000.0,
@@ -316,7 +317,7 @@ def attach_web_acl(session: boto3.Session, region: str, api_id: str, stage: str)
     )["Summary"]["ARN"]
     waf.associate_web_acl(
         WebACLArn=acl, ResourceArn=f"arn:aws:apigateway:{region}::/restapis/{api_id}/stages/{stage}")
-    return acl
+    return str(acl)
 
 
 def create_failover_zone(session: boto3.Session, zone: str, hostname: str, *, primary: str,
@@ -337,7 +338,7 @@ def create_failover_zone(session: boto3.Session, zone: str, hostname: str, *, pr
                         "ResourceRecords": [{"Value": secondary}]})
     r53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": [
         {"Action": "CREATE", "ResourceRecordSet": r} for r in records]})
-    return zone_id.removeprefix("/hostedzone/")
+    return str(zone_id.removeprefix("/hostedzone/"))
 
 
 def create_log_group(session: boto3.Session, region: str, name: str, *,

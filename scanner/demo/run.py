@@ -15,6 +15,7 @@ from .estate import Stage
 from .server import moto_server, pointed_at
 
 if TYPE_CHECKING:
+    from preflight_scanner.models import Severity
     from preflight_scanner.reports.terminal import View
 
 REGIONS = ("us-east-1", "eu-west-1")
@@ -241,7 +242,7 @@ def not_in_demo() -> str:
         f"{policy} ({why})" for policy, why in NOT_IN_DEMO.items())
 
 
-def _fail_on_low():
+def _fail_on_low() -> Severity:
     from ..models import Severity
 
     return Severity.LOW

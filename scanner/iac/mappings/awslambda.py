@@ -78,9 +78,9 @@ def _template_integrations(t: Template, function_id: str) -> list[dict[str, Any]
             continue
         api_ref = t.props(spec).get("ApiId")
         named = t.named(api_ref)
-        api = named[1] if named else None
+        named_api = named[1] if named else None
         found.append(integration(
-            t.value(api, "ProtocolType", default="HTTP") if api else "HTTP",
+            t.value(named_api, "ProtocolType", default="HTTP") if named_api else "HTTP",
             t.ctx.resolve(api_ref), None, None,
             as_number(t.value(spec, "TimeoutInMillis", default=HTTP_DEFAULT_TIMEOUT_MS),
                       "TimeoutInMillis")))
@@ -182,8 +182,9 @@ def function_from_plan(p: Plan, c: Change) -> Planned:
         "tags": "tags", "reserved_concurrency": "reserved_concurrent_executions"})
 
 
-def _plan_integrations(p: Plan, function: Change) -> list[dict[str, Any]]:
-    found = [integration("REST", deferred(i, "rest_api_id", i.get("rest_api_id")),
+def _plan_integrations(p: Plan, function: Change) -> list[dict[str, Any] | Unknown]:
+    found: list[dict[str, Any] | Unknown] = [
+        integration("REST", deferred(i, "rest_api_id", i.get("rest_api_id")),
                          _plan_rest_path(p, i),
                          i.get("http_method"),
                          i.get("timeout_milliseconds", default=REST_DEFAULT_TIMEOUT_MS))
@@ -221,7 +222,7 @@ def _unresolved_integrations(p: Plan) -> list[str]:
             if isinstance(kind, str) and kind not in _LAMBDA_KINDS:
                 continue  # HTTP, MOCK...: no function behind it
             target = i.get(argument)
-            if target is None or (isinstance(target, str) and not isinstance(target, Unknown)):
+            if target is None or isinstance(target, str):  # Unknown is not a str
                 continue  # not set, or a literal URI: no function of this plan by reference
             if any(i.refers_to_change(argument, f) for f in functions):
                 continue
