@@ -72,6 +72,8 @@ RESOURCE = ResourceType(
         Detail("tags", Call("cloudfront", "ListTagsForResource", "Tags"), {"Resource": "arn"},
                (TAGS,)),
     ),
-    cloudformation=("AWS::CloudFront::Distribution", "AWS::CloudFront::MonitoringSubscription"),
-    terraform=("aws_cloudfront_distribution", "aws_cloudfront_monitoring_subscription"),
+    # The types a distribution is declared as; its monitoring subscription, a resource of its
+    # own in both, is joined in by the IaC mapping.
+    cloudformation=("AWS::CloudFront::Distribution",),
+    terraform=("aws_cloudfront_distribution",),
 )
