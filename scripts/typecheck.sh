@@ -5,12 +5,15 @@
 # passes the wheel's). The configuration is pyproject.toml's [tool.mypy].
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-package="${1:-}"
-if [ -z "$package" ]; then
-  target="$(mktemp -d)"
-  trap 'rm -rf "$target"' EXIT
+# The package is checked from a folder of its own: from site-packages, mypy would take the
+# other top-level modules there (typing_extensions.py) for the project's own.
+target="$(mktemp -d)"
+trap 'rm -rf "$target"' EXIT
+if [ -n "${1:-}" ]; then
+  cp -r "$1" "$target/preflight_scanner"
+else
   python -m pip install --quiet --no-deps --target "$target" "$repo"
-  package="$target/preflight_scanner"
 fi
-cd "$(dirname "$package")"
-python -m mypy --config-file "$repo/pyproject.toml" --cache-dir "$repo/.mypy_cache" "$package"
+package="$target/preflight_scanner"
+cd "$target"
+python -m mypy --config-file "$repo/pyproject.toml" --cache-dir "$target/.mypy_cache" "$package"

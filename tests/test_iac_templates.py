@@ -62,6 +62,7 @@ def test_cloudformation_yaml_findings_with_lines() -> None:
         ("dynamodb-pitr-enabled", "error", "ReportsTable", f"{APP}:102"),
         ("dynamodb-pitr-enabled", "waived", "sessions-prod", f"{APP}:71"),
         ("lambda-reserved-concurrency", "fail", "orders-api-prod", f"{APP}:119"),
+        ("lambda-insights-enabled", "fail", "orders-api-prod", f"{APP}:119"),
         ("lambda-timeout-bounds", "fail", "orders-api-prod", f"{APP}:126"),
         ("s3-versioning-enabled", "pass", "AssetsBucket", f"{APP}:103"),
         ("s3-versioning-enabled", "fail", "orders-logs-000000000000", f"{APP}:108"),
@@ -122,6 +123,7 @@ def test_cdk_nested_stack_and_terraform_plan() -> None:
         ("cognito-deletion-protection", "pass", "customers-prod", f"{TF}:35"),
         ("lambda-reserved-concurrency", "error", "orders-api", f"{TF}:50"),
         ("lambda-timeout-bounds", "pass", "orders-api", f"{TF}:43"),
+        ("lambda-insights-enabled", "fail", "orders-api", f"{TF}:43"),
         ("apigateway-lambda-timeout-fits", "pass", "orders-api", f"{TF}:43"),
     }
     error = next(f for f in result.findings if f.status is Status.ERROR)
@@ -228,14 +230,17 @@ def test_sam_globals_implicit_apis_and_simple_tables() -> None:
         ("apigateway-lambda-timeout-fits", "fail", "reports-sam", f"{SAM}:11"),
         ("lambda-timeout-bounds", "fail", "reports-sam", f"{SAM}:11"),
         ("lambda-reserved-concurrency", "fail", "reports-sam", f"{SAM}:48"),
+        ("lambda-insights-enabled", "fail", "reports-sam", f"{SAM}:48"),
         # its own Timeout wins over Globals
         ("apigateway-lambda-timeout-fits", "pass", "orders-sam-api", f"{SAM}:33"),
         ("lambda-timeout-bounds", "pass", "orders-sam-api", f"{SAM}:33"),
         ("lambda-reserved-concurrency", "pass", "orders-sam-api", f"{SAM}:33"),
+        ("lambda-insights-enabled", "fail", "orders-sam-api", f"{SAM}:33"),
         # IgnoreGlobals: "*": Lambda's own 3 s default
         ("apigateway-lambda-timeout-fits", "pass", "legacy-sam", f"{SAM}:65"),
         ("lambda-timeout-bounds", "pass", "legacy-sam", f"{SAM}:65"),
         ("lambda-reserved-concurrency", "fail", "legacy-sam", f"{SAM}:65"),
+        ("lambda-insights-enabled", "fail", "legacy-sam", f"{SAM}:65"),
         # Globals.Api's method settings reach the explicit and the implicit REST API
         ("apigateway-execution-logging", "pass", "orders-sam/prod", f"{SAM}:25"),
         ("apigateway-stage-throttling", "pass", "orders-sam/prod", f"{SAM}:25"),
@@ -287,6 +292,7 @@ def test_deployment_stage_description_is_a_stage() -> None:
         ("apigateway-waf-attached", "pass", "legacy-api/live", f"{LEGACY}:41"),
         ("apigateway-lambda-timeout-fits", "fail", "legacy-orders", f"{LEGACY}:40"),
         ("lambda-reserved-concurrency", "fail", "legacy-orders", f"{LEGACY}:32"),
+        ("lambda-insights-enabled", "fail", "legacy-orders", f"{LEGACY}:32"),
         ("lambda-timeout-bounds", "pass", "legacy-orders", f"{LEGACY}:32"),
     }  # BareDeployment has no StageName: it creates no stage
     throttling = next(f for f in result.findings if f.policy_id == "apigateway-stage-throttling")
@@ -364,6 +370,7 @@ def test_real_cdk_synth_output() -> None:
         ("apigateway-lambda-timeout-fits", "pass", "OrdersStack/Api/Resource", f"{stack}:159"),
         ("lambda-timeout-bounds", "pass", "OrdersStack/Api/Resource", f"{stack}:159"),
         ("lambda-reserved-concurrency", "fail", "OrdersStack/Api/Resource", f"{stack}:159"),
+        ("lambda-insights-enabled", "fail", "OrdersStack/Api/Resource", f"{stack}:159"),
         ("cognito-deletion-protection", "pass", "OrdersStack/Users/Resource", f"{stack}:784"),
         ("cognito-mfa-on-in-prod", "fail", "OrdersStack/Users/Resource", f"{stack}:808"),
         # autoScaleReadCapacity only: the write side is missing
@@ -522,6 +529,7 @@ def test_terraform_plan_as_terraform_writes_it() -> None:
         ("s3-versioning-enabled", "waived", "orders-build-logs", f"{root}:19"),
         ("s3-versioning-enabled", "pass", "orders-assets", f"{root}:23"),
         ("lambda-reserved-concurrency", "fail", "orders-api", f"{root}:34"),
+        ("lambda-insights-enabled", "fail", "orders-api", f"{root}:34"),
         ("lambda-timeout-bounds", "fail", "orders-api", f"{root}:40"),
         ("apigateway-lambda-timeout-fits", "fail", "orders-api", f"{root}:40"),
         ("apigateway-execution-logging", "pass", "orders/prod", f"{root}:80"),

@@ -49,8 +49,13 @@ def _layer_arns(layers: Any) -> list[str]:
     return [str(layer.get("Arn", "")) for layer in layers or ()]
 
 
+def is_insights_layer(arn: str) -> bool:
+    """Is this layer version ARN the Lambda Insights extension? (The IaC mapping asks too.)"""
+    return _INSIGHTS_LAYER.search(arn) is not None
+
+
 def _has_insights(layers: Any) -> bool:
-    return any(_INSIGHTS_LAYER.search(arn) for arn in _layer_arns(layers))
+    return any(is_insights_layer(arn) for arn in _layer_arns(layers))
 
 
 LAYERS = Field(Attribute("layers", "ARNs of the layers the function runs with",

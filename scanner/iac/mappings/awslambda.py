@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ...resources.awslambda import is_insights_layer
 from .. import sam
 from ..include import unresolved
 from ..intrinsics import references
@@ -22,12 +23,32 @@ if TYPE_CHECKING:
 TYPE = "aws.lambda.function"
 PLANNABLE = {TYPE: frozenset({"timeout", "memory_size", "runtime", "package_type",
                               "architectures", "reserved_concurrency", "tags",
-                              "api_integrations"})}
+                              "api_integrations", "layers", "lambda_insights"})}
 REST_DEFAULT_TIMEOUT_MS = 29000  # API Gateway's defaults when an integration sets none
 HTTP_DEFAULT_TIMEOUT_MS = 30000
 _PROPS = {"timeout": "Timeout", "memory_size": "MemorySize", "runtime": "Runtime",
           "reserved_concurrency": "ReservedConcurrentExecutions", "tags": "Tags",
-          "package_type": "PackageType", "architectures": "Architectures"}
+          "package_type": "PackageType", "architectures": "Architectures",
+          "layers": "Layers", "lambda_insights": "Layers"}
+
+
+def _layers(arns: Any, where: str) -> dict[str, Any]:
+    """``layers`` and ``lambda_insights`` from a template's or plan's layer ARNs. A literal
+    LambdaInsightsExtension ARN decides; otherwise an ARN known only at deployment (a
+    parameter without a value, a layer built elsewhere) leaves the answer unknown."""
+    if isinstance(arns, Unknown):
+        return {"layers": arns, "lambda_insights": arns}
+    if arns is None:
+        arns = []
+    if not isinstance(arns, list):
+        unknown = Unknown(f"{where} is not a list of layer ARNs")
+        return {"layers": unknown, "lambda_insights": unknown}
+    literal = [a for a in arns if type(a) is str]  # not Deferred (a str known later)
+    insights: Any = any(is_insights_layer(a) for a in literal)
+    if not insights and len(literal) < len(arns):
+        insights = Unknown(f"{where} names a layer known only at deployment: whether it is "
+                           "Lambda Insights cannot be told from here")
+    return {"layers": list(arns), "lambda_insights": insights}
 
 
 def integration(api_type: Any, api_id: Any, path: Any, method: Any, timeout_ms: Any
@@ -52,6 +73,7 @@ def function_from_template(t: Template, logical_id: str, r: dict[str, Any]) -> P
         "tags": t.tags(r),
         "api_integrations": _template_integrations(t, logical_id)
         + _openapi_integrations(t, logical_id) + _sam_event_integrations(t, r),
+        **_layers(t.value(r, "Layers"), "Layers"),
     }
     return t.planned(logical_id, r, TYPE, t.value(r, "FunctionName"), data, _PROPS)
 
@@ -176,10 +198,12 @@ def function_from_plan(p: Plan, c: Change) -> Planned:
         "reserved_concurrency": unset(c.get("reserved_concurrent_executions")),
         "tags": plan_tags(c),
         "api_integrations": _plan_integrations(p, c),
+        **_layers(c.get("layers"), "layers"),
     }
     return p.planned(c, TYPE, c.get("function_name"), data, {
         "timeout": "timeout", "memory_size": "memory_size", "runtime": "runtime",
-        "tags": "tags", "reserved_concurrency": "reserved_concurrent_executions"})
+        "tags": "tags", "reserved_concurrency": "reserved_concurrent_executions",
+        "layers": "layers", "lambda_insights": "layers"})
 
 
 def _plan_integrations(p: Plan, function: Change) -> list[dict[str, Any] | Unknown]:
