@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from preflight_scanner.drill.readiness import StepStatus
 from preflight_scanner.drill.recovery import NO_RESTORE_POINT, UNKNOWN, case_of, worst_case_text
 
 from .markdown import MAX_BYTES, code, text
@@ -80,7 +81,8 @@ def render(document: Mapping[str, Any], *, max_bytes: int = MAX_BYTES) -> str:
         if not step["observable"]:
             blocks.append(f"**{text(step['title'])}**: {text(step['why_not'] or '', 600)}")
             continue
-        blocked = [r for r in step["resources"] if r["status"] in ("not-ready", "unknown")]
+        blocked = [r for r in step["resources"]
+                   if r["status"] in (StepStatus.NOT_READY, StepStatus.UNKNOWN)]
         if not blocked:
             continue
         rows = [[code(r["resource"]["name"]), code(r["resource"]["account_id"]),

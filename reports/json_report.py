@@ -24,6 +24,7 @@ from preflight_scanner.models import (
     WaiverReport,
 )
 from preflight_scanner.reports import jsonstream, packaged_schema
+from preflight_scanner.waivers import WaiverState
 
 if TYPE_CHECKING:
     from preflight_scanner.output import Sink
@@ -55,8 +56,7 @@ def waivers_section(report: WaiverReport) -> dict[str, Any]:
         "source": report.source,
         "digest": report.digest,
         "max_days": report.max_days,
-        **{state: [w.to_dict() for w in report.in_state(state)]
-           for state in ("applied", "expired", "unused")},
+        **{state.value: [w.to_dict() for w in report.in_state(state)] for state in WaiverState},
     }
 
 
@@ -123,7 +123,7 @@ def _waivers(raw: dict[str, Any] | None) -> WaiverReport | None:
         return None
     outcomes = [WaiverOutcome(w["id"], w["reason"], w["owner"], w["expires"],
                               tuple(w["policies"]), w["source"], state, w["matched"])
-                for state in ("applied", "expired", "unused") for w in raw.get(state, [])]
+                for state in WaiverState for w in raw.get(state.value, [])]
     # Back in file order (the source is file:line) so a merge lines shards up.
     outcomes.sort(key=lambda w: _line(w.source))
     return WaiverReport(raw["source"], raw["digest"], raw["max_days"], tuple(outcomes))
