@@ -231,7 +231,9 @@ def test_catastrophic_patterns_and_exploding_expressions_cost_seconds_not_hours(
         timeout=120)  # Python's re would not finish this scan in a lifetime
     assert "Traceback" not in stderr, stderr
     assert seconds < 60, f"{seconds:.1f} s"  # a subprocess start and a small scan on moto
-    assert rss_kib < 400 * 1024, f"{rss_kib // 1024} MiB"
+    # A plain scan process is about 380-410 MiB with the 16 resource types' modules loaded;
+    # a catastrophic pattern on Python's re would grow without bound, not by a few MiB.
+    assert rss_kib < 450 * 1024, f"{rss_kib // 1024} MiB"
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     found = {(f["policy_id"], f["resource"]["name"]): f for f in report["findings"]}
     for policy in ("probe-literal", "probe-override", "probe-template"):
