@@ -30,10 +30,19 @@ _CBOR_PATH = re.compile(r"^/service/([^/]+)/operation/([^/?]+)")
 
 # Services whose requests the classifier knows; any other request is still forwarded and
 # counted under its signing name and path.
-SERVICES = ("dynamodb", "s3", "lambda", "cognito-idp", "apigateway", "apigatewayv2",
-            "cloudwatch", "application-autoscaling", "resourcegroupstaggingapi", "sts",
-            "organizations", "guardduty", "budgets", "iam", "wafv2", "logs", "ec2", "kms",
-            "sns", "config", "tagging", "route53")
+# The services whose requests are named: every service a registered resource type calls (so a
+# new type is counted by its operation names without touching this file), and the ones the
+# scanner and the estate's seeding call besides.
+_BESIDES_TYPES = ("sts", "organizations", "iam", "resourcegroupstaggingapi", "ec2", "kms", "sns")
+
+
+def services() -> tuple[str, ...]:
+    from preflight_scanner.resources import REGISTRY
+
+    named = dict.fromkeys(_BESIDES_TYPES)
+    for rtype in REGISTRY.values():
+        named.update(dict.fromkeys(call.service for call in rtype.calls()))
+    return tuple(named)
 
 
 @dataclass
@@ -56,7 +65,7 @@ class Classifier:
         self.by_target: dict[str, str] = {}  # target prefix -> service
         self.by_signing: dict[str, list[str]] = {}
         self.routes: dict[str, list[_Route]] = {}  # signing name -> REST routes
-        for name in SERVICES:
+        for name in services():
             if name not in available:
                 continue
             model = session.get_service_model(name)
