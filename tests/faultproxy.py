@@ -155,6 +155,8 @@ class FaultProxy:
                     break
             if fault:
                 fault.hits += 1
+            else:
+                fault = _not_in_moto(req)
         try:
             if fault and fault.delay:
                 time.sleep(fault.delay)
@@ -337,3 +339,18 @@ def _cbor_map(values: dict[str, str]) -> bytes:
             data = text.encode()
             out += head(3, len(data)) + data
     return bytes(out)
+
+
+# What moto does not implement at all answers 501 at once, as an endpoint without the API
+# would: moto's own answer for an unknown service is a 500, which botocore retries eight times
+# with backoff (about ten seconds a scan) before the scanner reports the same error finding.
+# 501 is not a retryable status. (An operation moto lacks in a service it has, such as
+# CloudFront's GetMonitoringSubscription, gets moto's 404 at once: left as it is.)
+NOT_IN_MOTO = ("amplify",)
+
+
+def _not_in_moto(req: Request) -> Fault | None:
+    if req.api in NOT_IN_MOTO:
+        return Fault(status=501, code="NotImplemented",
+                     message=f"moto does not implement {req.api}:{req.operation}")
+    return None

@@ -164,6 +164,16 @@ def test_a_failed_listing_through_the_wire_is_an_error_never_a_pass(aws, scan):
         ("ListApps", "AccessDeniedException")]
 
 
+def test_unstubbed_amplify_on_moto_is_one_unretried_error_per_place(aws, scan):
+    """The test proxy answers moto's missing Amplify with a 501 (tests/faultproxy.py): an
+    error finding at once, where moto's 500 cost eight retries with backoff per place."""
+    result = scan({"regions": [REGION]}, policies=[POLICY])
+
+    assert aws.operations["amplify:ListApps"] == 1
+    assert [f.status for f in result.findings] == [Status.ERROR]
+    assert [(e.operation, e.code) for e in result.errors] == [("ListApps", "NotImplemented")]
+
+
 def test_the_iam_policy_names_every_call_the_spec_declares(capsys):
     assert main(["iam-policy", "--policies",
                  str(BUILTIN_POLICIES / f"{POLICY}.yml")]) == 0
