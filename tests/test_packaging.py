@@ -14,6 +14,7 @@ import base64
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -24,6 +25,9 @@ import boto3
 import pytest
 from preflight_scanner.demo import estate
 from preflight_scanner.demo.server import FAKE_CREDENTIALS
+
+# Its module fixtures are built once: its tests stay on one xdist worker (pyproject addopts).
+pytestmark = pytest.mark.xdist_group("test_packaging")
 
 ROOT = Path(__file__).resolve().parent.parent
 # The names other distributions own; Preflight's folders of the same names live inside
@@ -44,7 +48,14 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if given:
         return Path(given)
     out = tmp_path_factory.mktemp("dist")
-    done = run(sys.executable, "-m", "build", "--wheel", "--outdir", out, ROOT, cwd=out, timeout=300)
+    # From a copy of the sources: an in-place build writes build/ and *.egg-info into the
+    # checkout, where a stale build/lib or a second build at the same time broke it once.
+    source = tmp_path_factory.mktemp("source") / "preflight"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", "build", "dist", "*.egg-info", "__pycache__", ".venv", "test-artifacts",
+        ".*_cache"))
+    done = run(sys.executable, "-m", "build", "--wheel", "--outdir", out, source, cwd=out,
+               timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     [built] = out.glob("preflight_scanner-*.whl")
     return built
