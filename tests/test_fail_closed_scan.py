@@ -8,6 +8,7 @@ so every finding the clean run has must still be there, either identical or as a
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import Counter
 from collections.abc import Iterable
@@ -17,9 +18,13 @@ import boto3
 import pytest
 from preflight_scanner.aws import Sessions
 from preflight_scanner.cli import main
+from preflight_scanner.collect import make_plan
+from preflight_scanner.config import load_config
 from preflight_scanner.demo import estate
 from preflight_scanner.models import Finding, ScanResult, Status
+from preflight_scanner.policy import load_policies
 from preflight_scanner.resources import REGISTRY
+from preflight_scanner.scan import plan_attributes
 
 from tests.faultproxy import Fault
 from tests.support import BUILTIN_POLICIES, write_probe
@@ -119,24 +124,53 @@ def test_the_estate_puts_a_prod_tagged_resource_of_every_listed_type_in_scope(
     assert mfa == {(ids["dev"], Status.FAIL): 3, (ids["prod"], Status.FAIL): 1}
 
 
+def _policies_making(call: str, config: dict[str, Any], write_config) -> list[str]:
+    """The built-in policies whose plan makes ``call`` ("service:Operation"): the type's own,
+    and those that join its listing (a function's log group reads DescribeLogGroups)."""
+    loaded = load_config(write_config(config))
+    making = []
+    for policy in load_policies([BUILTIN_POLICIES]):
+        plan = make_plan(plan_attributes([policy], loaded))
+        calls = {c.name for name, details in plan.items()
+                 for c in (*REGISTRY[name].listing.calls, *(c for d in details
+                                                            for c in d.spec_calls))}
+        if call in calls:
+            making.append(policy.id)
+    return making
+
+
 def test_a_failed_listing_in_a_dev_account_turns_every_finding_it_hides_into_an_error(
-        scan, aws, tagged_dev_account):
-    # One estate and one clean run for all the types (a scan of this estate takes seconds).
+        scan, aws, tagged_dev_account, write_config):
+    # One estate and one clean run for all the types; each faulted run scans only the policies
+    # whose plan makes the failing call (a run of the whole pack costs seconds), and none of
+    # their findings may go missing.
     ids, config = tagged_dev_account
     clean = scan(config)
     problems = {}
     for type_name, service, operation in LISTINGS:
+        policies = _policies_making(REGISTRY[type_name].list_calls[0], config, write_config)
         aws.faults[:] = [Fault(service=service, operation=operation, account=ids["dev"])]
-        faulted = scan(config)
+        faulted = scan(config, policies=policies)
         hidden = [f for f in faulted.findings if f.resource.type == type_name
                   and f.resource.account_id == ids["dev"]]
+        clean_part = dataclasses.replace(clean, findings=[
+            f for f in clean.findings if f.policy_id in policies])
         if not aws.faults[0].hits:
             problems[type_name] = f"the fault on {service}:{operation} never fired"
-        elif missing := missing_findings(clean, faulted):
+        elif missing := missing_findings(clean_part, faulted):
             problems[type_name] = f"findings gone: {missing}"
         elif not hidden or any(f.status is not Status.ERROR for f in hidden):
             problems[type_name] = f"not all errors: {[(f.policy_id, f.status) for f in hidden]}"
     assert problems == {}
+
+
+def test_the_policies_a_listing_feeds_include_the_joins(tagged_dev_account, write_config):
+    """The narrowing above must not drop a policy that reads the listing through a join."""
+    _, config = tagged_dev_account
+    reading_log_groups = _policies_making("logs:DescribeLogGroups", config, write_config)
+    assert {"logs-retention-set", "lambda-log-group-exists",
+            "apigateway-execution-log-group"} <= set(reading_log_groups)
+    assert "dynamodb-pitr-enabled" not in reading_log_groups
 
 
 def test_an_unassumable_dev_account_errors_every_policy_that_could_apply_there(
