@@ -22,6 +22,9 @@ from preflight_scanner.drill.readiness import drift, quarter
 from preflight_scanner.drill.run import drill
 from preflight_scanner.history import HistoryStore
 
+# Its module fixtures are built once: its tests stay on one xdist worker (pyproject addopts).
+pytestmark = pytest.mark.xdist_group("test_drill_report")
+
 REGION = "us-east-1"
 ACCOUNT = estate.MANAGEMENT_ACCOUNT
 

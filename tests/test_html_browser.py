@@ -36,6 +36,9 @@ from preflight_scanner.demo.run import seed_demo_estate
 from preflight_scanner.models import ScanResult, Status
 from preflight_scanner.reports.html import render
 
+# Its module fixtures are built once: its tests stay on one xdist worker (pyproject addopts).
+pytestmark = pytest.mark.xdist_group("test_html_browser")
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = (os.environ.get("PREFLIGHT_CHROMIUM") or shutil.which("chromium")

@@ -44,6 +44,9 @@ from tests.test_reliability_faults import (
     point_at,
 )
 
+# Its module fixtures are built once: its tests stay on one xdist worker (pyproject addopts).
+pytestmark = pytest.mark.xdist_group("test_iam_enforcement")
+
 ROOT = Path(__file__).resolve().parent.parent
 POLICY_DIR = ROOT / "policies"
 # Policies whose calls moto authorises.

@@ -29,6 +29,9 @@ from preflight_scanner.reports import json_report, markdown
 from tests.faultproxy import Fault
 from tests.test_reliability_faults import CONFIG, seed_small_estate
 
+# Its module fixtures are built once: its tests stay on one xdist worker (pyproject addopts).
+pytestmark = pytest.mark.xdist_group("test_injection_reports")
+
 ROOT = Path(__file__).resolve().parent.parent
 POLICY_DIR = ROOT / "policies"
 SARIF_SCHEMA = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())

@@ -26,6 +26,9 @@ from preflight_scanner.policy.frameworks import (
 )
 from preflight_scanner.yamlfile import load_yaml
 
+# Its module fixtures are built once: its tests stay on one xdist worker (pyproject addopts).
+pytestmark = pytest.mark.xdist_group("test_policy_cases")
+
 POLICIES = load_policies()
 ROOT = Path(__file__).resolve().parent.parent
 

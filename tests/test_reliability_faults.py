@@ -32,6 +32,9 @@ from preflight_scanner.scan import plan_attributes, run_scan
 from tests.faultproxy import Fault, FaultProxy
 from tests.support import BUILTIN_POLICIES
 
+# Its module fixtures are built once: its tests stay on one xdist worker (pyproject addopts).
+pytestmark = pytest.mark.xdist_group("test_reliability_faults")
+
 REGION = "us-east-1"
 ACCOUNT = estate.MANAGEMENT_ACCOUNT
 POLICY_DIR = BUILTIN_POLICIES  # the installed pack, not the checkout's copy
