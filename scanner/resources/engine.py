@@ -47,12 +47,25 @@ def items(ctx: RegionContext, call: Call, **params: Any) -> list[Any]:
             found.extend(listed(model, call, page, key))
         return found
     method = getattr(ctx.client(call.service), call.method)
+    seen: set[str] = set()
     while True:  # no botocore paginator: follow the declared token, if any
         page = method(**request)
-        found.extend(listed(model, call, page, key))
-        if not call.token or not page.get(call.token):
+        listing = listed(model, call, page, key)
+        found.extend(listing)
+        token = page.get(call.token) if call.token else None
+        if not token or _last_page(call, listing):
             return found
-        request = {**request, call.token: page[call.token]}
+        if token in seen:  # as botocore's paginators refuse it: the listing would never end
+            raise MalformedAnswer(call, call.token or "", "repeats an earlier page's token")
+        seen.add(token)
+        request = {**request, call.token: token}
+
+
+def _last_page(call: Call, listing: list[Any]) -> bool:
+    """Whether a page ends the listing although it carries a token (see
+    ``Call.token_on_last_page``)."""
+    return call.token_on_last_page and call.page_size is not None and \
+        len(listing) < call.page_size
 
 
 def result(call: Call, page: Mapping[str, Any]) -> Any:

@@ -50,6 +50,9 @@ class Call:
     page_param: str | None = None
     # For listings without a botocore paginator: the token the answer and the request share.
     token: str | None = None
+    # The service answers a token even on its last page (WAFv2's NextMarker: boto3#3715), so
+    # a page shorter than ``page_size`` ends the listing; following the token would not end.
+    token_on_last_page: bool = False
     # The API leaves ``result`` out of an empty answer (SQS ListQueues): only for such a
     # call is its absence an empty list rather than an error.
     empty_when_absent: bool = False

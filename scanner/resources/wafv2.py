@@ -43,9 +43,10 @@ CLOUDFRONT_REGION = "us-east-1"  # the only endpoint that answers the CLOUDFRONT
 
 # ListWebACLs has no botocore paginator: NextMarker goes back as it came. 100 is WAF's most.
 LIST_REGIONAL = Call("wafv2", "ListWebACLs", "WebACLs", {"Scope": REGIONAL}, page_size=100,
-                     page_param="Limit", token="NextMarker")
+                     page_param="Limit", token="NextMarker", token_on_last_page=True)
 LIST_CLOUDFRONT = Call("wafv2", "ListWebACLs", "WebACLs", {"Scope": CLOUDFRONT}, page_size=100,
-                       page_param="Limit", token="NextMarker", only_region=CLOUDFRONT_REGION)
+                       page_param="Limit", token="NextMarker", token_on_last_page=True,
+                       only_region=CLOUDFRONT_REGION)
 GET_WEB_ACL = Call("wafv2", "GetWebACL", "WebACL")
 # The same call made for a stage's join: once per distinct ACL the stages name.
 GET_STAGE_WEB_ACL = Call("wafv2", "GetWebACL", "WebACL", per_value_of="web_acl_arn")
