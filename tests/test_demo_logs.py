@@ -3,7 +3,6 @@ policy of them passes and fails on the resources the demo seeds for it."""
 
 from __future__ import annotations
 
-from preflight_scanner.demo.run import seed_demo_estate
 from preflight_scanner.models import Status
 
 POLICIES = ["logs-retention-set", "apigateway-account-logging-role",
@@ -11,11 +10,9 @@ POLICIES = ["logs-retention-set", "apigateway-account-logging-role",
             "lambda-insights-enabled"]
 
 
-def test_the_demo_seeds_a_pass_and_a_fail_for_each_log_policy(aws, scan):
-    config = seed_demo_estate()
-    names = {a["id"]: a["name"] for a in config["accounts"]}
-
-    result = scan(config)  # the demo's config names parameters of other policies too
+def test_the_demo_seeds_a_pass_and_a_fail_for_each_log_policy(demo_aws, demo_scan):
+    names = {a["id"]: a["name"] for a in demo_aws.config["accounts"]}
+    result = demo_scan.result  # the worker's one scan of the demo estate by the whole pack
 
     found = {(f.policy_id, names[f.resource.account_id], f.resource.region, f.resource.name):
              f.status for f in result.findings if f.policy_id in POLICIES}

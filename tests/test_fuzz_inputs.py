@@ -29,7 +29,7 @@ from preflight_scanner.resources import REGISTRY
 from preflight_scanner.scan import configure_policies
 from preflight_scanner.yamlfile import MAX_BYTES
 
-EXAMPLES = int(os.environ.get("PREFLIGHT_FUZZ_EXAMPLES", "300"))
+EXAMPLES = int(os.environ.get("PREFLIGHT_FUZZ_EXAMPLES", "100"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
                 derandomize="PREFLIGHT_FUZZ_EXAMPLES" not in os.environ,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
