@@ -7,13 +7,20 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 # The package is checked from a folder of its own: from site-packages, mypy would take the
 # other top-level modules there (typing_extensions.py) for the project's own.
-target="$(mktemp -d)"
-trap 'rm -rf "$target"' EXIT
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+target="$work/site"
+mkdir "$target"
 if [ -n "${1:-}" ]; then
   cp -r "$1" "$target/preflight_scanner"
 else
-  python -m pip install --quiet --no-deps --target "$target" "$repo"
+  # From a copy of the sources: pip builds in the tree it is given, and a build/ left in the
+  # checkout keeps deleted modules that later builds would pick up.
+  mkdir "$work/src"
+  (cd "$repo" && tar --exclude=./.git --exclude=./build --exclude='*.egg-info' \
+    --exclude=./.venv --exclude=./test-artifacts -cf - .) | (cd "$work/src" && tar -xf -)
+  python -m pip install --quiet --no-deps --target "$target" "$work/src"
 fi
 package="$target/preflight_scanner"
 cd "$target"
-python -m mypy --config-file "$repo/pyproject.toml" --cache-dir "$target/.mypy_cache" "$package"
+python -m mypy --config-file "$repo/pyproject.toml" --cache-dir "$work/.mypy_cache" "$package"

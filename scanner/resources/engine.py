@@ -52,11 +52,11 @@ def items(ctx: RegionContext, call: Call, **params: Any) -> list[Any]:
         page = method(**request)
         listing = listed(model, call, page, key)
         found.extend(listing)
-        token = page.get(call.token) if call.token else None
-        if not token or _last_page(call, listing):
+        if call.token is None or not page.get(call.token) or _last_page(call, listing):
             return found
+        token = page[call.token]
         if token in seen:  # as botocore's paginators refuse it: the listing would never end
-            raise MalformedAnswer(call, call.token or "", "repeats an earlier page's token")
+            raise MalformedAnswer(call, call.token, "repeats an earlier page's token")
         seen.add(token)
         request = {**request, call.token: token}
 
