@@ -7,9 +7,9 @@ attribute its verdict rests on, and the message names the leaves that decided it
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, ClassVar, Union
 
 from . import expressions
 from .operators import Operator
@@ -130,10 +130,19 @@ class Leaf:
 
 @dataclass(frozen=True)
 class _Group:
-    """What all and any share: several conditions, and the expressions they read."""
+    """What all and any share: several conditions, the expressions they read, and how their
+    outcomes combine (``combine``: all or any); the decisive leaves are those that agree with
+    the group's verdict."""
 
     items: tuple[Condition, ...]
     message: str | None = None
+    combine: ClassVar[Callable[[Iterable[bool]], bool]]
+
+    def evaluate(self, document: Mapping[str, Any], params: Mapping[str, Any]) -> Outcome:
+        outcomes = [c.evaluate(document, params) for c in self.items]
+        passed = type(self).combine(o.passed for o in outcomes)
+        decisive = [leaf for o in outcomes if o.passed is passed for leaf in o.decisive]
+        return _worded(Outcome(passed, _leaves(outcomes), tuple(decisive)), self.message)
 
     def expressions(self) -> Iterable[str]:
         for item in self.items:
@@ -146,20 +155,12 @@ class _Group:
 
 @dataclass(frozen=True)
 class All(_Group):
-    def evaluate(self, document: Mapping[str, Any], params: Mapping[str, Any]) -> Outcome:
-        outcomes = [c.evaluate(document, params) for c in self.items]
-        passed = all(o.passed for o in outcomes)
-        decisive = [leaf for o in outcomes if o.passed is passed for leaf in o.decisive]
-        return _worded(Outcome(passed, _leaves(outcomes), tuple(decisive)), self.message)
+    combine = all
 
 
 @dataclass(frozen=True)
 class AnyOf(_Group):
-    def evaluate(self, document: Mapping[str, Any], params: Mapping[str, Any]) -> Outcome:
-        outcomes = [c.evaluate(document, params) for c in self.items]
-        passed = any(o.passed for o in outcomes)
-        decisive = [leaf for o in outcomes if o.passed is passed for leaf in o.decisive]
-        return _worded(Outcome(passed, _leaves(outcomes), tuple(decisive)), self.message)
+    combine = any
 
 
 @dataclass(frozen=True)
