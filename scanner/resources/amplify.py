@@ -20,6 +20,7 @@ from ..aws import RegionContext
 from ..models import Resource
 from . import engine
 from .spec import (
+    TAGS_ATTRIBUTE,
     Attribute,
     Call,
     CustomDetail,
@@ -98,8 +99,7 @@ RESOURCE = ResourceType(
     listing=Listing(
         LIST_APPS, id=Get("appId"), name=Get("name"), arn=Get("appArn"),
         fields=(
-            Field(Attribute("tags", "Resource tags as a mapping", {"Environment": "prod"},
-                            "tags"), Get("tags", convert=mapping)),
+            Field(TAGS_ATTRIBUTE, Get("tags", convert=mapping)),
             Field(Attribute("production_branch_name", "The branch the app names as its "
                             "production branch, null when none", "main"),
                   Get("productionBranch.branchName")),

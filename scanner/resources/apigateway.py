@@ -17,7 +17,7 @@ from typing import Any
 from ..aws import RegionContext
 from ..models import Resource
 from . import cloudwatch, engine, logs, wafv2
-from .spec import Attribute, Call, CustomListing, ResourceType
+from .spec import TAGS_ATTRIBUTE, Attribute, Call, CustomListing, ResourceType
 
 REST_TYPE = "aws.apigateway.stage"
 HTTP_TYPE = "aws.apigatewayv2.stage"
@@ -125,7 +125,7 @@ _STAGE_COMMON = (
     Attribute("throttling", "Stage-wide throttling: {rate_limit, burst_limit}, null when unset",
               {"rate_limit": 1000.0, "burst_limit": 2000}),
     Attribute("access_log_destination", "ARN access logs go to, or null", None),
-    Attribute("tags", "Resource tags as a mapping", {"Environment": "prod"}, "tags"),
+    TAGS_ATTRIBUTE,
 )
 
 REST_RESOURCE = ResourceType(

@@ -13,7 +13,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from .spec import Attribute, Call, Detail, Field, Get, Listing, ResourceType, boolean, tag_list
+from .spec import (
+    TAGS_ATTRIBUTE,
+    Attribute,
+    Call,
+    Detail,
+    Field,
+    Get,
+    Listing,
+    ResourceType,
+    boolean,
+    tag_list,
+)
 
 TYPE = "aws.cloudfront.distribution"
 
@@ -50,8 +61,7 @@ ADDITIONAL_METRICS = Field(
               "(CacheHitRate, OriginLatency, error rates by status code)", "Enabled",
               "additional metrics"),
     Get("RealtimeMetricsSubscriptionConfig.RealtimeMetricsSubscriptionStatus", "Disabled"))
-TAGS = Field(Attribute("tags", "Resource tags as a mapping", {"Environment": "prod"}, "tags"),
-             Get("Items", convert=tag_list))
+TAGS = Field(TAGS_ATTRIBUTE, Get("Items", convert=tag_list))
 
 RESOURCE = ResourceType(
     name=TYPE,

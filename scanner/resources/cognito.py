@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .spec import Attribute, Call, Detail, Field, Get, Listing, ResourceType, mapping
+from .spec import TAGS_ATTRIBUTE, Attribute, Call, Detail, Field, Get, Listing, ResourceType, mapping
 
 TYPE = "aws.cognito.user_pool"
 
@@ -10,8 +10,7 @@ MFA_CONFIGURATION = Field(Attribute("mfa_configuration", "OFF, ON or OPTIONAL", 
                           Get("MfaConfiguration", "OFF"))
 DELETION_PROTECTION = Field(Attribute("deletion_protection", "ACTIVE or INACTIVE", "ACTIVE"),
                             Get("DeletionProtection", "INACTIVE"))
-TAGS = Field(Attribute("tags", "Resource tags as a mapping", {"Environment": "prod"}, "tags"),
-             Get("UserPoolTags", convert=mapping))
+TAGS = Field(TAGS_ATTRIBUTE, Get("UserPoolTags", convert=mapping))
 
 RESOURCE = ResourceType(
     name=TYPE,

@@ -15,6 +15,7 @@ from ..aws import RegionContext
 from ..models import Resource
 from . import engine
 from .spec import (
+    TAGS_ATTRIBUTE,
     Attribute,
     Call,
     CustomDetail,
@@ -149,8 +150,7 @@ RESOURCE = ResourceType(
             Call("route53", "ListTagsForResource", "ResourceTagSet",
                  {"ResourceType": "hostedzone"}),
             {"ResourceId": "id"},
-            (Field(Attribute("tags", "Resource tags as a mapping", {"Environment": "prod"},
-                             "tags"), Get("Tags", convert=tag_list)),),
+            (Field(TAGS_ATTRIBUTE, Get("Tags", convert=tag_list)),),
         ),
     ),
     cloudformation=("AWS::Route53::HostedZone",),

@@ -8,7 +8,18 @@ no LastRotatedDate: ``last_rotated`` is null, a fact a policy can fail on, not a
 
 from __future__ import annotations
 
-from .spec import Attribute, Call, Field, Get, Listing, ResourceType, boolean, iso_time, tag_list
+from .spec import (
+    TAGS_ATTRIBUTE,
+    Attribute,
+    Call,
+    Field,
+    Get,
+    Listing,
+    ResourceType,
+    boolean,
+    iso_time,
+    tag_list,
+)
 
 TYPE = "aws.secretsmanager.secret"
 
@@ -26,8 +37,7 @@ LAST_ROTATED = Field(
               "2026-01-01T00:00:00+00:00", "last rotation"),
     Get("LastRotatedDate", convert=iso_time),
 )
-TAGS = Field(Attribute("tags", "Resource tags as a mapping", {"Environment": "prod"}, "tags"),
-             Get("Tags", convert=tag_list))
+TAGS = Field(TAGS_ATTRIBUTE, Get("Tags", convert=tag_list))
 
 RESOURCE = ResourceType(
     name=TYPE,

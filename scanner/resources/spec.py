@@ -107,6 +107,10 @@ class Attribute:
     label: str | None = None
 
 
+# Tags, as every type that reads them offers them to checks and scopes: one attribute.
+TAGS_ATTRIBUTE = Attribute("tags", "Resource tags as a mapping", {"Environment": "prod"}, "tags")
+
+
 @dataclass(frozen=True)
 class Get:
     """A value read from an answer by a dotted path ("BillingModeSummary.BillingMode").

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import engine
 from .spec import (
+    TAGS_ATTRIBUTE,
     Attribute,
     Call,
     CustomDetail,
@@ -105,8 +106,7 @@ RULES = Field(Attribute("rules", "Every rule: {name, priority, action}",
               Get("Rules", [], rule_summaries))
 DEFAULT_ACTION = Field(Attribute("default_action", "Allow or Block: what no rule matched gets",
                                  "Allow"), Get("DefaultAction", None, default_action))
-TAGS = Field(Attribute("tags", "Resource tags as a mapping", {"Environment": "prod"}, "tags"),
-             Get("TagList", convert=tag_list))
+TAGS = Field(TAGS_ATTRIBUTE, Get("TagList", convert=tag_list))
 
 
 def _list(ctx: RegionContext) -> Iterator[Resource]:
