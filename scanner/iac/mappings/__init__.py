@@ -14,8 +14,9 @@ from . import apigateway, awslambda, cloudfront, cognito, dynamodb, logs, s3, se
 if TYPE_CHECKING:
     from ..cloudformation import Template
     from ..model import Planned
+    from ..planchange import Change
     from ..remediation import Fix
-    from ..terraform import Change, Plan
+    from ..terraform import Plan
 
 _FAMILIES = (dynamodb, s3, cognito, apigateway, awslambda, logs, secretsmanager, wafv2,
              cloudfront)

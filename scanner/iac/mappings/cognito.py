@@ -11,7 +11,8 @@ from ..remediation import Fix
 
 if TYPE_CHECKING:
     from ..cloudformation import Template
-    from ..terraform import Change, Plan
+    from ..planchange import Change
+    from ..terraform import Plan
 
 TYPE = spec.TYPE
 # What a pool the template says nothing about has, as DescribeUserPool answers live.

@@ -15,7 +15,8 @@ from ..values import Deferred, Unknown, as_bool, as_number
 
 if TYPE_CHECKING:
     from ..cloudformation import Template
-    from ..terraform import Change, Plan
+    from ..planchange import Change
+    from ..terraform import Plan
 
 TYPE = "aws.dynamodb.table"
 PLANNABLE = {TYPE: frozenset({"billing_mode", "provisioned_throughput", "deletion_protection",

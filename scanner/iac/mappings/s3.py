@@ -13,7 +13,8 @@ from ..values import Unknown
 
 if TYPE_CHECKING:
     from ..cloudformation import Template
-    from ..terraform import Change, Plan
+    from ..planchange import Change
+    from ..terraform import Plan
 
 TYPE = spec.TYPE
 PLANNABLE = {TYPE: frozenset({"versioning", "mfa_delete", "tags"})}
