@@ -44,6 +44,7 @@ from . import cloudformation, terraform
 from .mappings import FIXES, PLANNABLE, plan_resources
 from .model import COMMON, Planned
 from .remediation import template_remediation
+from .templatefiles import decode
 from .values import Unknown
 
 SKIP_DIRS = {".git", "node_modules", ".terraform", "__pycache__", ".venv", "venv"}
@@ -367,7 +368,7 @@ def load_planned(paths: Sequence[str], parameters: Mapping[str, Any], region: st
 
 def _load(kinds: Mapping[Path, str], parameters: Mapping[str, Any], region: str,
           account_id: str, source_dirs: Sequence[str]) -> list[Planned]:
-    templates = {f: cloudformation.decode(f) for f, k in kinds.items() if k == "cloudformation"}
+    templates = {f: decode(f) for f, k in kinds.items() if k == "cloudformation"}
     planned = cloudformation.load(templates, relative, parameters, region, account_id)
     for path, kind in kinds.items():
         if kind == "terraform":

@@ -17,8 +17,8 @@ from ..remediation import Fix
 from ..values import Unknown, as_number
 
 if TYPE_CHECKING:
-    from ..cloudformation import Template
     from ..planchange import Change
+    from ..template import Template
     from ..terraform import Plan
 
 TYPE = "aws.lambda.function"

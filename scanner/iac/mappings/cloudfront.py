@@ -21,8 +21,8 @@ from ..remediation import Fix
 from ..values import Unknown
 
 if TYPE_CHECKING:
-    from ..cloudformation import Template
     from ..planchange import Change
+    from ..template import Template
     from ..terraform import Plan
 
 TYPE = live.TYPE

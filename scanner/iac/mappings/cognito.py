@@ -10,8 +10,8 @@ from ..planvalues import tags as plan_tags
 from ..remediation import Fix
 
 if TYPE_CHECKING:
-    from ..cloudformation import Template
     from ..planchange import Change
+    from ..template import Template
     from ..terraform import Plan
 
 TYPE = spec.TYPE

@@ -17,9 +17,9 @@ from ..remediation import Fix
 from ..values import Unknown
 
 if TYPE_CHECKING:
-    from ..cloudformation import Template
     from ..model import Planned
     from ..planchange import Change
+    from ..template import Template
     from ..terraform import Plan
 
 TYPE = "aws.secretsmanager.secret"
