@@ -3,8 +3,9 @@
 ``Change`` is one ``resource_changes[]`` entry that exists after the apply: its planned values
 (``change.after``, with what ``change.after_unknown`` marks "known after apply" read as
 ``Unknown``) and the references its .tf expressions make, which join related resources when
-their values are unknown. Kept apart from terraform.py, which reads the plan file and finds
-the .tf lines: the mappings read a ``Change`` and need nothing of how the plan was loaded.
+their values are unknown. Kept apart from terraform.py, which reads the plan file and
+locates its resources: the mappings read a ``Change`` and need nothing of how the plan was
+loaded.
 """
 
 from __future__ import annotations
