@@ -17,7 +17,9 @@ from preflight_scanner.cli import main
 from preflight_scanner.config import load_config
 from preflight_scanner.errors import InputError
 from preflight_scanner.iac import run_iac
-from preflight_scanner.iac.run import discover, kind_of, parse_parameters
+from preflight_scanner.iac.discover import discover
+from preflight_scanner.iac.filekind import kind_of
+from preflight_scanner.iac.parameters import parse_parameters
 from preflight_scanner.iac.values import Unknown
 from preflight_scanner.models import ScanResult, Status
 from preflight_scanner.policy import load_policies

@@ -1,11 +1,17 @@
 """Values that keep a template position: cfn-lint's str/dict/list nodes carry the marks that
 give findings their file:line. A value built from another (an expanded Fn::ForEach, a spliced
 AWS::Include) takes the original's marks, so its line survives the rewrite. Shared by
-foreach.py and include.py."""
+everything that reads a decoded template."""
 
 from __future__ import annotations
 
 from typing import Any
+
+
+def line_of(node: Any) -> int | None:
+    """The 1-based line ``node`` starts at, or None for a value without a position."""
+    mark = getattr(node, "start_mark", None)
+    return mark.line + 1 if mark is not None else None
 
 
 def marks(node: Any) -> tuple[Any, Any] | None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from .values import Deferred, Unknown
 
 if TYPE_CHECKING:
-    from .terraform import Change
+    from .planchange import Change
 
 
 def tags(c: Change) -> Any:

@@ -12,10 +12,11 @@ from ..values import Unknown
 from . import apigateway, awslambda, cloudfront, cognito, dynamodb, logs, s3, secretsmanager, wafv2
 
 if TYPE_CHECKING:
-    from ..cloudformation import Template
     from ..model import Planned
+    from ..planchange import Change
     from ..remediation import Fix
-    from ..terraform import Change, Plan
+    from ..template import Template
+    from ..terraform import Plan
 
 _FAMILIES = (dynamodb, s3, cognito, apigateway, awslambda, logs, secretsmanager, wafv2,
              cloudfront)

@@ -16,8 +16,9 @@ from ..sam import API, HTTP_API, IMPLICIT_HTTP_STAGE
 from ..values import Unknown, as_bool, as_number
 
 if TYPE_CHECKING:
-    from ..cloudformation import Template
-    from ..terraform import Change, Plan
+    from ..planchange import Change
+    from ..template import Template
+    from ..terraform import Plan
 
 REST_STAGE = "aws.apigateway.stage"
 HTTP_STAGE = "aws.apigatewayv2.stage"

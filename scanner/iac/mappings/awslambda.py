@@ -17,8 +17,9 @@ from ..remediation import Fix
 from ..values import Unknown, as_number
 
 if TYPE_CHECKING:
-    from ..cloudformation import Template
-    from ..terraform import Change, Plan
+    from ..planchange import Change
+    from ..template import Template
+    from ..terraform import Plan
 
 TYPE = "aws.lambda.function"
 PLANNABLE = {TYPE: frozenset({"timeout", "memory_size", "runtime", "package_type",

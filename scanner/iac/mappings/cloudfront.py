@@ -21,8 +21,9 @@ from ..remediation import Fix
 from ..values import Unknown
 
 if TYPE_CHECKING:
-    from ..cloudformation import Template
-    from ..terraform import Change, Plan
+    from ..planchange import Change
+    from ..template import Template
+    from ..terraform import Plan
 
 TYPE = live.TYPE
 PLANNABLE = {TYPE: frozenset({"logging", "web_acl_id", "additional_metrics", "tags"})}

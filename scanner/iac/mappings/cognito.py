@@ -10,8 +10,9 @@ from ..planvalues import tags as plan_tags
 from ..remediation import Fix
 
 if TYPE_CHECKING:
-    from ..cloudformation import Template
-    from ..terraform import Change, Plan
+    from ..planchange import Change
+    from ..template import Template
+    from ..terraform import Plan
 
 TYPE = spec.TYPE
 # What a pool the template says nothing about has, as DescribeUserPool answers live.

@@ -14,8 +14,9 @@ from ..sam import SIMPLE_TABLE
 from ..values import Deferred, Unknown, as_bool, as_number
 
 if TYPE_CHECKING:
-    from ..cloudformation import Template
-    from ..terraform import Change, Plan
+    from ..planchange import Change
+    from ..template import Template
+    from ..terraform import Plan
 
 TYPE = "aws.dynamodb.table"
 PLANNABLE = {TYPE: frozenset({"billing_mode", "provisioned_throughput", "deletion_protection",

@@ -12,8 +12,9 @@ from ..remediation import Fix
 from ..values import Unknown
 
 if TYPE_CHECKING:
-    from ..cloudformation import Template
-    from ..terraform import Change, Plan
+    from ..planchange import Change
+    from ..template import Template
+    from ..terraform import Plan
 
 TYPE = spec.TYPE
 PLANNABLE = {TYPE: frozenset({"versioning", "mfa_delete", "tags"})}

@@ -17,9 +17,10 @@ from ..remediation import Fix
 from ..values import Unknown
 
 if TYPE_CHECKING:
-    from ..cloudformation import Template
     from ..model import Planned
-    from ..terraform import Change, Plan
+    from ..planchange import Change
+    from ..template import Template
+    from ..terraform import Plan
 
 TYPE = "aws.secretsmanager.secret"
 PLANNABLE = {TYPE: frozenset({"rotation_enabled", "rotation_interval_days", "tags"})}

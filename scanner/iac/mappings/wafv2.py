@@ -19,9 +19,10 @@ from ..remediation import Fix
 from ..values import Unknown, first_unknown
 
 if TYPE_CHECKING:
-    from ..cloudformation import Template
     from ..model import Planned
-    from ..terraform import Change, Plan
+    from ..planchange import Change
+    from ..template import Template
+    from ..terraform import Plan
 
 TYPE = "aws.wafv2.web_acl"
 PLANNABLE = {TYPE: frozenset({"scope", "ip_block_rules", "tags"})}
