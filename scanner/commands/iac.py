@@ -73,7 +73,8 @@ def iac(paths: tuple[str, ...], environment: str | None, parameters: tuple[str, 
     (terraform show -json) before they deploy; findings point at file:line."""
     require_iac_extra()
     from ..config import load_config
-    from ..iac.run import parse_parameters, run_iac
+    from ..iac.parameters import parse_parameters
+    from ..iac.run import run_iac
     from ..inputs import load_optional_waivers, prepare_policies
     from ..job import Delivery, Gate, deliver
     from ..regions import checked

@@ -42,7 +42,6 @@ from . import cloudformation, terraform
 from .discover import discover, discover_all, relative
 from .mappings import FIXES, PLANNABLE, plan_resources
 from .model import COMMON, Planned
-from .parameters import parse_parameters as parse_parameters  # commands/iac.py imports it here
 from .remediation import template_remediation
 from .templatefiles import decode
 
