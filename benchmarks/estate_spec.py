@@ -37,8 +37,8 @@ class Size:
     # The types added after the six founding ones (their calls are measured too).
     log_groups: int = 0  # the first for every other function (/aws/lambda/...), then others
     secrets: int = 0
-    web_acls: int = 0  # regional, associated with the first stage of every other REST API
-    distributions: int = 0  # per account (CloudFront is global), every other with an edge ACL
+    web_acls: int = 0  # regional, on the first stage of every other REST API (or none)
+    distributions: int = 0  # per account (CloudFront is global): an edge ACL or logging
 
     @property
     def per_region(self) -> int:
@@ -273,16 +273,19 @@ def _newer_types(size: Size, place: RegionEstate, a: int, r: int) -> None:
         place.secrets.append(Secret(f"secret-{k:03d}", rotation_days=30 if k % 2 == 0 else None))
     rest = [api for api in place.apis if api.kind == "REST" and api.stages]
     for k in range(size.web_acls):
-        # The first stage of every other REST API, spread over the ACLs.
-        stages = tuple((api.name, api.stages[0][0]) for j, api in enumerate(rest[::2])
+        # The first stage of every other REST API (the odd ones in every other place, so a
+        # place with one REST API has none), spread over the ACLs.
+        attached = rest[(a + r) % 2::2]
+        stages = tuple((api.name, api.stages[0][0]) for j, api in enumerate(attached)
                        if j % size.web_acls == k)
         place.web_acls.append(WebAcl(f"acl-{k:02d}", stages))
     if r == 0:  # CloudFront is global: the account's distributions live in its first region
         for k in range(size.distributions):
             name = f"dist-{k:02d}-{place.account}"
+            # An edge ACL or standard logging, never both: cloudfront-waf-attached and
+            # cloudfront-logging-enabled each pass in one account and fail in the next.
+            edge = _edge_acl(a, k)
             place.distributions.append(Distribution(
-                name, logging_bucket=place.buckets[0].name if k % 2 == 0 and place.buckets
-                else None, edge_acl=f"{name}-edge" if _edge_acl(a, k) else None,
-                tags={"Team": "web"} if k % 2 == 0 else {}))
-
-
+                name, logging_bucket=place.buckets[0].name if place.buckets and not edge
+                else None, edge_acl=f"{name}-edge" if edge else None,
+                tags={"Environment": "prod"}))  # in the prod-scoped policies' scope
