@@ -33,20 +33,17 @@ class Bound:
 def seed_newer(bound: Bound, p: RegionEstate, rest_ids: dict[str, str]) -> None:
     """Create ``p``'s newer types; ``rest_ids``: the place's REST API ids by name."""
     for group in p.log_groups:
-        builders.create_log_group(bound, p.region, group.name)  # type: ignore[arg-type]
+        builders.create_log_group(bound, p.region, group.name)
         if group.retention:
-            builders.set_log_retention(bound, p.region, group.name,  # type: ignore[arg-type]
-                                       group.retention)
+            builders.set_log_retention(bound, p.region, group.name, group.retention)
     for secret in p.secrets:
-        builders.create_secret(bound, p.region, secret.name,  # type: ignore[arg-type]
-                               rotate_every_days=secret.rotation_days)
+        builders.create_secret(bound, p.region, secret.name, rotate_every_days=secret.rotation_days)
     waf = bound.client("wafv2", p.region)
     for acl in p.web_acls:
-        arn = builders.create_web_acl(bound, acl.name, region=p.region)  # type: ignore[arg-type]
+        arn = builders.create_web_acl(bound, acl.name, region=p.region)
         for api, stage in acl.stages:
             waf.associate_web_acl(WebACLArn=arn, ResourceArn=(
                 f"arn:aws:apigateway:{p.region}::/restapis/{rest_ids[api]}/stages/{stage}"))
     for dist in p.distributions:  # the builder names the edge ACL "<name>-edge", as the spec
-        builders.create_distribution(bound, dist.name,  # type: ignore[arg-type]
-                                     logging_bucket=dist.logging_bucket,
+        builders.create_distribution(bound, dist.name, logging_bucket=dist.logging_bucket,
                                      web_acl=dist.edge_acl is not None, tags=dist.tags)
