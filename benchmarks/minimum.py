@@ -27,7 +27,18 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from preflight_scanner.resources import REGISTRY, apigateway, cognito, dynamodb, s3, tagging
+from preflight_scanner.resources import (
+    REGISTRY,
+    apigateway,
+    cloudfront,
+    cognito,
+    dynamodb,
+    logs,
+    s3,
+    secretsmanager,
+    tagging,
+    wafv2,
+)
 from preflight_scanner.resources import awslambda as lambda_
 from preflight_scanner.resources.spec import Call, ResourceType
 
@@ -77,6 +88,13 @@ class AccountCounts:
     assumed: bool  # read through a role (AssumeRole), or with the caller's credentials
     # What per-account types list (budgets, hosted zones, health checks), by call name.
     items: dict[str, int] = field(default_factory=dict)
+
+
+def distinct(call: Call) -> str:
+    """The key of a join's count in ``items``: how many distinct values of its attribute a
+    place's resources name. Not the call's name, which another type may list by
+    (a stage's GetWebACL per ACL it names, the web ACL type's GetWebACL per ACL)."""
+    return f"{call.name} per {call.per_value_of}"
 
 
 def pages(n: int, size: int | None) -> int:
@@ -151,7 +169,7 @@ def _type_calls(rtype: ResourceType, details: set[str], items: Mapping[str, int]
         elif call.per_item_of is not None:
             c[call.name] += items.get(call.per_item_of.name, 0)
         elif call.per_value_of is not None:  # a join: once per distinct thing named
-            c[call.name] += items.get(call.name, 0)
+            c[call.name] += items.get(distinct(call), 0)
         elif per_resource and call.name not in items:
             c[call.name] += n
         else:  # a listing: its pages (GetMetricData's page is 500 functions)
@@ -173,6 +191,7 @@ def place_counts(spec: Any, moto: bool = True
     """Counts of a benchmarks.estate.EstateSpec, as moto (or AWS) lists them, by the call
     that lists each thing (the estate has no backups, alarms or detectors: none listed)."""
     accounts = [AccountCounts(i, assumed=i != spec.accounts[0][0]) for i, _, _ in spec.accounts]
+    by_id = {a.id: a for a in accounts}
     places = {}
     bucket_tags: dict[str, list[int]] = {}
     for p in spec.places:
@@ -193,6 +212,13 @@ def place_counts(spec: Any, moto: bool = True
                 apigateway.HTTP_APIS.name: len(http),
                 apigateway.HTTP_STAGES.name: sum(len(a.stages) for a in http),
                 _listed_by(lambda_.TYPE): len(p.functions),
+                logs.DESCRIBE_LOG_GROUPS.name: len(p.log_groups),
+                _listed_by(secretsmanager.TYPE): len(p.secrets),
+                # Both scopes answer under one name; CLOUDFRONT's only in us-east-1.
+                wafv2.LIST_REGIONAL.name: len(p.web_acls) + (
+                    sum(1 for d in p.distributions if d.edge_acl)
+                    if p.region == wafv2.CLOUDFRONT_REGION else 0),
+                distinct(wafv2.GET_STAGE_WEB_ACL): sum(1 for acl in p.web_acls if acl.stages),
             },
             tagged={
                 "dynamodb:table": [len(t.tags) for t in p.tables if t.tags],
@@ -202,6 +228,8 @@ def place_counts(spec: Any, moto: bool = True
                 [len(b.tags) for b in p.buckets if b.tags],
             },
         )
+        if p.distributions:  # global: counted on the account
+            by_id[p.account].items[_listed_by(cloudfront.TYPE)] = len(p.distributions)
     return accounts, places
 
 
