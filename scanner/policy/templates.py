@@ -15,7 +15,6 @@ or deeply nested loops, block assignments, filter blocks) are refused at validat
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 import shlex
@@ -31,6 +30,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..resources import REGISTRY
+from ..suggest import suggestion
 
 # Bounds on what one template may cost. A remediation command is a line or two.
 MAX_TEMPLATE_CHARS = 4_000  # the template's source
@@ -392,9 +392,9 @@ def _static_problem(source: str, types: Sequence[str], params: Mapping[str, Any]
         known |= context(sample_resource(type_name), params).keys()
     unknown = sorted(meta.find_undeclared_variables(tree) - known)
     if unknown:
-        close = difflib.get_close_matches(unknown[0], sorted(known), n=1, cutoff=0.6)
+        close = suggestion(unknown[0], known, show=repr)
         return TemplateProblem(f"template uses an unknown name: {unknown[0]!r} is undefined",
-                               (f"did you mean {close[0]!r}? " if close else "") + _NAMES_HINT)
+                               f"{close} {_NAMES_HINT}" if close else _NAMES_HINT)
     for node in tree.find_all((nodes.Name, nodes.Getattr, nodes.Getitem, nodes.Filter)):
         if isinstance(node, nodes.Name):
             reached = node.name if node.name == "self" else None
