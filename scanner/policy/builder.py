@@ -39,8 +39,9 @@ from .messages import EXTRA_NAMES, Messages
 from .model import Parameter, Policy, Scope
 from .operators import OPERATORS, REGEX_OPERATORS, compile_regex
 from .patterns import PatternError
+from .sandbox import render
 from .schema import MAX_MESSAGE, operand_schema
-from .templates import TemplateProblem, check_template, render, sample_resource
+from .templates import TemplateProblem, check_template, sample_resource
 
 GROUPS = ("all", "any", "not")
 LEAF_KEYS = ("attribute", "message")
