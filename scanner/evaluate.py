@@ -16,7 +16,7 @@ from .models import Decision, Finding, Gap, Resource, ResourceRef, Status, Waive
 from .policy import messages
 from .policy.conditions import LeafResult
 from .policy.model import Policy
-from .policy.templates import render
+from .policy.sandbox import render
 
 if TYPE_CHECKING:
     from .waivers import WaiverMatcher

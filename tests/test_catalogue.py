@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 from preflight_scanner.policy import builtin_policy_dir, load_policies
-from preflight_scanner.policy.templates import render, sample_resource
+from preflight_scanner.policy.sandbox import render
+from preflight_scanner.policy.templates import sample_resource
 from preflight_scanner.resources import REGISTRY
 from preflight_scanner.runbooks import RunbookLibrary
 

@@ -13,7 +13,9 @@ from jinja2.sandbox import SecurityError
 from preflight_scanner.cli import main
 from preflight_scanner.errors import InputError
 from preflight_scanner.policy import load_policy_file
-from preflight_scanner.policy.templates import MAX_OUTPUT, MAX_SIZE, check_template, render
+from preflight_scanner.policy.growth import MAX_SIZE
+from preflight_scanner.policy.sandbox import MAX_OUTPUT, render
+from preflight_scanner.policy.templates import check_template
 
 POLICY = """\
 id: hostile

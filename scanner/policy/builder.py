@@ -8,7 +8,6 @@ mean"), instead of one "this condition matches no branch of anyOf" for the whole
 
 from __future__ import annotations
 
-import difflib
 import functools
 from collections.abc import Iterable
 from pathlib import Path
@@ -20,6 +19,7 @@ from jsonschema import Draft202012Validator
 from ..errors import Problem
 from ..models import Severity
 from ..resources import REGISTRY
+from ..suggest import suggestion
 from ..yamlfile import Pointer, YamlDocument
 from .conditions import (
     COMPUTATION_ERRORS,
@@ -39,8 +39,9 @@ from .messages import EXTRA_NAMES, Messages
 from .model import Parameter, Policy, Scope
 from .operators import OPERATORS, REGEX_OPERATORS, compile_regex
 from .patterns import PatternError
+from .sandbox import render
 from .schema import MAX_MESSAGE, operand_schema
-from .templates import TemplateProblem, check_template, render, sample_resource
+from .templates import TemplateProblem, check_template, sample_resource
 
 GROUPS = ("all", "any", "not")
 LEAF_KEYS = ("attribute", "message")
@@ -49,9 +50,9 @@ _SHAPE = "a condition is `attribute` plus exactly one operator, or one of all/an
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
-    """ "did you mean 'equals'? " for a near miss, else ""."""
-    close = difflib.get_close_matches(name[:200], list(candidates), n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}? " if close else ""
+    """ "did you mean 'equals'? " for a near miss, else "": the start of a longer hint."""
+    hint = suggestion(name, candidates, show=repr)
+    return f"{hint} " if hint else ""
 
 
 @functools.lru_cache(maxsize=len(OPERATORS))

@@ -218,7 +218,7 @@ def resolve(operand: Any, document: Mapping[str, Any], params: Mapping[str, Any]
     if isinstance(operand, AttrRef):
         return search(operand.expression, document)
     if isinstance(operand, TemplateRef):
-        from .templates import render  # templates depend on the resource registry
+        from .sandbox import render  # jinja2 only when a template operand is resolved
 
         try:
             return render(operand.source, document, params)

@@ -18,7 +18,6 @@ run did not load: those controls simply have nothing to check in that run.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from ..errors import InputError, Problem
+from ..suggest import suggestion
 from ..yamlfile import YamlDocument, load_yaml, stray_key_problem
 from .model import Policy
 from .pack import FRAMEWORKS, builtin_policy_dir
@@ -90,8 +90,7 @@ def load_framework(name: str, directory: Path | None = None) -> Framework:
     folder = directory or frameworks_dir()
     known = list_frameworks(folder)
     if name not in known:
-        close = difflib.get_close_matches(name, known, n=1)
-        hint = f"did you mean {close[0]}?" if close else f"known: {', '.join(known) or 'none'}"
+        hint = suggestion(name, known, otherwise=f"known: {', '.join(known) or 'none'}")
         raise InputError([Problem(str(folder / f"{name}.yml"), None, None,
                                   f"no framework mapping {name[:80]!r}", hint)])
     return _load(folder / f"{name}.yml")

@@ -19,7 +19,7 @@ from typing import Any
 from ..resources import REGISTRY
 from ..resources.base import Attribute
 from .conditions import LeafResult, Outcome, root_attributes
-from .templates import render
+from .sandbox import render
 
 
 @dataclass(frozen=True)

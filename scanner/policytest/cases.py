@@ -8,7 +8,6 @@ file:line and a fix ("did you mean ...?" for a misspelt policy, attribute or par
 
 from __future__ import annotations
 
-import difflib
 import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from ..errors import InputError, Problem
 from ..models import Account
 from ..policy.model import Policy
 from ..resources import REGISTRY
+from ..suggest import closest, phrase
 from ..yamlfile import Pointer, YamlDocument, load_yaml, stray_key_problem
 from .schema import Expect, case_file_schema
 
@@ -120,10 +120,9 @@ def _schema_problem(doc: YamlDocument, error: Any) -> Problem:
 def _did_you_mean(name: str, known: Iterable[str], otherwise: str) -> str:
     names = sorted(known)
     # A known name that starts the misspelt one (pitr for pitr_status, pitr.status) is the
-    # likeliest meaning; difflib alone would offer table_status.
-    close = sorted((k for k in names if name.startswith(k)), key=len, reverse=True)[:1] \
-        or difflib.get_close_matches(name, names, n=1)
-    return f"did you mean {close[0]!r}?" if close else otherwise
+    # likeliest meaning; closeness alone would offer table_status.
+    prefix = max((k for k in names if name.startswith(k)), key=len, default=None)
+    return phrase(prefix or closest(name, names), show=repr, otherwise=otherwise)
 
 
 class _CaseReader:

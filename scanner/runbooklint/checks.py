@@ -13,10 +13,11 @@ from dataclasses import dataclass
 import jmespath
 from jmespath.exceptions import JMESPathError
 
+from ..suggest import closest, phrase, suggestion
 from . import cli_model as model
 from . import customizations as custom
 from .shell import HOLE, Word
-from .values import check_scalar, check_values, suggest
+from .values import check_scalar, check_values
 
 _INPUT_OPTIONS = frozenset({"cli-input-json", "cli-input-yaml", "generate-cli-skeleton"})
 
@@ -45,9 +46,9 @@ def check_invocation(words: tuple[Word, ...]) -> list[Issue]:
         return issues
     service = command[0]
     if service.text not in model.cli_services():
-        close = suggest(service.text, model.cli_services())
         return [Issue(service, f"unknown AWS CLI service {service.text!r}",
-                      f"did you mean `aws {close}`?" if close else "see `aws help` for services")]
+                      suggestion(service.text, model.cli_services(), ignore_case=True,
+                                 show="`aws {}`".format, otherwise="see `aws help` for services"))]
     if len(command) < 2 or command[1].has_hole or command[1].text == "help":
         return issues
     name = command[1].text
@@ -60,9 +61,9 @@ def check_invocation(words: tuple[Word, ...]) -> list[Issue]:
     if operation is None:
         candidates = sorted({*model.operation_names(service.text),
                              *custom.HIGH_LEVEL_COMMANDS.get(service.text, ())})
-        close = suggest(name, candidates)
-        hint = f"did you mean `aws {service.text} {close}`?" if close else \
-            f"see `aws {service.text} help` for its operations"
+        hint = suggestion(name, candidates, ignore_case=True,
+                          show=f"`aws {service.text} {{}}`".format,
+                          otherwise=f"see `aws {service.text} help` for its operations")
         return [Issue(command[1], f"{label}: no such operation in {service.text}", hint)]
     return issues + _check_operation(label, operation, words, given, command[1])
 
@@ -74,9 +75,9 @@ def _check_wait(service: str, command: list[Word], words: tuple[Word, ...],
     waiter = command[0].text
     api_name = model.waiters(service).get(waiter)
     if api_name is None:
-        close = suggest(waiter, sorted(model.waiters(service)))
-        hint = f"did you mean `aws {service} wait {close}`?" if close else \
-            f"see `aws {service} wait help`"
+        hint = suggestion(waiter, model.waiters(service), ignore_case=True,
+                          show=f"`aws {service} wait {{}}`".format,
+                          otherwise=f"see `aws {service} wait help`")
         return [Issue(command[0], f"aws {service} wait: no waiter {waiter!r}", hint)]
     cli_name = next(c for c, a in model.operation_names(service).items() if a == api_name)
     operation = model.operation(service, cli_name)
@@ -172,8 +173,8 @@ def _unknown(label: str, operation: model.Operation, item: _Given) -> tuple[Issu
         return Issue(item.word, f"{label}: unknown option --{item.name}: the option --{glued} "
                      f"and its value {value!r} are glued together",
                      f"put a space between them: --{glued} {value}"), glued
-    close = suggest(item.name, known)
-    hint = f"did you mean --{close}?" if close else f"see `{label} help` for its options"
+    close = closest(item.name, known, ignore_case=True) or ""
+    hint = phrase(close, show="--{}".format, otherwise=f"see `{label} help` for its options")
     return Issue(item.word, f"{label}: unknown option --{item.name}", hint), close
 
 
@@ -231,8 +232,9 @@ def _check_global(label: str, name: str, value: Word) -> list[Issue]:
         return []
     choices = model.GLOBAL_CHOICES.get(name)
     if choices and value.text not in choices:
+        meant = closest(value.text, choices, ignore_case=True) or choices[0]
         return [Issue(value, f"{label}: --{name} {value.text!r} is not one of "
-                      + ", ".join(choices), f"use --{name} {suggest(value.text, choices) or choices[0]}")]
+                      + ", ".join(choices), f"use --{name} {meant}")]
     if name in model.GLOBAL_INTEGERS or name in ("max-items", "page-size"):
         from botocore.model import Shape
 

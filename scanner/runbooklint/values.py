@@ -9,25 +9,18 @@ grammar (awscli/shorthand.py) closely enough to find its keys and scalar values.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 
 from botocore.model import ListShape, MapShape, Shape, StructureShape
 
+from ..suggest import suggestion
 from .shell import HOLE
 
 _INTEGER = re.compile(r"[+-]?\d+")
 _DOCUMENT = ("file://", "fileb://", "http://", "https://")
 _SCALARS = frozenset({"string", "integer", "long", "float", "double", "boolean", "timestamp",
                       "blob"})
-
-
-def suggest(name: str, candidates: list[str] | tuple[str, ...]) -> str:
-    """The closest candidate, ignoring case ("of" -> "OFF"), or ""."""
-    lowered = {c.lower(): c for c in candidates}
-    close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
-    return lowered[close[0]] if close else ""
 
 
 def check_values(shape: Shape, values: list[str]) -> list[str]:
@@ -67,9 +60,8 @@ def check_scalar(shape: Shape, value: str) -> list[str]:
     enum = list(getattr(shape, "enum", None) or [])
     # Case is forgiven: several services accept any case, and the CLI does not check.
     if kind == "string" and enum and value.lower() not in {e.lower() for e in enum}:
-        close = next((e for e in enum if e.lower() == value.lower()), "") or suggest(value, enum)
         shown = ", ".join(enum[:8]) + (", ..." if len(enum) > 8 else "")
-        hint = f"did you mean {close}?" if close else f"one of {shown}"
+        hint = suggestion(value, enum, ignore_case=True, otherwise=f"one of {shown}")
         return [f"{value!r} is not one of the allowed values ({hint})"]
     return []
 
@@ -111,9 +103,8 @@ def _check_pairs(shape: Shape, pairs: list[tuple[str, str]]) -> list[str]:
             continue
         members = shape.members
         if key not in members:
-            close = next((m for m in members if m.lower() == key.lower()), "") or \
-                suggest(key, list(members))
-            hint = f"did you mean {close}?" if close else "keys: " + ", ".join(list(members)[:8])
+            hint = suggestion(key, members, ignore_case=True,
+                              otherwise="keys: " + ", ".join(list(members)[:8]))
             problems.append(f"unknown key {key!r} in shorthand ({hint})")
             continue
         problems += _check_nested(members[key], value)
