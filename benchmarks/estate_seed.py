@@ -14,8 +14,10 @@ import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from preflight_scanner.demo import estate as builders
+
 from benchmarks.estate_newer import Bound, seed_newer
-from benchmarks.estate_spec import MANAGEMENT_ACCOUNT, MEMBER_ROLE, Api, EstateSpec, RegionEstate, Size
+from benchmarks.estate_spec import MANAGEMENT_ACCOUNT, MEMBER_ROLE, EstateSpec, RegionEstate, Size
 
 
 def seed(size: Size, endpoint: str, workers: int = 6) -> EstateSpec:
@@ -101,105 +103,27 @@ def _seed_place(session: _AccountClients, endpoint: str, p: RegionEstate, role_a
     bound = Bound(session, endpoint,
                   botocore.config.Config(retries={"mode": "standard", "max_attempts": 10}))
 
-    def client(service: str) -> Any:
-        return bound.client(service, p.region)
-
-    ddb, scaling = client("dynamodb"), client("application-autoscaling")
     for t in p.tables:
-        params: dict[str, Any] = {
-            "TableName": t.name,
-            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
-            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
-        }
-        if t.on_demand:
-            params["BillingMode"] = "PAY_PER_REQUEST"
-        else:
-            params["ProvisionedThroughput"] = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
-        if t.tags:
-            params["Tags"] = [{"Key": k, "Value": v} for k, v in t.tags.items()]
-        ddb.create_table(**params)
-        if t.pitr:
-            ddb.update_continuous_backups(
-                TableName=t.name,
-                PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
-        for direction in t.autoscaling:
-            dimension = f"dynamodb:table:{direction.capitalize()}CapacityUnits"
-            scaling.register_scalable_target(
-                ServiceNamespace="dynamodb", ResourceId=f"table/{t.name}",
-                ScalableDimension=dimension, MinCapacity=5, MaxCapacity=100)
-            scaling.put_scaling_policy(
-                PolicyName=f"{t.name}-{direction}", ServiceNamespace="dynamodb",
-                ResourceId=f"table/{t.name}", ScalableDimension=dimension,
-                PolicyType="TargetTrackingScaling",
-                TargetTrackingScalingPolicyConfiguration={
-                    "TargetValue": 70.0,
-                    "PredefinedMetricSpecification": {
-                        "PredefinedMetricType":
-                            f"DynamoDB{direction.capitalize()}CapacityUtilization"}})
-    s3 = client("s3")
+        builders.create_table(bound, p.region, t.name, on_demand=t.on_demand, pitr=t.pitr,
+                              autoscaling=t.autoscaling, tags=t.tags)
     for b in p.buckets:
-        if p.region == "us-east-1":
-            s3.create_bucket(Bucket=b.name)
-        else:
-            s3.create_bucket(Bucket=b.name,
-                             CreateBucketConfiguration={"LocationConstraint": p.region})
-        if b.versioning == "Suspended":
-            s3.put_bucket_versioning(Bucket=b.name, VersioningConfiguration={"Status": "Enabled"})
-        if b.versioning:
-            s3.put_bucket_versioning(Bucket=b.name,
-                                     VersioningConfiguration={"Status": b.versioning})
-        if b.tags:
-            s3.put_bucket_tagging(Bucket=b.name, Tagging={"TagSet": [
-                {"Key": k, "Value": v} for k, v in b.tags.items()]})
-    lam = client("lambda")
+        builders.create_bucket(bound, p.region, b.name, versioning=b.versioning, tags=b.tags)
+    # Not the demo's create_function: it makes a role per function, and the estate shares one
+    # role per account (IAM creates are moto's slowest).
+    lam = bound.client("lambda", p.region)
     arns = {}
     for f in p.functions:
         arns[f.name] = lam.create_function(
             FunctionName=f.name, Runtime="python3.12", Role=role_arn, Handler="handler.handler",
             Code={"ZipFile": _ZIP}, Timeout=f.timeout, Tags=f.tags)["FunctionArn"]
-    rest, v2 = client("apigateway"), client("apigatewayv2")
     rest_ids = {}
     for api in p.apis:
+        stages = [builders.Stage(name, rate, burst) for name, rate, burst in api.stages]
+        create = builders.create_rest_api if api.kind == "REST" else builders.create_http_api
+        api_id = create(bound, p.region, api.name, stages, lambda_arn=arns.get(api.function or ""))
         if api.kind == "REST":
-            rest_ids[api.name] = _rest_api(rest, p.region, api, arns.get(api.function or ""))
-        else:
-            api_id = v2.create_api(Name=api.name, ProtocolType="HTTP")["ApiId"]
-            if api.function:
-                v2.create_integration(ApiId=api_id, IntegrationType="AWS_PROXY",
-                                      IntegrationUri=arns[api.function],
-                                      PayloadFormatVersion="2.0")
-            for name, rate, burst in api.stages:
-                params = {"ApiId": api_id, "StageName": name}
-                if rate is not None:
-                    params["DefaultRouteSettings"] = {"ThrottlingRateLimit": rate,
-                                                      "ThrottlingBurstLimit": burst}
-                v2.create_stage(**params)
-    idp = client("cognito-idp")
+            rest_ids[api.name] = api_id
     for pool in p.pools:
-        pool_id = idp.create_user_pool(PoolName=pool.name, UserPoolTags=pool.tags)["UserPool"]["Id"]
-        if pool.mfa != "OFF":
-            idp.set_user_pool_mfa_config(UserPoolId=pool_id,
-                                         SoftwareTokenMfaConfiguration={"Enabled": True},
-                                         MfaConfiguration=pool.mfa)
+        builders.create_user_pool(bound, p.region, pool.name, mfa=pool.mfa, tags=pool.tags)
     seed_newer(bound, p, rest_ids)
 
-
-def _rest_api(client: Any, region: str, api: Api, function_arn: str | None) -> str:
-    api_id = client.create_rest_api(name=api.name)["id"]
-    root = client.get_resources(restApiId=api_id)["items"][0]["id"]
-    resource = client.create_resource(restApiId=api_id, parentId=root, pathPart="items")["id"]
-    client.put_method(restApiId=api_id, resourceId=resource, httpMethod="GET",
-                      authorizationType="NONE")
-    if function_arn:
-        uri = (f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/"
-               f"{function_arn}/invocations")
-        client.put_integration(restApiId=api_id, resourceId=resource, httpMethod="GET",
-                               type="AWS_PROXY", integrationHttpMethod="POST", uri=uri)
-    deployment = client.create_deployment(restApiId=api_id)["id"]
-    for name, rate, burst in api.stages:
-        client.create_stage(restApiId=api_id, stageName=name, deploymentId=deployment)
-        if rate is not None:
-            client.update_stage(restApiId=api_id, stageName=name, patchOperations=[
-                {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": str(rate)},
-                {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": str(burst)}])
-    return str(api_id)
